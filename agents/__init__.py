@@ -1,0 +1,1 @@
+"""Genesis Prime agents: own experience -> beliefs -> ballots."""

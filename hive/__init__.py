@@ -1,0 +1,1 @@
+"""The collective: consensus protocols, social network, collective intelligence."""

@@ -1,0 +1,1 @@
+"""Replayable scenarios: Mesa models that drive the real selector and tracker."""

@@ -1,0 +1,69 @@
+"""Genesis Prime's selection core: catalog, records, stores, tracker, selector, manager.
+
+Usable on its own: it never imports Mesa or the upper layers (agents, hive, scenarios).
+"""
+
+from selection.aggregates import Aggregate
+from selection.catalog import ModelCatalog, ModelSpec, ModelStatus
+from selection.clock import Clock, SimClock, SystemClock
+from selection.errors import (
+    ConfigError,
+    ExperimentError,
+    GenesisError,
+    InvalidRecordError,
+    NoEligibleModelError,
+    ProviderError,
+    StoreError,
+    StoreUnavailableError,
+    UnknownModelError,
+    UnknownTaskError,
+)
+from selection.manager import DynamicModelManager
+from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES
+from selection.recommendation import Recommendation
+from selection.records import PerformanceRecord
+from selection.scoring import pareto_front
+from selection.selector import IntelligentModelSelector
+from selection.store import Store, open_store
+from selection.tasks import METRICS, Metric, TaskLike, TaskType
+from selection.thresholds import TaskThresholds
+from selection.tracker import PerformanceTracker
+
+# The seed document's names for the same parts.
+ModelDatabase = ModelCatalog
+
+__all__ = [
+    "DEFAULT_PRIORITIES",
+    "METRICS",
+    "OBJECTIVES",
+    "Aggregate",
+    "Clock",
+    "ConfigError",
+    "DynamicModelManager",
+    "ExperimentError",
+    "GenesisError",
+    "IntelligentModelSelector",
+    "InvalidRecordError",
+    "Metric",
+    "ModelCatalog",
+    "ModelDatabase",
+    "ModelSpec",
+    "ModelStatus",
+    "NoEligibleModelError",
+    "PerformanceRecord",
+    "PerformanceTracker",
+    "ProviderError",
+    "Recommendation",
+    "SimClock",
+    "Store",
+    "StoreError",
+    "StoreUnavailableError",
+    "SystemClock",
+    "TaskLike",
+    "TaskThresholds",
+    "TaskType",
+    "UnknownModelError",
+    "UnknownTaskError",
+    "open_store",
+    "pareto_front",
+]

@@ -1,0 +1,123 @@
+"""Running sums per (model, task): the sufficient statistics the selector reads.
+
+The tracker keeps one :class:`Aggregate` per (model, task) in memory and the stores compute
+the same sums in SQL, so the two can be compared and the memory rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from selection.records import METRIC_COLUMNS
+
+__all__ = ["Aggregate", "ColumnSummary"]
+
+_INDEX = {name: i for i, name in enumerate(METRIC_COLUMNS)}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSummary:
+    """Count, mean and sample standard deviation of one column."""
+
+    n: int
+    mean: float | None
+    std: float | None
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        """The summary as a plain dictionary."""
+        return {"n": self.n, "mean": self.mean, "std": self.std}
+
+
+class Aggregate:
+    """Counts and sums of every metric column over a set of records.
+
+    Attributes:
+        records: how many records were added.
+        errors: how many of them had ``error_occurred``.
+        count, total, total_sq: per column (in ``METRIC_COLUMNS`` order), how many non-null
+            values, their sum and their sum of squares.
+    """
+
+    __slots__ = ("count", "errors", "records", "total", "total_sq")
+
+    def __init__(self) -> None:
+        width = len(METRIC_COLUMNS)
+        self.records = 0
+        self.errors = 0
+        self.count = [0] * width
+        self.total = [0.0] * width
+        self.total_sq = [0.0] * width
+
+    @classmethod
+    def from_sums(
+        cls,
+        records: int,
+        errors: int,
+        count: Sequence[int],
+        total: Sequence[float],
+        total_sq: Sequence[float],
+    ) -> Aggregate:
+        """Build an aggregate from sums computed elsewhere (by a store's SQL)."""
+        agg = cls()
+        agg.records, agg.errors = int(records), int(errors)
+        agg.count = [int(c) for c in count]
+        agg.total = [float(t) for t in total]
+        agg.total_sq = [float(t) for t in total_sq]
+        return agg
+
+    def add(self, values: Sequence[float | None], error: bool) -> None:
+        """Add one record's column values (``None`` where absent)."""
+        self.records += 1
+        if error:
+            self.errors += 1
+        count, total, total_sq = self.count, self.total, self.total_sq
+        for i, value in enumerate(values):
+            if value is not None:
+                count[i] += 1
+                total[i] += value
+                total_sq[i] += value * value
+
+    def merge(self, other: Aggregate) -> None:
+        """Add another aggregate's sums to this one."""
+        self.records += other.records
+        self.errors += other.errors
+        for i in range(len(self.count)):
+            self.count[i] += other.count[i]
+            self.total[i] += other.total[i]
+            self.total_sq[i] += other.total_sq[i]
+
+    def n(self, column: str) -> int:
+        """How many records carry a value for ``column``."""
+        return self.count[_INDEX[column]]
+
+    def mean(self, column: str) -> float | None:
+        """Mean of ``column``, or ``None`` with no values."""
+        i = _INDEX[column]
+        return self.total[i] / self.count[i] if self.count[i] else None
+
+    def variance(self, column: str) -> float | None:
+        """Sample variance (n - 1) of ``column``, or ``None`` with fewer than two values."""
+        i = _INDEX[column]
+        n = self.count[i]
+        if n < 2:
+            return None
+        # Sums of squares lose precision when the mean is large against the spread;
+        # clamp the rounding residue so a constant column reads as zero, not negative.
+        return max(0.0, (self.total_sq[i] - self.total[i] * self.total[i] / n) / (n - 1))
+
+    def summary(self, column: str) -> ColumnSummary:
+        """Count, mean and standard deviation of ``column``."""
+        var = self.variance(column)
+        return ColumnSummary(
+            self.n(column), self.mean(column), None if var is None else math.sqrt(var)
+        )
+
+    @property
+    def error_rate(self) -> float | None:
+        """Share of records that failed, or ``None`` with no records."""
+        return self.errors / self.records if self.records else None
+
+    def __repr__(self) -> str:
+        return f"Aggregate(records={self.records}, errors={self.errors})"

@@ -1,0 +1,204 @@
+"""The ``genesis-prime`` command line: catalog, recommendations, status, and a demo run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from rich.console import Console, JustifyMethod
+from rich.table import Table
+
+from selection.catalog import ModelCatalog
+from selection.demo import run_demo
+from selection.errors import GenesisError
+from selection.manager import DynamicModelManager
+
+__all__ = ["add_selection_commands", "main", "parse_weights"]
+
+Handler = Callable[[argparse.Namespace, Console], Coroutine[Any, Any, None]]
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """Parse ``quality=0.5,cost=0.2`` into a dictionary of priority factors."""
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"weight {part!r} must look like name=number, e.g. quality=0.5")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"weight {name.strip()!r} is not a number: {value!r}") from None
+    if not weights:
+        raise ValueError("--weights is empty; give e.g. quality=0.5,cost=0.2")
+    return weights
+
+
+def _catalog(args: argparse.Namespace) -> ModelCatalog:
+    return ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
+
+
+def _manager(args: argparse.Namespace) -> DynamicModelManager:
+    return DynamicModelManager(args.db, catalog=_catalog(args))
+
+
+async def _models(args: argparse.Namespace, console: Console) -> None:
+    specs = _catalog(args).filter(
+        task=args.task,
+        provider=args.provider,
+        max_cost_per_1k_tokens=args.max_price,
+        min_context_length=args.min_context,
+        include_inactive=args.all,
+    )
+    table = Table(title=f"{len(specs)} models")
+    for column in ("id", "provider", "$ in/1k", "$ out/1k", "context", "status", "specializations"):
+        justify: JustifyMethod = "right" if column.startswith(("$", "con")) else "left"
+        table.add_column(column, justify=justify, overflow="fold")
+    for s in specs:
+        table.add_row(
+            s.id,
+            s.provider,
+            _price(s.input_cost_per_1k_tokens),
+            _price(s.output_cost_per_1k_tokens),
+            f"{s.context_length:,}",
+            s.status.value,
+            ", ".join(s.specializations),
+        )
+    console.print(table)
+
+
+def _price(value: float | None) -> str:
+    return "[bold red]unknown[/]" if value is None else f"{value:.4f}"
+
+
+async def _recommend(args: argparse.Namespace, console: Console) -> None:
+    weights = parse_weights(args.weights) if args.weights else None
+    async with _manager(args) as manager:
+        rec = await manager.recommend(args.task, weights, min_context_length=args.min_context)
+    console.print(f"[bold]{rec.recommended_model_id}[/] for {rec.task_type}")
+    console.print(f"confidence   {rec.confidence_score:.3f}")
+    cost = "unknown" if rec.cost_estimate is None else f"${rec.cost_estimate:.5f}"
+    console.print(f"cost/request {cost}")
+    console.print(
+        f"factors      {', '.join(f'{k}={v:.2f}' for k, v in rec.recommendation_factors.items())}"
+    )
+    console.print(f"alternatives {', '.join(rec.alternative_models) or '(none)'}")
+    console.print(f"reasoning    {rec.reasoning}")
+
+
+async def _status(args: argparse.Namespace, console: Console) -> None:
+    async with _manager(args) as manager:
+        status = await manager.get_system_status()
+    print_status(status, console)
+
+
+def print_status(status: dict[str, Any], console: Console) -> None:
+    """Print the seed's dashboard from :meth:`DynamicModelManager.get_system_status`."""
+    console.print("[bold]Dynamic Model Selection Status[/]")
+    console.print(f"  database            {status['database']}")
+    console.print(f"  current assignments {len(status['current_assignments'])}")
+    console.print(f"  active A/B tests    {status['active_ab_tests']}")
+    console.print(f"  available models    {status['available_models']}")
+    console.print(f"  records             {status['total_records']:,}")
+    if status["unpriced_models"]:
+        names = ", ".join(status["unpriced_models"])
+        console.print(f"  [bold red]price unknown[/]       {names} (their cost is not counted)")
+    hours = status["recent_window_hours"]
+    table = Table(title=f"Assignments and the last {hours} h")
+    for column in ("task", "model", "quality", "avg cost", "avg ms", "errors", "requests"):
+        justify: JustifyMethod = "left" if column in ("task", "model") else "right"
+        table.add_column(column, justify=justify, overflow="fold")
+    for task, perf in status["recent_performance"].items():
+        model = status["current_assignments"].get(task, "[red]none eligible[/]")
+        if "error" in perf:
+            table.add_row(task, model, "-", "-", "-", "-", "0")
+            continue
+        ms = perf["avg_response_time_ms"]
+        table.add_row(
+            task,
+            model,
+            f"{perf['avg_quality_score']:.3f}",
+            f"${perf['avg_cost']:.4f}",
+            "-" if ms is None else f"{ms:,.0f}",
+            f"{perf['error_rate']:.1%}",
+            f"{perf['total_requests']:,}",
+        )
+    console.print(table)
+
+
+async def _demo(args: argparse.Namespace, console: Console) -> None:
+    async with _manager(args) as manager:
+        await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)
+        console.print()
+        print_status(await manager.get_system_status(), console)
+
+
+def add_selection_commands(commands: Any) -> None:
+    """Add ``models``, ``recommend``, ``status`` and ``demo`` to a subparsers object."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", help="database URL (default: $DATABASE_URL, else sqlite:///genesis_prime.db)"
+    )
+    common.add_argument("--catalog", help="a catalog JSON file instead of the built-in catalog")
+
+    models = commands.add_parser("models", parents=[common], help="list the model catalog")
+    models.add_argument("--task", help="only models specialised in this task type")
+    models.add_argument("--provider", help="only this provider's models")
+    models.add_argument("--max-price", type=float, help="USD per 1k tokens, input and output")
+    models.add_argument("--min-context", type=int, help="minimum context length in tokens")
+    models.add_argument("--all", action="store_true", help="include deprecated and retired models")
+    models.set_defaults(handler=_models)
+
+    recommend = commands.add_parser(
+        "recommend", parents=[common], help="recommend a model for a task"
+    )
+    recommend.add_argument("task", help="task type, e.g. consciousness_processing")
+    recommend.add_argument(
+        "--weights", help="priority factors, e.g. quality=0.5,cost=0.2,speed=0.3"
+    )
+    recommend.add_argument("--min-context", type=int, help="minimum context length in tokens")
+    recommend.set_defaults(handler=_recommend)
+
+    status = commands.add_parser("status", parents=[common], help="the system status dashboard")
+    status.set_defaults(handler=_status)
+
+    demo = commands.add_parser(
+        "demo", parents=[common], help="record simulated calls, then show status"
+    )
+    demo.add_argument("--rounds", type=int, default=60, help="rounds of traffic (default 60)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.set_defaults(handler=_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``genesis-prime`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="genesis-prime",
+        description="Choose which LLM serves which job, and learn from every call.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_selection_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (errors: one line, status 1)."""
+    args = build_parser().parse_args(argv)
+    # Piped output (logs, files) is not cut to the 80 columns rich assumes without a terminal.
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    handler: Handler = args.handler
+    try:
+        asyncio.run(handler(args, console))
+    except (GenesisError, ValueError) as exc:
+        print(f"genesis-prime: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

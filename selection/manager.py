@@ -1,0 +1,248 @@
+"""The facade (the seed's DynamicModelManager): one object with the seed's API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+
+from selection.aggregates import Aggregate
+from selection.catalog import ModelCatalog
+from selection.clock import Clock, SystemClock
+from selection.errors import NoEligibleModelError
+from selection.recommendation import Recommendation
+from selection.records import PerformanceRecord
+from selection.selector import IntelligentModelSelector, Mode
+from selection.store import DEFAULT_SQLITE_URL, Store, open_store, redact_url
+from selection.tasks import TaskLike
+from selection.thresholds import TaskThresholds
+from selection.tracker import PerformanceTracker
+
+__all__ = ["DynamicModelManager", "resolve_database_url"]
+
+logger = logging.getLogger(__name__)
+
+RECENT_HOURS = 24
+
+
+def resolve_database_url(database_url: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The URL given, else ``DATABASE_URL`` from the environment, else a local SQLite file."""
+    if database_url:
+        return database_url
+    env = os.environ if environ is None else environ
+    return env.get("DATABASE_URL") or DEFAULT_SQLITE_URL
+
+
+class DynamicModelManager:
+    """Chooses models per task, learns from every recorded call, and reports status.
+
+    Methods that need the database initialise the manager on first use, so the seed's
+    examples that skip :meth:`initialize` work too. Use ``async with`` or :meth:`close`.
+
+    Args:
+        database_url: ``sqlite:///file.db`` or ``postgresql://...``; defaults to the
+            ``DATABASE_URL`` environment variable, then to ``sqlite:///genesis_prime.db``.
+        catalog: the models to choose from; the built-in catalog by default.
+        clock: where timestamps come from (inject a simulated one in simulations).
+        thresholds: per-task hard limits on top of the seed's defaults.
+        prior_strength: how many observations the catalog's prior is worth.
+        rng: the generator Thompson sampling draws from.
+    """
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        catalog: ModelCatalog | None = None,
+        clock: Clock | None = None,
+        thresholds: Mapping[str, TaskThresholds] | None = None,
+        prior_strength: float = 10.0,
+        rng: np.random.Generator | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.database_url = store.url if store is not None else resolve_database_url(database_url)
+        self.catalog = catalog if catalog is not None else ModelCatalog.default()
+        self.clock: Clock = clock or SystemClock()
+        self.store: Store = store if store is not None else open_store(self.database_url)
+        tracker = PerformanceTracker(self.store, self.catalog, clock=self.clock)
+        self.model_selector = IntelligentModelSelector(
+            tracker, thresholds=thresholds, prior_strength=prior_strength, clock=self.clock
+        )
+        self.rng = rng if rng is not None else np.random.default_rng()
+        self._initialized = False
+        self._init_lock = asyncio.Lock()
+        self._stored_choice: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {}
+
+    def __repr__(self) -> str:
+        return f"DynamicModelManager(store={self.store!r}, models={len(self.catalog)})"
+
+    @property
+    def performance_tracker(self) -> PerformanceTracker:
+        """The tracker (also reachable as ``model_selector.performance_tracker``)."""
+        return self.model_selector.performance_tracker
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def initialize(self) -> None:
+        """Open the store, create its schema if needed, and rebuild statistics from it."""
+        async with self._init_lock:
+            if self._initialized:
+                return
+            await self.store.open()
+            await self.performance_tracker.start()
+            for task, rec in (await self.store.latest_recommendations()).items():
+                factors = tuple(sorted(rec.recommendation_factors.items()))
+                self._stored_choice[task] = (rec.recommended_model_id, factors)
+            self._initialized = True
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.store.aclose()
+        self._initialized = False
+
+    async def __aenter__(self) -> Self:
+        await self.initialize()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _ready(self) -> None:
+        if not self._initialized:
+            await self.initialize()
+
+    # -- the seed's API -----------------------------------------------------------------
+
+    async def get_optimal_model(
+        self,
+        task: TaskLike,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: Mode = "greedy",
+        min_context_length: int | None = None,
+    ) -> str:
+        """The id of the model that should serve ``task`` now.
+
+        Raises:
+            NoEligibleModelError: every model breaches the task's limits.
+            UnknownTaskError: the task type is unknown.
+            ValueError: a priority factor is unknown or negative.
+        """
+        rec = await self.recommend(
+            task, priority_factors, mode=mode, min_context_length=min_context_length
+        )
+        return rec.recommended_model_id
+
+    async def recommend(
+        self,
+        task: TaskLike,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: Mode = "greedy",
+        min_context_length: int | None = None,
+    ) -> Recommendation:
+        """The full recommendation for ``task``: model, confidence, reasoning, alternatives.
+
+        A recommendation is stored in ``model_recommendations`` when the chosen model or
+        the factors differ from the last one stored for the task, not on every call.
+        """
+        await self._ready()
+        rec = self.model_selector.recommend(
+            task,
+            priority_factors,
+            mode=mode,
+            rng=self.rng,
+            min_context_length=min_context_length,
+        )
+        factors = tuple(sorted(rec.recommendation_factors.items()))
+        choice = (rec.recommended_model_id, factors)
+        if mode == "greedy" and self._stored_choice.get(rec.task_type) != choice:
+            self._stored_choice[rec.task_type] = choice
+            await self.store.add_recommendation(rec)
+        return rec
+
+    async def update_model_performance(
+        self,
+        model_id: str,
+        task: TaskLike,
+        performance: Mapping[str, Any],
+        request_id: str | None = None,
+    ) -> PerformanceRecord:
+        """Record how a call went, from the seed's performance dictionary.
+
+        ``request_id`` becomes the record id; recording the same id twice counts it once.
+
+        Raises:
+            InvalidRecordError: naming the field that is wrong.
+            UnknownModelError, UnknownTaskError: the model or task is not known.
+        """
+        await self._ready()
+        record = PerformanceRecord.from_performance(
+            model_id, task, performance, request_id=request_id, timestamp=self.clock.now()
+        )
+        if not await self.performance_tracker.record(record):
+            logger.debug("record %s was stored before; not counted again", record.record_id)
+        return record
+
+    async def get_system_status(self) -> dict[str, Any]:
+        """The seed's dashboard: assignments, A/B tests, models and recent performance."""
+        await self._ready()
+        assignments: dict[str, str] = {}
+        unassigned: dict[str, str] = {}
+        for task in sorted(self.catalog.tasks):
+            try:
+                assignments[task] = self.model_selector.recommend(task).recommended_model_id
+            except NoEligibleModelError as exc:
+                unassigned[task] = str(exc)
+        since = self.clock.now() - timedelta(hours=RECENT_HOURS)
+        recent = await self.store.aggregates(since=since)
+        return {
+            "current_assignments": assignments,
+            "unassigned_tasks": unassigned,
+            "active_ab_tests": len(await self.store.ab_tests(status="running")),
+            "available_models": len(self.catalog.active()),
+            "unpriced_models": sorted(s.id for s in self.catalog.active() if not s.price_known),
+            "recent_performance": _recent_by_task(recent, sorted(self.catalog.tasks)),
+            "recent_window_hours": RECENT_HOURS,
+            "total_records": self.performance_tracker.total_records(),
+            "database": redact_url(self.database_url),
+        }
+
+
+def _recent_by_task(
+    recent: Mapping[tuple[str, str], Any], tasks: list[str]
+) -> dict[str, dict[str, Any]]:
+    merged: dict[str, Aggregate] = {}
+    models: dict[str, int] = {}
+    for (_, task), agg in recent.items():
+        merged.setdefault(task, Aggregate()).merge(agg)
+        models[task] = models.get(task, 0) + 1
+    report: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        agg = merged.get(task)
+        quality = agg.mean("quality_score") if agg else None
+        cost = agg.mean("cost") if agg else None
+        if agg is None or quality is None or cost is None:
+            what = "records" if agg is None else "quality and cost data"
+            report[task] = {"error": f"no {what} in the last {RECENT_HOURS} hours"}
+            continue
+        report[task] = {
+            "avg_quality_score": quality,
+            "avg_cost": cost,
+            "avg_response_time_ms": agg.mean("response_time_ms"),
+            "error_rate": agg.error_rate,
+            "total_requests": agg.records,
+            "models_used": models[task],
+        }
+    return report

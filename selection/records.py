@@ -1,0 +1,187 @@
+"""Performance records: how one call to one model went (``model_performance_records`` rows)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from selection.errors import InvalidRecordError
+from selection.tasks import TaskLike, task_name
+
+__all__ = [
+    "METRIC_COLUMNS",
+    "PerformanceRecord",
+    "parse_records",
+]
+
+# Numeric columns that the tracker aggregates, in storage order. Scores are in [0, 1].
+METRIC_COLUMNS: tuple[str, ...] = (
+    "response_time_ms",
+    "token_count_input",
+    "token_count_output",
+    "cost",
+    "quality_score",
+    "consciousness_score",
+    "creativity_score",
+    "accuracy_score",
+    "reasoning_depth_score",
+    "humor_score",
+    "user_rating",
+)
+
+Score = float | None
+
+
+def _new_record_id() -> str:
+    return uuid.uuid4().hex
+
+
+class PerformanceRecord(BaseModel):
+    """One call's outcome, field for field the seed's ``model_performance_records`` row.
+
+    Scores are in [0, 1] (scale star ratings to it); times, tokens and cost are non-negative;
+    ``cost=None`` means unknown, never free. A naive ``timestamp`` is taken as UTC; ``None``
+    lets the tracker stamp it from its clock. Extra metrics the seed names but its table does
+    not (``reasoning_depth_score``, ``humor_score``) are columns too.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    record_id: str = Field(default_factory=_new_record_id, min_length=1, max_length=255)
+    model_id: str = Field(min_length=1, max_length=255)
+    task_type: str
+    prompt_hash: str = Field(default="", max_length=64)
+    response_time_ms: float | None = Field(default=None, ge=0)
+    token_count_input: int | None = Field(default=None, ge=0)
+    token_count_output: int | None = Field(default=None, ge=0)
+    cost: float | None = Field(default=None, ge=0)
+    quality_score: Score = Field(default=None, ge=0, le=1)
+    consciousness_score: Score = Field(default=None, ge=0, le=1)
+    creativity_score: Score = Field(default=None, ge=0, le=1)
+    accuracy_score: Score = Field(default=None, ge=0, le=1)
+    reasoning_depth_score: Score = Field(default=None, ge=0, le=1)
+    humor_score: Score = Field(default=None, ge=0, le=1)
+    user_rating: Score = Field(default=None, ge=0, le=1)
+    error_occurred: bool = False
+    error_type: str | None = Field(default=None, max_length=255)
+    timestamp: datetime | None = None
+    context_data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("task_type", mode="before")
+    @classmethod
+    def _task(cls, value: Any) -> str:
+        return task_name(value)
+
+    @field_validator("timestamp")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _error_consistent(self) -> PerformanceRecord:
+        if self.error_type is not None and not self.error_occurred:
+            raise ValueError("error_type is set but error_occurred is false")
+        return self
+
+    @classmethod
+    def from_performance(
+        cls,
+        model_id: str,
+        task: TaskLike,
+        performance: Mapping[str, Any],
+        *,
+        request_id: str | None = None,
+        timestamp: datetime | None = None,
+    ) -> PerformanceRecord:
+        """Build a record from the seed's performance dictionary.
+
+        Raises:
+            InvalidRecordError: naming the field that is wrong.
+        """
+        data = dict(performance)
+        data["model_id"] = model_id
+        data["task_type"] = task
+        if request_id is not None:
+            data["record_id"] = request_id
+        if timestamp is not None and data.get("timestamp") is None:
+            data["timestamp"] = timestamp
+        return parse_records([data])[0]
+
+    def metric_values(self) -> tuple[float | None, ...]:
+        """The aggregated columns' values, in :data:`METRIC_COLUMNS` order."""
+        return (
+            self.response_time_ms,
+            self.token_count_input,
+            self.token_count_output,
+            self.cost,
+            self.quality_score,
+            self.consciousness_score,
+            self.creativity_score,
+            self.accuracy_score,
+            self.reasoning_depth_score,
+            self.humor_score,
+            self.user_rating,
+        )
+
+
+_RECORD_LIST = TypeAdapter(list[PerformanceRecord])
+
+
+def parse_records(
+    items: Iterable[PerformanceRecord | Mapping[str, Any]],
+) -> list[PerformanceRecord]:
+    """Validate records given as models or dictionaries, all or nothing.
+
+    Raises:
+        InvalidRecordError: naming the record's position and the field that is wrong.
+    """
+    items = list(items)
+    if all(type(item) is PerformanceRecord for item in items):
+        return items  # type: ignore[return-value]  # already validated on construction
+    try:
+        return _RECORD_LIST.validate_python(
+            [item.model_dump() if isinstance(item, PerformanceRecord) else item for item in items]
+        )
+    except ValidationError as exc:
+        raise InvalidRecordError(_describe(exc, single=len(items) == 1)) from exc
+
+
+def _describe(exc: ValidationError, *, single: bool) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        loc: Sequence[Any] = error["loc"]  # (position in the batch, field, ...)
+        index = "" if single or not loc else f"record {loc[0]}: "
+        field = ".".join(str(p) for p in loc[1:]) or "record"
+        value = error.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {_short(value)})"
+        parts.append(f"{index}{field}: {error['msg']}{shown}")
+    more = exc.error_count() - len(parts)
+    return (
+        "invalid performance record: "
+        + "; ".join(parts)
+        + (f"; and {more} more" if more > 0 else "")
+    )
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,135 @@
+"""Durable storage: the :class:`Store` protocol and :func:`open_store` to pick one by URL.
+
+``sqlite:///path.db`` (or ``sqlite:///:memory:``) gives the embedded store;
+``postgresql://...`` the PostgreSQL one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from selection.aggregates import Aggregate
+from selection.errors import ConfigError
+from selection.recommendation import Recommendation
+from selection.records import PerformanceRecord
+
+__all__ = ["DEFAULT_SQLITE_URL", "Store", "open_store", "redact_url"]
+
+DEFAULT_SQLITE_URL = "sqlite:///genesis_prime.db"
+
+
+class Store(Protocol):
+    """Durable home of performance records, recommendations and A/B tests."""
+
+    url: str
+
+    async def open(self) -> None:
+        """Connect and create the schema if needed (harmless when it exists)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def add_records(self, records: Sequence[PerformanceRecord]) -> list[PerformanceRecord]:
+        """Write the records in one transaction; return those not stored before.
+
+        A record whose ``record_id`` is already stored is skipped, never counted twice.
+        Every record must carry a timestamp and a distinct id.
+        """
+        ...
+
+    async def aggregates(
+        self,
+        *,
+        task: str | None = None,
+        models: Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> dict[tuple[str, str], Aggregate]:
+        """Sums per (model, task) computed in the database, optionally filtered."""
+        ...
+
+    async def count_records(self) -> int:
+        """How many performance records are stored."""
+        ...
+
+    async def fetch_records(
+        self,
+        *,
+        task: str | None = None,
+        model: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[PerformanceRecord]:
+        """The newest records matching the filters, newest first."""
+        ...
+
+    async def add_recommendation(self, recommendation: Recommendation) -> None:
+        """Store a recommendation."""
+        ...
+
+    async def latest_recommendations(self) -> dict[str, Recommendation]:
+        """The newest stored recommendation per task type."""
+        ...
+
+    async def save_ab_test(self, row: Mapping[str, Any]) -> None:
+        """Insert or replace an ``ab_test_configurations`` row (the seed's columns)."""
+        ...
+
+    async def ab_tests(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        """Stored A/B test rows, optionally only those with this status."""
+        ...
+
+
+def redact_url(url: str) -> str:
+    """Return the URL with any password replaced by ``***``."""
+    url = re.sub(r"password=[^\s&]+", "password=***", url)
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def open_store(url: str) -> Store:
+    """Create (not yet open) the store that a URL names.
+
+    Raises:
+        ConfigError: if the URL's scheme is not ``sqlite`` or ``postgresql``.
+    """
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    factory = _FACTORIES.get(scheme)
+    if factory is None:
+        raise ConfigError(
+            f"unsupported database URL scheme {scheme or '(none)'!r}: "
+            "use sqlite:///path.db or postgresql://user@host/db"
+        )
+    return factory(url)
+
+
+def _sqlite(url: str) -> Store:
+    from selection.store.sqlite import SqliteStore
+
+    return SqliteStore.from_url(url)
+
+
+def _postgres(url: str) -> Store:
+    from selection.store.postgres import PostgresStore
+
+    return PostgresStore(url)
+
+
+_FACTORIES: dict[str, Callable[[str], Store]] = {
+    "sqlite": _sqlite,
+    "postgresql": _postgres,
+    "postgres": _postgres,
+}

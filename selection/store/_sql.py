@@ -1,0 +1,105 @@
+"""SQL shared by both stores: column lists and the aggregate query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from selection.aggregates import Aggregate
+from selection.records import METRIC_COLUMNS
+
+RECORD_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "model_id",
+    "task_type",
+    "prompt_hash",
+    *METRIC_COLUMNS,
+    "error_occurred",
+    "error_type",
+    "timestamp",
+    "context_data",
+)
+
+AB_TEST_COLUMNS: tuple[str, ...] = (
+    "test_id",
+    "test_name",
+    "model_a_id",
+    "model_b_id",
+    "task_types",
+    "sample_size",
+    "traffic_split",
+    "success_metrics",
+    "duration_hours",
+    "start_time",
+    "status",
+    "results",
+)
+
+RECOMMENDATION_COLUMNS: tuple[str, ...] = (
+    "id",
+    "task_type",
+    "recommended_model_id",
+    "confidence_score",
+    "reasoning",
+    "expected_performance",
+    "cost_estimate",
+    "alternative_models",
+    "recommendation_factors",
+    "timestamp",
+)
+
+_SUMS = ", ".join(
+    f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM({c} * {c}), 0)" for c in METRIC_COLUMNS
+)
+
+
+def aggregate_query(
+    placeholder: str,
+    *,
+    task: str | None,
+    models: Sequence[str] | None,
+    since: datetime | None,
+    since_value: object,
+) -> tuple[str, list[object]]:
+    """Build ``SELECT model_id, task_type, <sums> ... GROUP BY`` with its parameters.
+
+    Args:
+        placeholder: the driver's parameter marker (``?`` or ``%s``).
+        task: only this task type.
+        models: only these models.
+        since: only records at or after this time.
+        since_value: ``since`` as the driver wants it (text for SQLite, datetime for psycopg).
+    """
+    where: list[str] = []
+    params: list[object] = []
+    if task is not None:
+        where.append(f"task_type = {placeholder}")
+        params.append(task)
+    if models is not None:
+        where.append(f"model_id IN ({', '.join([placeholder] * len(models))})")
+        params.extend(models)
+    if since is not None:
+        where.append(f"timestamp >= {placeholder}")
+        params.append(since_value)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    sql = (
+        "SELECT model_id, task_type, COUNT(*), "
+        "COALESCE(SUM(CASE WHEN error_occurred THEN 1 ELSE 0 END), 0), "
+        f"{_SUMS} FROM model_performance_records{clause} GROUP BY model_id, task_type"
+    )
+    return sql, params
+
+
+def aggregates_from_rows(rows: Sequence[Sequence[object]]) -> dict[tuple[str, str], Aggregate]:
+    """Turn rows of :func:`aggregate_query` into aggregates keyed by (model, task)."""
+    found: dict[tuple[str, str], Aggregate] = {}
+    for row in rows:
+        sums = row[4:]
+        found[(str(row[0]), str(row[1]))] = Aggregate.from_sums(
+            int(row[2]),  # type: ignore[call-overload]
+            int(row[3]),  # type: ignore[call-overload]
+            [int(v) for v in sums[0::3]],  # type: ignore[call-overload]
+            [float(v) for v in sums[1::3]],  # type: ignore[arg-type]
+            [float(v) for v in sums[2::3]],  # type: ignore[arg-type]
+        )
+    return found

@@ -1,0 +1,293 @@
+"""The PostgreSQL store: psycopg 3, async, pooled; batches go in by ``COPY``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from importlib import resources
+from types import TracebackType
+from typing import Any, Self
+
+import psycopg
+from psycopg import sql as pgsql
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from selection.aggregates import Aggregate
+from selection.errors import StoreError, StoreUnavailableError
+from selection.recommendation import Recommendation
+from selection.records import PerformanceRecord
+from selection.store import redact_url
+from selection.store._sql import (
+    AB_TEST_COLUMNS,
+    RECOMMENDATION_COLUMNS,
+    RECORD_COLUMNS,
+    aggregate_query,
+    aggregates_from_rows,
+)
+
+__all__ = ["PostgresStore"]
+
+_COPY_TYPES = [
+    "text", "text", "text", "text",
+    "float8", "int4", "int4", "float8",
+    "float8", "float8", "float8", "float8", "float8", "float8", "float8",
+    "bool", "text", "timestamptz", "jsonb",
+]  # fmt: skip
+_COLUMN_LIST = ", ".join(RECORD_COLUMNS)
+_SCHEMA_LOCK = 0x47454E45  # any constant: serialises concurrent schema creation
+
+
+class PostgresStore:
+    """A :class:`~selection.store.Store` on PostgreSQL."""
+
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 4, connect_timeout: float = 5.0
+    ) -> None:
+        self.url = url
+        self._min_size = min_size
+        self._max_size = max_size
+        self._connect_timeout = connect_timeout
+        self._pool: AsyncConnectionPool | None = None
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({redact_url(self.url)!r})"
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Open the pool and create the schema if needed."""
+        if self._pool is not None:
+            return
+        pool = AsyncConnectionPool(
+            self.url,
+            min_size=self._min_size,
+            max_size=self._max_size,
+            open=False,
+            kwargs={"connect_timeout": max(1, int(self._connect_timeout))},
+        )
+        try:
+            await pool.open(wait=True, timeout=self._connect_timeout)
+        except PoolTimeout as exc:
+            await pool.close()
+            raise StoreUnavailableError(
+                f"cannot reach PostgreSQL at {redact_url(self.url)} "
+                f"within {self._connect_timeout:g} s"
+            ) from exc
+        self._pool = pool
+        schema = resources.files("selection.store").joinpath("schema/postgres.sql")
+        async with self._connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
+            await conn.execute(schema.read_text("utf-8"))
+
+    async def aclose(self) -> None:
+        """Close the pool."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def _connection(self) -> Any:
+        if self._pool is None:
+            raise StoreError("the PostgreSQL store is not open; call open() or use 'async with'")
+        return self._pool.connection()
+
+    # -- records ------------------------------------------------------------------------
+
+    async def add_records(self, records: Sequence[PerformanceRecord]) -> list[PerformanceRecord]:
+        """Write the records in one transaction by COPY; return those not stored before."""
+        if not records:
+            return []
+        rows = [_record_row(r) for r in records]
+        try:
+            async with self._connection() as conn:
+                try:
+                    async with conn.transaction():
+                        await _copy(conn, "model_performance_records", rows)
+                    return list(records)
+                except psycopg.errors.UniqueViolation:
+                    pass  # some ids are stored already: the rare path below keeps the new ones
+                async with conn.transaction():
+                    await conn.execute(
+                        "CREATE TEMP TABLE _gp_staging "
+                        "(LIKE model_performance_records INCLUDING DEFAULTS) ON COMMIT DROP"
+                    )
+                    await _copy(conn, "_gp_staging", rows)
+                    cur = await conn.execute(
+                        f"INSERT INTO model_performance_records ({_COLUMN_LIST}) "
+                        f"SELECT {_COLUMN_LIST} FROM _gp_staging "
+                        "ON CONFLICT (record_id) DO NOTHING RETURNING record_id"
+                    )
+                    new_ids = {row[0] for row in await cur.fetchall()}
+        except psycopg.Error as exc:
+            raise _store_error(f"writing {len(rows)} records failed", exc) from exc
+        return [r for r in records if r.record_id in new_ids]
+
+    async def aggregates(
+        self,
+        *,
+        task: str | None = None,
+        models: Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> dict[tuple[str, str], Aggregate]:
+        """Sums per (model, task) computed by PostgreSQL."""
+        query, params = aggregate_query(
+            "%s", task=task, models=models, since=since, since_value=since
+        )
+        return aggregates_from_rows(await self._fetch(query, params))
+
+    async def count_records(self) -> int:
+        """How many performance records are stored."""
+        rows = await self._fetch("SELECT COUNT(*) FROM model_performance_records", [])
+        return int(rows[0][0])
+
+    async def fetch_records(
+        self,
+        *,
+        task: str | None = None,
+        model: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[PerformanceRecord]:
+        """The newest records matching the filters, newest first."""
+        where, params = [], []
+        for column, value in (("task_type", task), ("model_id", model), ("timestamp", since)):
+            if value is not None:
+                where.append(f"{column} {'>=' if column == 'timestamp' else '='} %s")
+                params.append(value)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        query = (
+            f"SELECT {_COLUMN_LIST} FROM model_performance_records{clause} "
+            "ORDER BY timestamp DESC LIMIT %s"
+        )
+        rows = await self._fetch(query, [*params, limit])
+        return [
+            PerformanceRecord.model_validate(dict(zip(RECORD_COLUMNS, row, strict=True)))
+            for row in rows
+        ]
+
+    # -- recommendations and A/B tests --------------------------------------------------
+
+    async def add_recommendation(self, recommendation: Recommendation) -> None:
+        """Store a recommendation."""
+        r = recommendation
+        values = [
+            r.id,
+            r.task_type,
+            r.recommended_model_id,
+            r.confidence_score,
+            r.reasoning,
+            Jsonb(r.expected_performance),
+            r.cost_estimate,
+            list(r.alternative_models),
+            Jsonb(r.recommendation_factors),
+            r.timestamp,
+        ]
+        await self._execute(_insert_sql("model_recommendations", RECOMMENDATION_COLUMNS), values)
+
+    async def latest_recommendations(self) -> dict[str, Recommendation]:
+        """The newest stored recommendation per task type."""
+        query = (
+            f"SELECT DISTINCT ON (task_type) {', '.join(RECOMMENDATION_COLUMNS)} "
+            "FROM model_recommendations ORDER BY task_type, timestamp DESC, id"
+        )
+        found = {}
+        for row in await self._fetch(query, []):
+            data = dict(zip(RECOMMENDATION_COLUMNS, row, strict=True))
+            data["id"] = str(data["id"])
+            data["alternative_models"] = tuple(data["alternative_models"] or ())
+            found[data["task_type"]] = Recommendation.model_validate(data)
+        return found
+
+    async def save_ab_test(self, row: Mapping[str, Any]) -> None:
+        """Insert or replace an ``ab_test_configurations`` row."""
+        values = []
+        for column in AB_TEST_COLUMNS:
+            value = row.get(column)
+            if column in ("task_types", "success_metrics") and value is not None:
+                value = list(value)
+            elif column == "results" and value is not None:
+                value = Jsonb(value)
+            values.append(value)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in AB_TEST_COLUMNS[1:])
+        query = (
+            _insert_sql("ab_test_configurations", AB_TEST_COLUMNS)
+            + f" ON CONFLICT (test_id) DO UPDATE SET {updates}"
+        )
+        await self._execute(query, values)
+
+    async def ab_tests(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        """Stored A/B test rows, optionally only those with this status."""
+        query = f"SELECT {', '.join(AB_TEST_COLUMNS)} FROM ab_test_configurations"
+        params: list[Any] = []
+        if status is not None:
+            query += " WHERE status = %s"
+            params.append(status)
+        rows = await self._fetch(query + " ORDER BY test_id", params)
+        return [dict(zip(AB_TEST_COLUMNS, row, strict=True)) for row in rows]
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    async def _fetch(self, query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        try:
+            async with self._connection() as conn:
+                cur = await conn.execute(query, params)
+                return list(await cur.fetchall())
+        except psycopg.Error as exc:
+            raise _store_error("query failed", exc) from exc
+
+    async def _execute(self, query: str, params: Sequence[Any]) -> None:
+        try:
+            async with self._connection() as conn, conn.transaction():
+                await conn.execute(query, params)
+        except psycopg.Error as exc:
+            raise _store_error("write failed", exc) from exc
+
+
+async def _copy(
+    conn: psycopg.AsyncConnection[Any], table: str, rows: list[tuple[Any, ...]]
+) -> None:
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        pgsql.Identifier(table), pgsql.SQL(_COLUMN_LIST)
+    )
+    async with conn.cursor() as cur, cur.copy(statement) as copy:
+        copy.set_types(_COPY_TYPES)
+        for row in rows:
+            await copy.write_row(row)
+
+
+def _record_row(r: PerformanceRecord) -> tuple[Any, ...]:
+    if r.timestamp is None:
+        raise StoreError(f"record {r.record_id!r} has no timestamp; the tracker stamps records")
+    return (
+        r.record_id,
+        r.model_id,
+        r.task_type,
+        r.prompt_hash,
+        *r.metric_values(),
+        r.error_occurred,
+        r.error_type,
+        r.timestamp,
+        Jsonb(r.context_data),
+    )
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+
+
+def _store_error(what: str, exc: psycopg.Error) -> StoreError:
+    kind = StoreUnavailableError if isinstance(exc, psycopg.OperationalError) else StoreError
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return kind(f"PostgreSQL: {what}: {first_line}")

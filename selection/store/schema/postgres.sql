@@ -1,0 +1,56 @@
+-- The seed's three tables, in PostgreSQL's dialect. Idempotent: safe to run at every start.
+CREATE TABLE IF NOT EXISTS model_performance_records (
+    record_id VARCHAR(255) PRIMARY KEY,
+    model_id VARCHAR(255) NOT NULL,
+    task_type VARCHAR(100) NOT NULL,
+    prompt_hash VARCHAR(64) NOT NULL,
+    response_time_ms DOUBLE PRECISION,
+    token_count_input INTEGER,
+    token_count_output INTEGER,
+    cost DOUBLE PRECISION,
+    quality_score DOUBLE PRECISION,
+    consciousness_score DOUBLE PRECISION,
+    creativity_score DOUBLE PRECISION,
+    accuracy_score DOUBLE PRECISION,
+    reasoning_depth_score DOUBLE PRECISION,
+    humor_score DOUBLE PRECISION,
+    user_rating DOUBLE PRECISION,
+    error_occurred BOOLEAN NOT NULL DEFAULT FALSE,
+    error_type VARCHAR(255),
+    timestamp TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    context_data JSONB NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS ix_records_task_model_time
+    ON model_performance_records (task_type, model_id, timestamp);
+CREATE INDEX IF NOT EXISTS ix_records_time ON model_performance_records (timestamp);
+
+CREATE TABLE IF NOT EXISTS model_recommendations (
+    id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    task_type VARCHAR(100) NOT NULL,
+    recommended_model_id VARCHAR(255) NOT NULL,
+    confidence_score DOUBLE PRECISION,
+    reasoning TEXT,
+    expected_performance JSONB,
+    cost_estimate DOUBLE PRECISION,
+    alternative_models TEXT[],
+    recommendation_factors JSONB,
+    timestamp TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX IF NOT EXISTS ix_recommendations_task_time
+    ON model_recommendations (task_type, timestamp);
+
+CREATE TABLE IF NOT EXISTS ab_test_configurations (
+    test_id VARCHAR(255) PRIMARY KEY,
+    test_name VARCHAR(255) NOT NULL,
+    model_a_id VARCHAR(255) NOT NULL,
+    model_b_id VARCHAR(255) NOT NULL,
+    task_types TEXT[] NOT NULL,
+    sample_size INTEGER,
+    traffic_split DOUBLE PRECISION,
+    success_metrics TEXT[],
+    duration_hours INTEGER,
+    start_time TIMESTAMPTZ,
+    status VARCHAR(50),
+    results JSONB
+);
+CREATE INDEX IF NOT EXISTS ix_ab_tests_status ON ab_test_configurations (status);

@@ -1,0 +1,341 @@
+"""The embedded store: SQLite through the standard library, on one worker thread.
+
+One connection lives on one dedicated thread, so statements never interleave and the event
+loop never blocks. The database runs in WAL mode with ``synchronous=NORMAL``: a committed
+record survives a crash of the process (not necessarily a power cut of the machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from selection.aggregates import Aggregate
+from selection.errors import ConfigError, StoreError, StoreUnavailableError
+from selection.recommendation import Recommendation
+from selection.records import PerformanceRecord
+from selection.store._sql import (
+    AB_TEST_COLUMNS,
+    RECOMMENDATION_COLUMNS,
+    RECORD_COLUMNS,
+    aggregate_query,
+    aggregates_from_rows,
+)
+
+__all__ = ["SqliteStore"]
+
+T = TypeVar("T")
+
+_INSERT_RECORD = (
+    f"INSERT INTO model_performance_records ({', '.join(RECORD_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
+)
+_ID_CHUNK = 900  # stay under SQLite's bound-parameter limit on old builds
+
+
+def _ts(value: datetime) -> str:
+    # Fixed width with microseconds, so that text order is time order.
+    return value.isoformat(timespec="microseconds")
+
+
+def _json(value: object) -> str:
+    return "{}" if value == {} else json.dumps(value, separators=(",", ":"))
+
+
+class SqliteStore:
+    """A :class:`~selection.store.Store` in one SQLite file (or in memory)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.url = f"sqlite:///{self.path}"
+        self._conn: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteStore:
+        """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``sqlite:///:memory:``."""
+        prefix = "sqlite:///"
+        if not url.startswith(prefix) or len(url) == len(prefix):
+            raise ConfigError(f"malformed SQLite URL {url!r}: use sqlite:///path/to/file.db")
+        return cls(url[len(prefix) :])
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({self.path!r})"
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Open the file and create the schema if needed."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="genesis-sqlite")
+        await self._run(self._connect)
+
+    async def aclose(self) -> None:
+        """Close the connection and its thread."""
+        if self._executor is None:
+            return
+        await self._run(self._disconnect)
+        self._executor.shutdown(wait=True)
+        self._executor = None
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def _connect(self) -> None:
+        if self._conn is not None:
+            return
+        if self.path != ":memory:" and not Path(self.path).parent.exists():
+            raise StoreUnavailableError(f"cannot open {self.path}: its folder does not exist")
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+            schema = resources.files("selection.store").joinpath("schema/sqlite.sql")
+            conn.executescript(schema.read_text("utf-8"))
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(f"cannot open SQLite database {self.path}: {exc}") from exc
+        self._conn = conn
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._executor is None:
+            raise StoreError("the SQLite store is not open; call open() or use 'async with'")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("the SQLite store is not open; call open() or use 'async with'")
+        return self._conn
+
+    # -- records ------------------------------------------------------------------------
+
+    async def add_records(self, records: Sequence[PerformanceRecord]) -> list[PerformanceRecord]:
+        """Write the records in one transaction; return those not stored before."""
+        if not records:
+            return []
+        rows = [_record_row(r) for r in records]
+        try:
+            stored = await self._run(self._insert, rows)
+        except sqlite3.Error as exc:
+            raise StoreError(f"writing {len(rows)} records failed: {exc}") from exc
+        return (
+            list(records)
+            if stored is None
+            else [r for r, new in zip(records, stored, strict=True) if new]
+        )
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> list[bool] | None:
+        """Insert rows; ``None`` means all were new, else a per-row 'was new' mask."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(_INSERT_RECORD, rows)
+        except sqlite3.IntegrityError:
+            # Some ids are stored already: the rare path, keep only the new rows.
+            db.execute("ROLLBACK")
+            return self._insert_new_only(rows)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return None
+
+    def _insert_new_only(self, rows: list[tuple[Any, ...]]) -> list[bool]:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [row[0] for row in rows]
+            existing: set[str] = set()
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = ids[start : start + _ID_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                sql = (
+                    f"SELECT record_id FROM model_performance_records WHERE record_id IN ({marks})"
+                )
+                existing.update(r[0] for r in db.execute(sql, chunk))
+            mask = [row[0] not in existing for row in rows]
+            db.executemany(
+                _INSERT_RECORD, [row for row, new in zip(rows, mask, strict=True) if new]
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return mask
+
+    async def aggregates(
+        self,
+        *,
+        task: str | None = None,
+        models: Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> dict[tuple[str, str], Aggregate]:
+        """Sums per (model, task) computed by SQLite."""
+        sql, params = aggregate_query(
+            "?", task=task, models=models, since=since, since_value=since and _ts(since)
+        )
+        rows = await self._run(lambda: self._db.execute(sql, params).fetchall())
+        return aggregates_from_rows(rows)
+
+    async def count_records(self) -> int:
+        """How many performance records are stored."""
+        sql = "SELECT COUNT(*) FROM model_performance_records"
+        return int(await self._run(lambda: self._db.execute(sql).fetchone()[0]))
+
+    async def fetch_records(
+        self,
+        *,
+        task: str | None = None,
+        model: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[PerformanceRecord]:
+        """The newest records matching the filters, newest first."""
+        where, params = [], []
+        for column, value in (("task_type", task), ("model_id", model)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            where.append("timestamp >= ?")
+            params.append(_ts(since))
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        sql = (
+            f"SELECT {', '.join(RECORD_COLUMNS)} FROM model_performance_records{clause} "
+            "ORDER BY timestamp DESC LIMIT ?"
+        )
+        rows = await self._run(lambda: self._db.execute(sql, [*params, limit]).fetchall())
+        return [_record_from_row(row) for row in rows]
+
+    # -- recommendations and A/B tests --------------------------------------------------
+
+    async def add_recommendation(self, recommendation: Recommendation) -> None:
+        """Store a recommendation."""
+        r = recommendation
+        row = (
+            r.id,
+            r.task_type,
+            r.recommended_model_id,
+            r.confidence_score,
+            r.reasoning,
+            json.dumps(r.expected_performance),
+            r.cost_estimate,
+            json.dumps(list(r.alternative_models)),
+            json.dumps(r.recommendation_factors),
+            _ts(r.timestamp),
+        )
+        sql = (
+            f"INSERT INTO model_recommendations ({', '.join(RECOMMENDATION_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(row))})"
+        )
+        await self._run(self._write, sql, row)
+
+    async def latest_recommendations(self) -> dict[str, Recommendation]:
+        """The newest stored recommendation per task type."""
+        sql = (
+            f"SELECT {', '.join(RECOMMENDATION_COLUMNS)} FROM model_recommendations r "
+            "WHERE timestamp = (SELECT MAX(timestamp) FROM model_recommendations "
+            "WHERE task_type = r.task_type) ORDER BY id"
+        )
+        rows = await self._run(lambda: self._db.execute(sql).fetchall())
+        found = {}
+        for row in rows:
+            data = dict(zip(RECOMMENDATION_COLUMNS, row, strict=True))
+            for key in ("expected_performance", "alternative_models", "recommendation_factors"):
+                data[key] = json.loads(data[key])
+            found[data["task_type"]] = Recommendation.model_validate(data)
+        return found
+
+    async def save_ab_test(self, row: Mapping[str, Any]) -> None:
+        """Insert or replace an ``ab_test_configurations`` row."""
+        values = []
+        for column in AB_TEST_COLUMNS:
+            value = row.get(column)
+            if column in ("task_types", "success_metrics", "results") and value is not None:
+                value = json.dumps(list(value) if column != "results" else value)
+            elif column == "start_time" and isinstance(value, datetime):
+                value = _ts(value)
+            values.append(value)
+        sql = (
+            f"INSERT OR REPLACE INTO ab_test_configurations ({', '.join(AB_TEST_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(values))})"
+        )
+        await self._run(self._write, sql, tuple(values))
+
+    async def ab_tests(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        """Stored A/B test rows, optionally only those with this status."""
+        sql = f"SELECT {', '.join(AB_TEST_COLUMNS)} FROM ab_test_configurations"
+        params: tuple[str, ...] = ()
+        if status is not None:
+            sql += " WHERE status = ?"
+            params = (status,)
+        rows = await self._run(
+            lambda: self._db.execute(sql + " ORDER BY test_id", params).fetchall()
+        )
+        found = []
+        for row in rows:
+            data = dict(zip(AB_TEST_COLUMNS, row, strict=True))
+            for key in ("task_types", "success_metrics", "results"):
+                if data[key] is not None:
+                    data[key] = json.loads(data[key])
+            if data["start_time"] is not None:
+                data["start_time"] = datetime.fromisoformat(data["start_time"])
+            found.append(data)
+        return found
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(sql, params)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
+def _record_row(r: PerformanceRecord) -> tuple[Any, ...]:
+    if r.timestamp is None:
+        raise StoreError(f"record {r.record_id!r} has no timestamp; the tracker stamps records")
+    return (
+        r.record_id,
+        r.model_id,
+        r.task_type,
+        r.prompt_hash,
+        *r.metric_values(),
+        r.error_occurred,
+        r.error_type,
+        _ts(r.timestamp),
+        _json(r.context_data),
+    )
+
+
+def _record_from_row(row: Sequence[Any]) -> PerformanceRecord:
+    data = dict(zip(RECORD_COLUMNS, row, strict=True))
+    data["error_occurred"] = bool(data["error_occurred"])
+    data["timestamp"] = datetime.fromisoformat(data["timestamp"])
+    data["context_data"] = json.loads(data["context_data"])
+    return PerformanceRecord.model_validate(data)

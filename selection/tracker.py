@@ -1,0 +1,199 @@
+"""The performance tracker (the seed's PerformanceTracker): every call's record, kept twice.
+
+Records go to the store in one transaction per batch and, once committed, into running sums
+per (model, task) held in memory. The selector reads only the memory, so choosing a model
+does no I/O; :meth:`PerformanceTracker.start` rebuilds the memory from the store, so a restart
+forgets nothing. Windowed statistics are computed by the database.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from selection.aggregates import Aggregate
+from selection.catalog import ModelCatalog
+from selection.clock import Clock, SystemClock
+from selection.errors import InvalidRecordError, UnknownModelError, UnknownTaskError
+from selection.records import PerformanceRecord, parse_records
+from selection.store import Store
+from selection.tasks import TaskLike
+
+__all__ = ["RANKED_STATISTICS", "PerformanceTracker"]
+
+# Statistic name in compare_models' report -> (column, True if higher is better).
+RANKED_STATISTICS: dict[str, tuple[str, bool]] = {
+    "avg_quality_score": ("quality_score", True),
+    "avg_consciousness_score": ("consciousness_score", True),
+    "avg_creativity_score": ("creativity_score", True),
+    "avg_accuracy_score": ("accuracy_score", True),
+    "avg_reasoning_depth_score": ("reasoning_depth_score", True),
+    "avg_humor_score": ("humor_score", True),
+    "avg_user_rating": ("user_rating", True),
+    "avg_cost": ("cost", False),
+    "avg_response_time_ms": ("response_time_ms", False),
+}
+
+
+class PerformanceTracker:
+    """Records performance and answers questions about it.
+
+    Args:
+        store: where records live durably (opened by the caller).
+        catalog: the known models and task types; records naming others are refused.
+        clock: stamps records that arrive without a timestamp.
+    """
+
+    def __init__(self, store: Store, catalog: ModelCatalog, *, clock: Clock | None = None) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.clock: Clock = clock or SystemClock()
+        self._stats: dict[str, dict[str, Aggregate]] = {}
+        self._versions: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"PerformanceTracker(store={self.store!r}, tasks={len(self._stats)})"
+
+    async def start(self) -> None:
+        """Rebuild the in-memory sums from the store."""
+        self._stats.clear()
+        for (model_id, task), agg in (await self.store.aggregates()).items():
+            self._stats.setdefault(task, {})[model_id] = agg
+            self._versions[task] = self._versions.get(task, 0) + 1
+
+    # -- writing ------------------------------------------------------------------------
+
+    async def record(self, record: PerformanceRecord | Mapping[str, Any]) -> bool:
+        """Store one record; return False if its id was stored before (then nothing changes)."""
+        return await self.record_many([record]) == 1
+
+    async def record_many(self, records: Iterable[PerformanceRecord | Mapping[str, Any]]) -> int:
+        """Validate and store records, all or nothing; return how many were new.
+
+        Raises:
+            InvalidRecordError: a record is malformed, or two in the batch share an id.
+            UnknownModelError: a record names a model the catalog does not hold.
+            UnknownTaskError: a record names an undeclared task type.
+        """
+        batch = self._prepare(parse_records(records))
+        if not batch:
+            return 0
+        stored = await self.store.add_records(batch)
+        self._absorb(stored)
+        return len(stored)
+
+    def _prepare(self, records: list[PerformanceRecord]) -> list[PerformanceRecord]:
+        catalog = self.catalog
+        tasks = catalog.tasks
+        seen: set[str] = set()
+        now = None
+        prepared = []
+        for index, record in enumerate(records):
+            if record.model_id not in catalog:
+                raise UnknownModelError(record.model_id, known=[s.id for s in catalog])
+            if record.task_type not in tasks:
+                raise UnknownTaskError(record.task_type)
+            if record.record_id in seen:
+                raise InvalidRecordError(
+                    f"record {index}: record_id {record.record_id!r} appears twice in the batch"
+                )
+            seen.add(record.record_id)
+            if record.timestamp is None:
+                now = now or self.clock.now()
+                record = record.model_copy(update={"timestamp": now})
+            prepared.append(record)
+        return prepared
+
+    def _absorb(self, records: Sequence[PerformanceRecord]) -> None:
+        stats = self._stats
+        touched = set()
+        for r in records:
+            by_model = stats.get(r.task_type)
+            if by_model is None:
+                by_model = stats[r.task_type] = {}
+            agg = by_model.get(r.model_id)
+            if agg is None:
+                agg = by_model[r.model_id] = Aggregate()
+            agg.add(r.metric_values(), r.error_occurred)
+            touched.add(r.task_type)
+        for task in touched:
+            self._versions[task] = self._versions.get(task, 0) + 1
+
+    # -- reading: memory (hot path) -----------------------------------------------------
+
+    def stats(self, model_id: str, task: TaskLike) -> Aggregate | None:
+        """All-time sums for one model on one task, from memory."""
+        return self._stats.get(self.catalog.check_task(task), {}).get(model_id)
+
+    def task_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
+        """All-time sums per model for one task, from memory (do not mutate)."""
+        return self._stats.get(self.catalog.check_task(task), {})
+
+    def version(self, task: str) -> int:
+        """A number that changes whenever the task's statistics change."""
+        return self._versions.get(task, 0)
+
+    def total_records(self) -> int:
+        """How many records the memory holds, over all models and tasks."""
+        return sum(a.records for by_model in self._stats.values() for a in by_model.values())
+
+    # -- reading: database (windows, reports) -------------------------------------------
+
+    async def window_stats(
+        self, task: TaskLike, *, models: Sequence[str] | None = None, time_window_hours: float = 24
+    ) -> dict[str, Aggregate]:
+        """Sums per model for the records of the last ``time_window_hours``, from the database."""
+        name = self.catalog.check_task(task)
+        if not (time_window_hours > 0 and math.isfinite(time_window_hours)):
+            raise ValueError(f"time_window_hours must be positive, got {time_window_hours!r}")
+        since = self.clock.now() - timedelta(hours=time_window_hours)
+        found = await self.store.aggregates(task=name, models=models, since=since)
+        return {model_id: agg for (model_id, _), agg in found.items()}
+
+    async def compare_models(
+        self, models: Sequence[str], task: TaskLike, time_window_hours: float = 168
+    ) -> dict[str, Any]:
+        """Compare models on a task over a time window, as the seed's weekly report does.
+
+        Returns:
+            ``{"task_type", "time_window_hours", "models": {model: statistics},
+            "rankings": {statistic: [model ids, best first]}}``. A model without records in
+            the window gets ``{"error": "no data"}`` and is left out of the rankings.
+        """
+        name = self.catalog.check_task(task)
+        for model_id in models:
+            self.catalog.get(model_id)
+        window = await self.window_stats(
+            name, models=list(models), time_window_hours=time_window_hours
+        )
+        report: dict[str, dict[str, Any]] = {}
+        for model_id in models:
+            agg = window.get(model_id)
+            report[model_id] = _model_statistics(agg) if agg else {"error": "no data"}
+        rankings = {}
+        for statistic, (_, higher_is_better) in RANKED_STATISTICS.items():
+            scored = [
+                (value, model_id)
+                for model_id, row in report.items()
+                if (value := row.get(statistic)) is not None
+            ]
+            scored.sort(key=lambda item: (-item[0] if higher_is_better else item[0], item[1]))
+            rankings[statistic] = [model_id for _, model_id in scored]
+        return {
+            "task_type": name,
+            "time_window_hours": time_window_hours,
+            "models": report,
+            "rankings": rankings,
+        }
+
+
+def _model_statistics(agg: Aggregate) -> dict[str, Any]:
+    row: dict[str, Any] = {"total_requests": agg.records, "error_rate": agg.error_rate}
+    for statistic, (column, _) in RANKED_STATISTICS.items():
+        summary = agg.summary(column)
+        row[statistic] = summary.mean
+        row[statistic.replace("avg_", "std_", 1)] = summary.std
+        row[statistic.replace("avg_", "n_", 1)] = summary.n
+    return row

@@ -1,0 +1,66 @@
+"""The command line: each command's output, and one clear line for each error."""
+
+from __future__ import annotations
+
+import pytest
+
+from selection.cli import main, parse_weights
+
+
+@pytest.fixture
+def run(capsys, store_url):
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        code = main([*argv, "--db", store_url])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+def test_models_filters(run):
+    code, out, _ = run("models", "--provider", "local")
+    assert code == 0
+    assert "local/llama-3-8b" in out
+    assert "openrouter" not in out
+
+
+def test_demo_then_recommend_then_status(run):
+    code, out, _ = run("demo", "--rounds", "20", "--seed", "3")
+    assert code == 0
+    assert "Recommendations after 20 rounds (seed 3)" in out
+    assert "records             80" in out
+    code, out, _ = run("recommend", "logical_reasoning", "--weights", "quality=0.7,cost=0.3")
+    assert code == 0
+    for label in ("confidence", "alternatives", "reasoning"):
+        assert label in out
+    code, out, _ = run("status")
+    assert code == 0
+    assert "available models    10" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["recommend", "astrology"], "unknown task type 'astrology'"),
+        (["recommend", "logical_reasoning", "--weights", "quality"], "must look like name=number"),
+        (["recommend", "logical_reasoning", "--weights", "qualty=1"], "unknown priority factor"),
+        (["models", "--catalog", "/no/such.json"], "cannot read catalog file"),
+    ],
+)
+def test_errors_are_one_line(run, argv, message):
+    code, _, err = run(*argv)
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bad_database_url_is_one_line(capsys):
+    assert main(["status", "--db", "mysql://nope"]) == 1
+    assert "unsupported database URL scheme 'mysql'" in capsys.readouterr().err
+
+
+def test_parse_weights():
+    assert parse_weights("quality=0.5, cost=0.2") == {"quality": 0.5, "cost": 0.2}
+    with pytest.raises(ValueError, match="not a number"):
+        parse_weights("quality=high")
