@@ -1,0 +1,129 @@
+"""Async model-provider clients on an injected ``httpx.AsyncClient``.
+
+Clients (one file each) speak OpenAI-compatible chat completions (OpenAI, Mistral, local
+servers), OpenRouter, Anthropic Messages and Gemini ``generateContent``, and return a frozen
+:class:`Completion`. :class:`ModelGateway` routes catalog model ids (``"openai/gpt-4o"``) to
+them, with an optional response cache, a per-model circuit breaker, retries with backoff,
+and fallback chains. Failures are classified errors carrying an :class:`ErrorType`.
+
+Typical wiring at the application's edge::
+
+    settings = ProviderSettings.from_env(os.environ)
+    async with ModelGateway.from_settings(settings, cache=ResponseCache()) as gateway:
+        result = await gateway.complete_with_fallback(
+            ["openrouter/anthropic/claude-3-opus", "openai/gpt-4o"],
+            [Message.user("Hello")],
+        )
+"""
+
+from selection.providers._base import HTTPChatClient
+from selection.providers._breaker import BreakerState, CircuitBreaker
+from selection.providers._cache import ResponseCache, cache_key
+from selection.providers._errors import (
+    RETRY_STATUSES,
+    CallConnectionError,
+    CallHTTPError,
+    CallRateLimited,
+    CallResponseError,
+    CallTimeout,
+    CircuitOpenError,
+    ClassifiedError,
+    ContentFilteredError,
+    ErrorType,
+    UpstreamError,
+    classify_status,
+    error_type_of,
+    is_retryable,
+)
+from selection.providers._http import (
+    DEFAULT_TIMEOUT,
+    RealRequestsBlockedError,
+    allow_real_requests,
+    default_http_client,
+    parse_retry_after,
+)
+from selection.providers._retry import Jitter, Retrier, RetryPolicy, Sleep, full_jitter
+from selection.providers._types import (
+    ChatClient,
+    Completion,
+    CostSource,
+    GenerationParams,
+    Message,
+    Prices,
+    Role,
+    resolve_cost,
+)
+from selection.providers.anthropic import AnthropicClient
+from selection.providers.gateway import (
+    AllModelsFailedError,
+    Attempt,
+    FallbackResult,
+    ModelGateway,
+)
+from selection.providers.gemini import GeminiClient
+from selection.providers.openai import OpenAICompatibleClient
+from selection.providers.openrouter import OpenRouterClient
+from selection.providers.routing import DEFAULT_PREFIXES, Route, resolve_route
+from selection.providers.settings import (
+    PROVIDERS,
+    ProviderConfig,
+    ProviderSettings,
+    ProviderSpec,
+    build_clients,
+)
+
+__all__ = [
+    "DEFAULT_PREFIXES",
+    "DEFAULT_TIMEOUT",
+    "PROVIDERS",
+    "RETRY_STATUSES",
+    "AllModelsFailedError",
+    "AnthropicClient",
+    "Attempt",
+    "BreakerState",
+    "CallConnectionError",
+    "CallHTTPError",
+    "CallRateLimited",
+    "CallResponseError",
+    "CallTimeout",
+    "ChatClient",
+    "CircuitBreaker",
+    "CircuitOpenError",
+    "ClassifiedError",
+    "Completion",
+    "ContentFilteredError",
+    "CostSource",
+    "ErrorType",
+    "FallbackResult",
+    "GeminiClient",
+    "GenerationParams",
+    "HTTPChatClient",
+    "Jitter",
+    "Message",
+    "ModelGateway",
+    "OpenAICompatibleClient",
+    "OpenRouterClient",
+    "Prices",
+    "ProviderConfig",
+    "ProviderSettings",
+    "ProviderSpec",
+    "RealRequestsBlockedError",
+    "ResponseCache",
+    "Retrier",
+    "RetryPolicy",
+    "Role",
+    "Route",
+    "Sleep",
+    "UpstreamError",
+    "allow_real_requests",
+    "build_clients",
+    "cache_key",
+    "classify_status",
+    "default_http_client",
+    "error_type_of",
+    "full_jitter",
+    "is_retryable",
+    "parse_retry_after",
+    "resolve_cost",
+    "resolve_route",
+]

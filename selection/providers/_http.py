@@ -1,0 +1,178 @@
+"""The HTTP edge: the default client factory and the one place httpx errors are mapped."""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import httpx
+
+from selection.errors import ConfigError, ProviderError
+from selection.providers._errors import CallConnectionError, CallResponseError, CallTimeout
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "RealRequestsBlockedError",
+    "allow_real_requests",
+    "default_http_client",
+    "excerpt",
+    "parse_retry_after",
+    "send",
+]
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=120.0, write=30.0, pool=10.0)
+"""Connect fast, but let a long generation take up to two minutes between bytes."""
+
+_EXCERPT_CHARS = 200
+
+
+class RealRequestsBlockedError(ConfigError):
+    """:func:`default_http_client` was asked for a real network client while blocked."""
+
+
+class _Guard:
+    # pydantic-ai's ALLOW_MODEL_REQUESTS: tests flip this so no test reaches a real host.
+    allowed = True
+
+
+@contextmanager
+def allow_real_requests(allowed: bool) -> Iterator[None]:
+    """Allow or block :func:`default_http_client` without a transport, within the block.
+
+    Args:
+        allowed: ``False`` makes the factory raise unless a transport is injected.
+
+    Yields:
+        Nothing; the previous setting is restored on exit.
+    """
+    previous, _Guard.allowed = _Guard.allowed, allowed
+    try:
+        yield
+    finally:
+        _Guard.allowed = previous
+
+
+def default_http_client(
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    trust_env: bool = False,
+) -> httpx.AsyncClient:
+    """Create the ``httpx.AsyncClient`` provider clients use when none is injected.
+
+    Args:
+        transport: A transport to use instead of the network (a fake, in tests).
+        timeout: Per-operation timeouts.
+        trust_env: Let httpx read proxy and certificate settings from the environment; off by
+            default, since library code does not read the environment.
+
+    Returns:
+        A new client; the caller owns it and must ``aclose()`` it.
+
+    Raises:
+        RealRequestsBlockedError: No transport was given while real requests are blocked.
+    """
+    if transport is None and not _Guard.allowed:
+        raise RealRequestsBlockedError(
+            "real provider requests are blocked here; inject a transport "
+            "(httpx.MockTransport) or use allow_real_requests(True)"
+        )
+    return httpx.AsyncClient(transport=transport, timeout=timeout, trust_env=trust_env)
+
+
+def excerpt(text: str, secrets: Iterable[str] = ()) -> str:
+    """Return a short one-line excerpt of a body with every secret replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _EXCERPT_CHARS else flat[:_EXCERPT_CHARS] + "…"
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
+    """Read how long the provider asked us to wait, in seconds.
+
+    ``retry-after-ms`` (OpenAI, Anthropic) wins over ``Retry-After``, which may hold seconds or
+    an HTTP date. A date is measured against ``now`` if given, else against the response's own
+    ``Date`` header (which RFC 9110 requires of origin servers, and which cancels clock skew).
+
+    Args:
+        headers: Response headers (case-insensitive mapping such as ``httpx.Headers``).
+        now: The current time, for the HTTP-date form.
+
+    Returns:
+        Seconds (>= 0), or ``None`` when absent or unreadable.
+    """
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            value = float(millis)
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value) and value >= 0:
+            return value / 1000
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        when = _http_date(raw)
+        reference = now or _http_date(headers.get("date", ""))
+        if when is None or reference is None:
+            return None
+        return max((when - reference).total_seconds(), 0.0)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+async def send(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    provider: str,
+    status_error: Callable[[httpx.Response], ProviderError],
+) -> tuple[httpx.Response, float]:
+    """Send ``request`` and map every failure to a classified provider error.
+
+    Args:
+        http: The client to send with.
+        request: The built request.
+        provider: The provider name, for error messages.
+        status_error: Builds the error for a non-2xx response (the client's classifier).
+
+    Returns:
+        The successful (2xx) response and the seconds it took.
+
+    Raises:
+        CallTimeout: httpx timed out.
+        CallConnectionError: The transport failed.
+        CallResponseError: The body could not be decoded.
+        selection.errors.ProviderError: From ``status_error``, for a non-2xx status.
+    """
+    start = time.monotonic()
+    try:
+        response = await http.send(request)
+    except httpx.TimeoutException as exc:
+        raise CallTimeout(f"no answer in time ({type(exc).__name__})", provider=provider) from exc
+    except httpx.DecodingError as exc:
+        raise CallResponseError("the body could not be decoded", provider=provider) from exc
+    except httpx.HTTPError as exc:
+        raise CallConnectionError(
+            f"request failed ({type(exc).__name__})", provider=provider
+        ) from exc
+    latency = time.monotonic() - start
+    if not response.is_success:
+        raise status_error(response)
+    return response, latency

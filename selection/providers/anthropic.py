@@ -1,0 +1,127 @@
+"""Anthropic Messages API: ``POST {base_url}/v1/messages``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import httpx
+from pydantic import BaseModel, SecretStr
+
+from selection.providers._base import HTTPChatClient, JSONBody
+from selection.providers._errors import ContentFilteredError
+from selection.providers._types import (
+    Completion,
+    GenerationParams,
+    Message,
+    Prices,
+    resolve_cost,
+)
+
+__all__ = ["ANTHROPIC_VERSION", "AnthropicClient"]
+
+ANTHROPIC_VERSION = "2023-06-01"
+
+
+class _WireBlock(BaseModel):
+    type: str
+    text: str | None = None
+
+
+class _WireUsage(BaseModel):
+    input_tokens: int
+    output_tokens: int
+
+
+class _WireMessage(BaseModel):
+    model: str | None = None
+    content: list[_WireBlock]
+    stop_reason: str | None = None
+    usage: _WireUsage
+
+
+class AnthropicClient(HTTPChatClient):
+    """Client for Anthropic's Messages API.
+
+    System messages are joined into the top-level ``system`` field; the reply's ``text``
+    content blocks are concatenated. ``stop_reason: "refusal"`` raises
+    :class:`ContentFilteredError`. Anthropic requires ``max_tokens``: when the parameters
+    leave it ``None``, ``default_max_tokens`` is sent.
+
+    Args:
+        http: The client to send requests with.
+        api_key: The key, sent in ``x-api-key``.
+        base_url: The API root (``https://api.anthropic.com`` by default).
+        provider: The provider name ("anthropic" by default).
+        default_max_tokens: ``max_tokens`` to send when the parameters give none.
+    """
+
+    default_base_url = "https://api.anthropic.com"
+    default_provider = "anthropic"
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        api_key: SecretStr | None = None,
+        base_url: str | None = None,
+        provider: str | None = None,
+        default_max_tokens: int = 1024,
+    ) -> None:
+        super().__init__(http=http, api_key=api_key, base_url=base_url, provider=provider)
+        self._default_max_tokens = default_max_tokens
+
+    def _url(self, model: str) -> str:
+        return f"{self._base_url}/v1/messages"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"anthropic-version": ANTHROPIC_VERSION}
+        key = self._key()
+        if key is not None:
+            headers["x-api-key"] = key
+        return headers
+
+    def _body(self, model: str, messages: Sequence[Message], params: GenerationParams) -> JSONBody:
+        system = "\n\n".join(m.content for m in messages if m.role == "system")
+        body: JSONBody = {
+            "model": model,
+            "max_tokens": params.max_tokens or self._default_max_tokens,
+            "messages": [
+                {"role": m.role, "content": m.content} for m in messages if m.role != "system"
+            ],
+        }
+        optional = {
+            "system": system or None,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "stop_sequences": list(params.stop) or None,
+        }
+        body.update((name, value) for name, value in optional.items() if value is not None)
+        return body
+
+    def _parse(
+        self, response: httpx.Response, *, model: str, latency: float, prices: Prices | None
+    ) -> Completion:
+        wire = _WireMessage.model_validate_json(response.content)
+        if wire.stop_reason == "refusal":
+            raise ContentFilteredError(
+                f"the model refused: {self._excerpt(response)}",
+                provider=self._provider,
+                reason="refusal",
+            )
+        cost, source = resolve_cost(
+            reported=None,
+            input_tokens=wire.usage.input_tokens,
+            output_tokens=wire.usage.output_tokens,
+            prices=prices,
+        )
+        return Completion(
+            text="".join(b.text or "" for b in wire.content if b.type == "text"),
+            input_tokens=wire.usage.input_tokens,
+            output_tokens=wire.usage.output_tokens,
+            latency_s=latency,
+            finish_reason=wire.stop_reason,
+            model=wire.model or model,
+            provider=self._provider,
+            cost_usd=cost,
+            cost_source=source,
+        )

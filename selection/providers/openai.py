@@ -1,0 +1,149 @@
+"""OpenAI-compatible chat completions: OpenAI, Mistral, and local servers (Ollama, vLLM...)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import httpx
+from pydantic import BaseModel
+
+from selection.errors import ProviderError
+from selection.providers._base import HTTPChatClient, JSONBody
+from selection.providers._errors import (
+    CallResponseError,
+    ContentFilteredError,
+    UpstreamError,
+    http_error,
+)
+from selection.providers._http import excerpt
+from selection.providers._types import (
+    Completion,
+    GenerationParams,
+    Message,
+    Prices,
+    resolve_cost,
+)
+
+__all__ = ["OpenAICompatibleClient"]
+
+
+class _WireError(BaseModel):
+    message: str = ""
+    code: int | str | None = None
+
+
+class _WireMessage(BaseModel):
+    content: str | None = None
+    refusal: str | None = None
+
+
+class _WireChoice(BaseModel):
+    message: _WireMessage | None = None
+    finish_reason: str | None = None
+    error: _WireError | None = None
+
+
+class _WireUsage(BaseModel):
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost: float | None = None  # OpenRouter reports the charge in USD
+
+
+class _WireResponse(BaseModel):
+    model: str | None = None
+    choices: list[_WireChoice] = []
+    usage: _WireUsage | None = None
+    error: _WireError | None = None
+
+
+class OpenAICompatibleClient(HTTPChatClient):
+    """Client for ``POST {base_url}/chat/completions``.
+
+    Serves OpenAI (the default), Mistral (``base_url="https://api.mistral.ai/v1"``,
+    ``provider="mistral"``) and local OpenAI-compatible servers such as Ollama, vLLM and
+    llama.cpp (``api_key=None``, ``provider="local"``). The key goes in
+    ``Authorization: Bearer``; no header is sent without one.
+
+    Some gateways (OpenRouter) answer HTTP 200 with an ``error`` object or a choice whose
+    ``finish_reason`` is ``"error"``; both raise. ``finish_reason: "content_filter"`` or a
+    ``refusal`` raises :class:`ContentFilteredError`.
+    """
+
+    default_base_url = "https://api.openai.com/v1"
+    default_provider = "openai"
+
+    def _url(self, model: str) -> str:
+        return f"{self._base_url}/chat/completions"
+
+    def _headers(self) -> dict[str, str]:
+        key = self._key()
+        return {"authorization": f"Bearer {key}"} if key is not None else {}
+
+    def _body(self, model: str, messages: Sequence[Message], params: GenerationParams) -> JSONBody:
+        body: JSONBody = {
+            "model": model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+        }
+        optional = {
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "stop": list(params.stop) or None,
+        }
+        body.update((name, value) for name, value in optional.items() if value is not None)
+        return body
+
+    def _parse(
+        self, response: httpx.Response, *, model: str, latency: float, prices: Prices | None
+    ) -> Completion:
+        wire = _WireResponse.model_validate_json(response.content)
+        if wire.error is not None:
+            raise self._body_error(wire.error, self._excerpt(response), where="error in a 200 body")
+        if not wire.choices:
+            raise CallResponseError(
+                f"no choice in the answer: {self._excerpt(response)}", provider=self._provider
+            )
+        choice = wire.choices[0]
+        if choice.error is not None:
+            detail = excerpt(choice.error.message, self._secrets())
+            raise self._body_error(choice.error, detail, where="error in the choice")
+        if choice.finish_reason == "error":
+            raise UpstreamError(
+                f"the choice ended in an error: {self._excerpt(response)}",
+                provider=self._provider,
+            )
+        message = choice.message
+        if message is None:
+            raise CallResponseError(
+                f"no message in the choice: {self._excerpt(response)}", provider=self._provider
+            )
+        if choice.finish_reason == "content_filter" or message.refusal:
+            raise ContentFilteredError(
+                f"content filtered: {self._excerpt(response)}",
+                provider=self._provider,
+                reason=message.refusal or "content_filter",
+            )
+        usage = wire.usage or _WireUsage()
+        cost, source = resolve_cost(
+            reported=usage.cost,
+            input_tokens=usage.prompt_tokens,
+            output_tokens=usage.completion_tokens,
+            prices=prices,
+        )
+        return Completion(
+            text=message.content or "",
+            input_tokens=usage.prompt_tokens,
+            output_tokens=usage.completion_tokens,
+            latency_s=latency,
+            finish_reason=choice.finish_reason,
+            model=wire.model or model,
+            provider=self._provider,
+            cost_usd=cost,
+            cost_source=source,
+        )
+
+    def _body_error(self, error: _WireError, detail: str, *, where: str) -> ProviderError:
+        if isinstance(error.code, int) and 400 <= error.code <= 599:
+            # OpenRouter puts the upstream's HTTP-like status in "code"; classify it as one.
+            return http_error(error.code, detail, provider=self._provider, where=where)
+        return UpstreamError(f"{where}: {detail}", provider=self._provider)
