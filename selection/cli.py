@@ -16,7 +16,14 @@ from selection.demo import run_demo
 from selection.errors import GenesisError
 from selection.manager import DynamicModelManager
 
-__all__ = ["add_selection_commands", "main", "parse_weights"]
+__all__ = [
+    "add_selection_commands",
+    "build_parser",
+    "main",
+    "parse_weights",
+    "print_status",
+    "run_handler",
+]
 
 Handler = Callable[[argparse.Namespace, Console], Coroutine[Any, Any, None]]
 
@@ -184,9 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (errors: one line, status 1)."""
-    args = build_parser().parse_args(argv)
+def run_handler(args: argparse.Namespace) -> int:
+    """Run the handler a parsed command line chose; return the exit status."""
     # Piped output (logs, files) is not cut to the 80 columns rich assumes without a terminal.
     console = Console() if sys.stdout.isatty() else Console(width=200)
     handler: Handler = args.handler
@@ -198,6 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run selection's own commands; the ``genesis-prime`` script adds the upper layers'."""
+    return run_handler(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

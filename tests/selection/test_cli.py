@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from selection.cli import main, parse_weights
+from scenarios.cli import main
+from selection.cli import parse_weights
 
 
 @pytest.fixture
