@@ -86,7 +86,10 @@ class NoEligibleModelError(GenesisError):
     def __init__(self, task: str, reasons: dict[str, str]) -> None:
         self.task = task
         self.reasons = reasons
-        detail = "; ".join(f"{model}: {why}" for model, why in sorted(reasons.items()))
+        shown = sorted(reasons.items())[:5]
+        detail = "; ".join(f"{model}: {why}" for model, why in shown)
+        if len(reasons) > len(shown):
+            detail += f"; and {len(reasons) - len(shown)} more"
         super().__init__(f"no model is eligible for {task!r}: {detail or 'the catalog is empty'}")
 
 

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from selection.errors import InvalidRecordError
-from selection.tasks import TaskLike, task_name
+from selection.tasks import TASK_NAME_PATTERN, TaskLike
 
 __all__ = [
     "METRIC_COLUMNS",
@@ -62,7 +62,7 @@ class PerformanceRecord(BaseModel):
 
     record_id: str = Field(default_factory=_new_record_id, min_length=1, max_length=255)
     model_id: str = Field(min_length=1, max_length=255)
-    task_type: str
+    task_type: str = Field(pattern=TASK_NAME_PATTERN)  # canonical names; TaskType members pass
     prompt_hash: str = Field(default="", max_length=64)
     response_time_ms: float | None = Field(default=None, ge=0)
     token_count_input: int | None = Field(default=None, ge=0)
@@ -79,11 +79,6 @@ class PerformanceRecord(BaseModel):
     error_type: str | None = Field(default=None, max_length=255)
     timestamp: datetime | None = None
     context_data: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("task_type", mode="before")
-    @classmethod
-    def _task(cls, value: Any) -> str:
-        return task_name(value)
 
     @field_validator("timestamp")
     @classmethod

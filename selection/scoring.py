@@ -13,7 +13,7 @@ magnitude, by its logarithm's position.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +62,13 @@ class Estimate:
     observed: dict[str, float | None] = field(default_factory=dict)
 
 
+_SCORES = tuple(
+    (name, o.column)
+    for name, o in OBJECTIVES.items()
+    if o.direction is Direction.HIGHER and o.column.endswith(("_score", "_rating"))
+)
+
+
 def _shrink(prior: float, agg: Aggregate | None, column: str, k: float) -> tuple[float, float, int]:
     """Posterior mean, the spread of single values, and n for one column."""
     if agg is None or agg.n(column) == 0:
@@ -79,17 +86,21 @@ def estimate_model(
     task: str,
     *,
     prior_strength: float,
+    objectives: Collection[str] | None = None,
 ) -> Estimate:
-    """Posterior estimates of every objective for one model on one task."""
+    """Posterior estimates of the objectives for one model on one task.
+
+    Quality, reliability, cost, speed and cost efficiency are always estimated (they explain
+    every recommendation); the other scores only when named in ``objectives`` (all if None).
+    """
     k = prior_strength
     values: dict[str, float | None] = {}
     spreads: dict[str, float] = {}
     observed: dict[str, float | None] = {}
     general = spec.quality_prior if spec.quality_prior is not None else PRIOR_QUALITY
     prior_score = min(1.0, general + (SPECIALIST_BONUS if task in spec.specializations else 0.0))
-    for name, objective in OBJECTIVES.items():
-        column = objective.column
-        if objective.direction is Direction.HIGHER and column.endswith(("_score", "_rating")):
+    for name, column in _SCORES:
+        if name == "quality" or objectives is None or name in objectives:
             mean, spread, n = _shrink(prior_score, agg, column, k)
             values[name], spreads[name] = mean, spread / math.sqrt(k + n)
             observed[name] = agg.mean(column) if agg else None
@@ -241,7 +252,9 @@ def build_score_table(
     estimates: dict[str, Estimate] = {}
     excluded: dict[str, str] = {}
     for spec, agg in candidates:
-        est = estimate_model(spec, agg, task, prior_strength=prior_strength)
+        est = estimate_model(
+            spec, agg, task, prior_strength=prior_strength, objectives=[n for n, _ in weights]
+        )
         estimates[spec.id] = est
         reason = ineligibility(spec, est, agg, thresholds, min_context_length=min_context_length)
         if reason is None:

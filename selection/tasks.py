@@ -12,6 +12,7 @@ from enum import StrEnum
 
 __all__ = [
     "METRICS",
+    "TASK_NAME_PATTERN",
     "Metric",
     "TaskLike",
     "TaskType",
@@ -37,7 +38,9 @@ class TaskType(StrEnum):
 TaskLike = TaskType | str
 """A built-in task type or the name of a declared one."""
 
-_TASK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+TASK_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,99}$"
+"""What a canonical task type name looks like: lower snake case, at most 100 characters."""
+_TASK_NAME = re.compile(TASK_NAME_PATTERN)
 
 
 def task_name(task: TaskLike) -> str:

@@ -8,8 +8,10 @@ forgets nothing. Windowed statistics are computed by the database.
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +37,23 @@ RANKED_STATISTICS: dict[str, tuple[str, bool]] = {
     "avg_cost": ("cost", False),
     "avg_response_time_ms": ("response_time_ms", False),
 }
+
+
+# A batch this large allocates hundreds of thousands of objects and no reference cycles;
+# the cyclic collector would otherwise rescan them many times over and halve the ingest speed.
+_LARGE_BATCH = 1000
+
+
+@contextmanager
+def _gc_paused(pause: bool) -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    if pause and was_enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if pause and was_enabled:
+            gc.enable()
 
 
 class PerformanceTracker:
@@ -77,11 +96,13 @@ class PerformanceTracker:
             UnknownModelError: a record names a model the catalog does not hold.
             UnknownTaskError: a record names an undeclared task type.
         """
-        batch = self._prepare(parse_records(records))
-        if not batch:
-            return 0
-        stored = await self.store.add_records(batch)
-        self._absorb(stored)
+        items = records if isinstance(records, Sequence) else list(records)
+        with _gc_paused(len(items) >= _LARGE_BATCH):
+            batch = self._prepare(parse_records(items))
+            if not batch:
+                return 0
+            stored = await self.store.add_records(batch)
+            self._absorb(stored)
         return len(stored)
 
     def _prepare(self, records: list[PerformanceRecord]) -> list[PerformanceRecord]:

@@ -63,7 +63,7 @@ def test_empty_model_id_is_named():
 
 
 def test_bad_task_name_is_named():
-    with pytest.raises(InvalidRecordError, match="task_type: Value error, invalid task type"):
+    with pytest.raises(InvalidRecordError, match="task_type: String should match pattern"):
         PerformanceRecord.from_performance("m", "Not a task!", {})
 
 
