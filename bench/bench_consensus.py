@@ -1,0 +1,76 @@
+"""Time one consensus over 10,000 agents ranking 50 models, for every method.
+
+Run: ``.venv/bin/python bench/bench_consensus.py [--agents N] [--models M] [--repeat R]``.
+
+Ballots are random full rankings (seeded) with random weights in [0.1, 1]; ballot construction
+is outside the timing, ``aggregate`` (validation, rank matrix, method, agreement, report) is
+inside it. Prints the median and minimum over the repeats, and the target for the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from agents import Ballot
+from hive import METHODS, aggregate
+
+TARGET_MS = {
+    "plurality": 50,
+    "borda": 50,
+    "approval": 50,
+    "score": 50,
+    "copeland": 200,
+    "schulze": 200,
+    "bradley_terry": 200,
+}
+
+
+def random_ballots(n_agents: int, n_models: int, seed: int) -> list[Ballot]:
+    rng = np.random.default_rng(seed)
+    models = [f"provider/model-{i:03d}" for i in range(n_models)]
+    orders = np.argsort(rng.random((n_agents, n_models)), axis=1)
+    weights = rng.uniform(0.1, 1.0, size=n_agents)
+    return [
+        Ballot(
+            voter=f"agent-{i:05d}",
+            task="consciousness_processing",
+            ranking=[models[j] for j in order],
+            weight=float(weight),
+        )
+        for i, (order, weight) in enumerate(zip(orders, weights, strict=True))
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=10_000)
+    parser.add_argument("--models", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--seed", type=int, default=20_240_601)
+    args = parser.parse_args()
+
+    ballots = random_ballots(args.agents, args.models, args.seed)
+    print(f"{args.agents} agents, {args.models} models, {args.repeat} runs, seed {args.seed}")
+    print(f"{'method':<14} {'median ms':>10} {'min ms':>8} {'target ms':>10}  winner")
+    for method in METHODS:
+        aggregate(ballots, method)  # warm-up
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            result = aggregate(ballots, method)
+            times.append((time.perf_counter() - start) * 1000)
+        median = statistics.median(times)
+        target = TARGET_MS.get(method)
+        verdict = "" if target is None else ("ok" if median < target else "SLOW")
+        print(
+            f"{method:<14} {median:>10.1f} {min(times):>8.1f} {target or '-':>10}  "
+            f"{result.preferred_model} {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()
