@@ -74,6 +74,7 @@ class DynamicModelManager:
         self.model_selector = IntelligentModelSelector(
             tracker, thresholds=thresholds, prior_strength=prior_strength, clock=self.clock
         )
+        self.model_selector.before_io = self._ready
         self.rng = rng if rng is not None else np.random.default_rng()
         self._initialized = False
         self._init_lock = asyncio.Lock()

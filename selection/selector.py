@@ -8,14 +8,22 @@ the thresholds or the collective adjustments change.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock
+from selection.collective import (
+    AdjustableRecommendation,
+    CollectiveFeedback,
+    CollectiveState,
+    ConsensusLike,
+    parse_feedback,
+)
 from selection.errors import NoEligibleModelError
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
@@ -59,12 +67,14 @@ class IntelligentModelSelector:
         self._thresholds_version = 0
         self._tables: dict[tuple[object, ...], ScoreTable] = {}
         self._recommendations: dict[tuple[object, ...], Recommendation] = {}
-        self.bonuses: dict[str, dict[str, float]] = {}
-        """Per task, a score bonus per model (the collective's prior); see the hive."""
-        self.confidence_factors: dict[str, float] = {}
-        """Per task, a multiplier on confidence from the collective; always clamped to [0, 1]."""
+        self.collective: dict[str, CollectiveState] = {}
+        """Per task, the hive's feedback in force (see :mod:`selection.collective`)."""
+        self.ab_winners: dict[str, str] = {}
+        """Per task, the winner of a concluded A/B test, which the hive may not overrule."""
         self.adjustments_version = 0
-        """Bump after changing ``bonuses`` or ``confidence_factors`` so caches refresh."""
+        """Bumped when ``collective`` or ``ab_winners`` change, so caches refresh."""
+        self.before_io: Callable[[], Awaitable[None]] | None = None
+        """Awaited before the selector touches the store (the manager opens it lazily)."""
 
     def __repr__(self) -> str:
         return f"IntelligentModelSelector(models={len(self.catalog)}, k={self.prior_strength:g})"
@@ -122,13 +132,116 @@ class IntelligentModelSelector:
                 self._thresholds.get(task, TaskThresholds()),
                 prior_strength=self.prior_strength,
                 min_context_length=ctx,
-                bonuses=self.bonuses.get(task),
+                bonuses=self._bonuses(task, stats),
             )
             if len(self._tables) >= _CACHE_LIMIT:
                 self._tables.clear()
                 self._recommendations.clear()
             self._tables[key] = table
         return table
+
+    def _bonuses(self, task: str, stats: Mapping[str, Aggregate]) -> dict[str, float] | None:
+        state = self.collective.get(task)
+        if state is None or state.feedback.preferred_model is None:
+            return None
+        records = sum(agg.records for agg in stats.values())
+        return {state.feedback.preferred_model: state.bonus(records)}
+
+    def _collective_factor(self, task: str, model_id: str) -> float:
+        state = self.collective.get(task)
+        if state is None or state.feedback.preferred_model is None:
+            return 1.0
+        stats = self.performance_tracker.task_stats(task)
+        factor = state.factor(sum(agg.records for agg in stats.values()))
+        return factor if model_id == state.feedback.preferred_model else 1.0 / factor
+
+    # -- collective intelligence ----------------------------------------------------------
+
+    async def update_recommendations_from_collective_intelligence(
+        self, feedback: ConsensusLike | Mapping[str, Any] | Iterable[ConsensusLike]
+    ) -> dict[str, Recommendation]:
+        """Apply the hive's verdicts, within hard limits, and store each adjustment.
+
+        Accepts a ``hive.consensus.Consensus``, a list of them, or the seed's dictionary
+        ``{task: {"preferred_model", "confidence_boost", "collective_insights",
+        "performance_feedback", "collective_approval", "wisdom"}}``. Every verdict is
+        validated before any is applied. See :mod:`selection.collective` for the limits.
+
+        Returns:
+            Per task, the recommendation after the adjustment, as stored in
+            ``model_recommendations`` with the evidence in ``expected_performance``.
+
+        Raises:
+            UnknownTaskError, UnknownModelError: a verdict names an unknown task or model.
+            pydantic.ValidationError: a verdict's field is malformed.
+        """
+        verdicts = self.validate_feedback(feedback)
+        if self.before_io is not None:
+            await self.before_io()
+        applied: dict[str, Recommendation] = {}
+        for task, verdict, winner in self.apply_feedback(verdicts):
+            try:
+                rec = self.recommend(task)
+            except NoEligibleModelError:
+                continue
+            evidence = {
+                **verdict.model_dump(mode="json", exclude={"task_type"}),
+                "confidence_factor": verdict.factor,
+                "bonus": verdict.bonus,
+                "applied": winner is None,
+                "overruled_by_ab_test": winner,
+                "preferred_is_eligible": verdict.preferred_model is None
+                or verdict.preferred_model not in self.score_table(task).excluded,
+            }
+            performance = {**rec.expected_performance, "collective": evidence}
+            rec = rec.model_copy(update={"expected_performance": performance})
+            await self.performance_tracker.store.add_recommendation(rec)
+            applied[task] = rec
+        return applied
+
+    def validate_feedback(
+        self, feedback: ConsensusLike | Mapping[str, Any] | Iterable[ConsensusLike]
+    ) -> list[tuple[str, CollectiveFeedback]]:
+        """Parse feedback and check its tasks and models, before anything is applied."""
+        verdicts = []
+        for verdict in parse_feedback(feedback):
+            task = self.catalog.check_task(verdict.task_type)
+            if verdict.preferred_model is not None:
+                self.catalog.get(verdict.preferred_model)
+            verdicts.append((task, verdict))
+        return verdicts
+
+    def apply_feedback(
+        self, verdicts: Iterable[tuple[str, CollectiveFeedback]]
+    ) -> list[tuple[str, CollectiveFeedback, str | None]]:
+        """Put validated verdicts in force (no I/O).
+
+        Returns:
+            Per verdict: its task, the verdict, and the A/B test winner that overruled it
+            (``None`` when it was applied).
+        """
+        done: list[tuple[str, CollectiveFeedback, str | None]] = []
+        for task, verdict in verdicts:
+            winner = self.ab_winners.get(task)
+            if winner is not None and verdict.preferred_model not in (None, winner):
+                done.append((task, verdict, winner))
+                continue
+            stats = self.performance_tracker.task_stats(task)
+            self.collective[task] = CollectiveState(verdict, sum(a.records for a in stats.values()))
+            self.adjustments_version += 1
+            done.append((task, verdict, None))
+        return done
+
+    async def get_recommendation(self, task: TaskLike) -> AdjustableRecommendation:
+        """The task's current recommendation as a live view the hive may adjust.
+
+        Edits go through the collective limits: ``confidence_score *= 1.3`` becomes a bounded
+        confidence factor, ``reasoning += "; Hive insight: ..."`` the insight (the seed's
+        "Collective Intelligence Learning").
+        """
+        if self.before_io is not None:
+            await self.before_io()
+        return AdjustableRecommendation(self, self.catalog.check_task(task))
 
     # -- recommending -------------------------------------------------------------------
 
@@ -201,7 +314,7 @@ class IntelligentModelSelector:
             separation = max(0.0, 2.0 * beats - 1.0)
         else:
             separation = 1.0
-        factor = self.confidence_factors.get(table.task, 1.0)
+        factor = self._collective_factor(table.task, model_id)
         return min(1.0, max(0.0, separation * evidence * factor))
 
     def _explain(self, table: ScoreTable, pick: int, now: datetime) -> Recommendation:
@@ -225,9 +338,12 @@ class IntelligentModelSelector:
             parts.append("explored by Thompson sampling")
         if table.excluded:
             parts.append(f"{len(table.excluded)} excluded by limits")
-        bonus = self.bonuses.get(table.task, {}).get(model_id)
-        if bonus:
-            parts.append(f"hive bonus {bonus:+.3f}")
+        state = self.collective.get(table.task)
+        if state is not None:
+            preferred = state.feedback.preferred_model
+            parts.append("hive agrees" if preferred == model_id else f"hive prefers {preferred}")
+            if state.feedback.insight:
+                parts.append(f"Hive insight: {state.feedback.insight}")
         expected = {k: v for k, v in values.items() if v is not None}
         expected["score"] = float(table.scores[pick])
         expected["observations"] = estimate.observations

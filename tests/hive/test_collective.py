@@ -1,0 +1,33 @@
+"""A hive consensus, straight from hive.consensus.aggregate, adjusts the real selector."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from agents import Ballot
+from hive.consensus import aggregate
+from selection import DynamicModelManager, SimClock
+
+
+async def test_a_consensus_object_adjusts_and_is_stored(sqlite_url):
+    task = "creative_generation"
+    models = ["openrouter/gpt-4-turbo", "openrouter/llama-3-70b", "openrouter/mixtral-8x7b"]
+    ballots = [
+        Ballot(voter=f"agent-{i}", task=task, ranking=models if i % 4 else models[::-1])
+        for i in range(20)
+    ]
+    consensus = aggregate(ballots, "schulze", known_models=models)
+    assert consensus.preferred_model == "openrouter/gpt-4-turbo"
+    async with DynamicModelManager(
+        sqlite_url, clock=SimClock(datetime(2026, 1, 1, tzinfo=UTC))
+    ) as manager:
+        result = await manager.model_selector.update_recommendations_from_collective_intelligence(
+            consensus
+        )
+        evidence = result[task].expected_performance["collective"]
+        assert evidence["preferred_model"] == "openrouter/gpt-4-turbo"
+        assert evidence["collective_approval"] == consensus.collective_approval
+        assert evidence["evidence"]["method"] == "schulze"
+        stored = await manager.store.latest_recommendations()
+        assert stored[task].expected_performance["collective"] == evidence
+        assert consensus.insight in stored[task].reasoning
