@@ -295,6 +295,40 @@ class IntelligentModelSelector:
             self._recommendations[key] = recommendation
         return recommendation
 
+    def choose_many(
+        self,
+        task: TaskLike,
+        n: int,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: Mode = "thompson",
+        rng: np.random.Generator | None = None,
+        min_context_length: int | None = None,
+    ) -> list[str]:
+        """Choose models for ``n`` requests at once, as ``n`` calls of :meth:`recommend` would.
+
+        Thompson sampling draws every request's scores in one vectorised step, so a
+        simulation can route thousands of requests per step.
+
+        Raises:
+            NoEligibleModelError: every model breaches the task's hard limits.
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        name = self.catalog.check_task(task)
+        table = self._table(name, normalise_priorities(priority_factors), min_context_length)
+        if not table.model_ids:
+            raise NoEligibleModelError(name, table.excluded)
+        if mode == "greedy":
+            return [table.model_ids[0]] * n
+        if mode != "thompson":
+            raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
+        if rng is None:
+            raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
+        draws = rng.normal(table.scores, table.spreads, size=(n, len(table.model_ids)))
+        ids = table.model_ids
+        return [ids[i] for i in np.argmax(draws, axis=1)]
+
     def confidence(self, table: ScoreTable, pick: int = 0) -> float:
         """How sure we are that the picked model is the best eligible one, in [0, 1].
 
