@@ -42,6 +42,8 @@ class Ballot(BaseModel):
             only ranks. Use :meth:`from_scores` to build a ballot from a ``{model: score}``
             mapping.
         weight: The voter's weight (reputation), finite and ``>= 0``; ``1.0`` by default.
+        confidence: Optional: how sure the voter is of its ranking, in ``[0, 1]``; ``None``
+            when it does not say. Informational: consensus methods count ``weight``, not this.
 
     Example:
         >>> ballot = Ballot(voter="agent-7", task="code_generation", ranking=["gpt-4o", "claude"])
@@ -56,6 +58,7 @@ class Ballot(BaseModel):
     ranking: tuple[str, ...] = Field(min_length=1)
     scores: tuple[_Score, ...] | None = None
     weight: float = Field(default=1.0, ge=0.0, allow_inf_nan=False)
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
 
     @field_validator("voter")
     @classmethod
@@ -113,6 +116,7 @@ class Ballot(BaseModel):
         task: str,
         scores: Mapping[str, float],
         weight: float = 1.0,
+        confidence: float | None = None,
     ) -> Self:
         """Build a ballot from per-model scores; the ranking is by score, best first.
 
@@ -124,6 +128,7 @@ class Ballot(BaseModel):
             task: Task type in lower snake case.
             scores: Score in ``[0, 1]`` per model id; at least one.
             weight: The voter's weight (reputation).
+            confidence: How sure the voter is of its ranking, in ``[0, 1]``, or ``None``.
 
         Returns:
             The validated ballot.
@@ -143,6 +148,7 @@ class Ballot(BaseModel):
             ranking=tuple(model for model, _ in ordered),
             scores=tuple(score for _, score in ordered),
             weight=weight,
+            confidence=confidence,
         )
 
     @property

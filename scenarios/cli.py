@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from scenarios.commands import add_scenario_commands
 from selection.cli import add_selection_commands, run_handler
 
 __all__ = ["build_parser", "main"]
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_selection_commands(commands)
+    add_scenario_commands(commands)
     return parser
 
 

@@ -1,0 +1,134 @@
+"""The hive at work: agents' ballots -> social influence -> consensus -> the selector.
+
+:class:`HiveMind` holds a population of :class:`agents.GenesisAgent` (plain Python, so the
+same object serves a simulation and a live runtime) and a social graph. :meth:`HiveMind.vote`
+collects one ballot per agent with experience of the task, lets opinions flow over the graph
+(Friedkin-Johnsen, with the given susceptibility; 0 leaves every ballot as cast), and counts
+them with a :mod:`hive.consensus` method, weighted by reputation when asked.
+:meth:`HiveMind.settle` later scores every agent's ballot against what the models did, which
+moves reputations. The selector applies a consensus within its own hard limits
+(``update_recommendations_from_collective_intelligence``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import networkx as nx
+import numpy as np
+
+from agents.ballot import Ballot
+from agents.core import GenesisAgent
+from agents.reputation import outcomes_from_records
+from hive.consensus import Consensus, aggregate
+from hive.network import friedkin_johnsen, trust_matrix
+from selection.records import PerformanceRecord
+
+__all__ = ["HiveMind"]
+
+
+class HiveMind:
+    """A population of agents that votes as one.
+
+    Args:
+        agents: The voters; their ids label the graph's nodes.
+        method: A :data:`hive.consensus.METHODS` name.
+        reputation: Weight ballots by each agent's reputation (else all count 1).
+        graph: Who listens to whom, nodes labelled by agent id; ``None``: nobody.
+        social_influence: Each agent's susceptibility to its neighbours' opinions, in [0, 1].
+    """
+
+    def __init__(
+        self,
+        agents: Sequence[GenesisAgent],
+        *,
+        method: str = "borda",
+        reputation: bool = True,
+        graph: nx.Graph | None = None,
+        social_influence: float = 0.0,
+    ) -> None:
+        if not 0.0 <= social_influence <= 1.0:
+            raise ValueError(f"social_influence must be in [0, 1], got {social_influence!r}")
+        self.agents = list(agents)
+        self.method = method
+        self.reputation = reputation
+        self.graph = graph
+        self.social_influence = social_influence
+        ids = [a.agent_id for a in self.agents]
+        if len(set(ids)) != len(ids):
+            raise ValueError("two agents share an id")
+        self._trust = None
+        if graph is not None and social_influence > 0:
+            self._trust = trust_matrix(graph, nodes=ids)
+
+    def __repr__(self) -> str:
+        return f"HiveMind({len(self.agents)} agents, method={self.method!r})"
+
+    def ballots(self, task: str) -> list[Ballot]:
+        """Every agent's ballot for ``task`` after social influence (abstainers left out)."""
+        cast = [(i, a.ballot(task)) for i, a in enumerate(self.agents)]
+        voted = [(i, b) for i, b in cast if b is not None]
+        if self._trust is None or not voted:
+            return [b for _, b in voted]
+        return self._influenced(task, voted)
+
+    def _influenced(self, task: str, voted: list[tuple[int, Ballot]]) -> list[Ballot]:
+        models = sorted({m for _, b in voted for m in b.ranking})
+        column = {m: j for j, m in enumerate(models)}
+        opinions = np.zeros((len(self.agents), len(models)))
+        has_view = np.zeros(len(self.agents), dtype=bool)
+        for i, ballot in voted:
+            scores = ballot.scores or tuple(
+                1.0 - r / max(1, len(ballot.ranking) - 1) for r in range(len(ballot.ranking))
+            )
+            for model, score in zip(ballot.ranking, scores, strict=True):
+                opinions[i, column[model]] = score
+            has_view[i] = True
+        # Agents without a view listen but do not speak: they neither pull others toward 0
+        # nor get a ballot of their own.
+        trust = np.array(self._trust, dtype=float)
+        trust[:, ~has_view] = 0.0
+        np.fill_diagonal(trust, np.where(has_view, np.diag(trust), 1.0))
+        trust /= trust.sum(axis=1, keepdims=True)
+        mixed = friedkin_johnsen(opinions, trust, self.social_influence).opinions
+        out = []
+        for i, ballot in voted:
+            after = {m: float(np.clip(mixed[i, column[m]], 0.0, 1.0)) for m in ballot.ranking}
+            out.append(
+                Ballot.from_scores(
+                    voter=ballot.voter,
+                    task=task,
+                    scores=after,
+                    weight=ballot.weight,
+                    confidence=ballot.confidence,
+                )
+            )
+        return out
+
+    def vote(self, task: str, *, known_models: Sequence[str] | None = None) -> Consensus:
+        """The hive's consensus on ``task`` (no preferred model when nobody votes)."""
+        return aggregate(
+            self.ballots(task),
+            self.method,
+            task=task,
+            known_models=known_models,
+            weighted=self.reputation,
+            eligible=len(self.agents),
+        )
+
+    def settle(self, task: str, records: Sequence[PerformanceRecord]) -> None:
+        """Score each agent's pending ballot on ``task`` against the calls that followed.
+
+        Each agent is judged by the models' realised utility under its own persona; that
+        utility is computed once per persona, not once per agent.
+        """
+        if not records:
+            return
+        outcomes: dict[tuple[tuple[str, float], ...], dict[str, float]] = {}
+        for agent in self.agents:
+            key = agent.persona.priorities
+            if key not in outcomes:
+                outcomes[key] = outcomes_from_records(
+                    records, task=task, weights=agent.persona.weights
+                )
+            agent.settle(task, outcomes[key])

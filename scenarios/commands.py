@@ -1,0 +1,143 @@
+"""``genesis-prime run``, ``replay`` and ``scenarios``: the scenario commands."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from scenarios.eventlog import EventLog
+from scenarios.policies import BASELINES
+from scenarios.replay import replay
+from scenarios.report import SUMMARY_COLUMNS, write_outputs
+from scenarios.run import RunResult, default_db_url, run_scenario
+from scenarios.spec import builtin_names, load_scenario
+from selection.errors import GenesisError
+
+__all__ = ["add_scenario_commands"]
+
+
+def add_scenario_commands(commands: Any) -> None:
+    """Add ``run``, ``replay`` and ``scenarios`` to a subparsers object."""
+    run = commands.add_parser("run", help="run a scenario (built-in name or TOML file)")
+    run.add_argument("scenario", help=f"a built-in ({', '.join(builtin_names())}) or a .toml path")
+    run.add_argument("--db", help="database URL (default: SQLite files in the output folder)")
+    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    run.add_argument("--steps", type=int, help="number of steps (default: the scenario's)")
+    run.add_argument("--out", type=Path, help="output folder (default: out/<scenario>)")
+    run.add_argument(
+        "--compare", action="store_true", help="also run the selector without the hive and "
+        f"the baselines ({', '.join(BASELINES)}) on the same traffic and seed"
+    )  # fmt: skip
+    run.set_defaults(handler=_run)
+
+    again = commands.add_parser("replay", help="re-run a run's event log and verify it")
+    again.add_argument("log", type=Path, help="the events.jsonl.gz a run wrote")
+    again.set_defaults(handler=_replay)
+
+    listing = commands.add_parser("scenarios", help="list the built-in scenarios")
+    listing.set_defaults(handler=_list)
+
+
+async def _run(args: argparse.Namespace, console: Console) -> None:
+    spec = load_scenario(args.scenario)
+    overrides = {k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None}
+    if overrides:
+        spec = spec.with_overrides(**overrides)
+    out = args.out or Path("out") / spec.name
+    out.mkdir(parents=True, exist_ok=True)
+    policies = ["hive", *(["selector", *BASELINES] if args.compare else [])]
+    results: list[RunResult] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(), console=console, transient=True,
+    ) as bar:  # fmt: skip
+        for policy in policies:
+            job = bar.add_task(f"{spec.name} [{policy}]", total=spec.steps)
+            db_url = args.db or default_db_url(out, policy)
+            if args.db and policy != "hive":
+                db_url = default_db_url(out, policy)  # baselines never mix with the main run
+            log_path = out / (
+                "events.jsonl.gz" if policy == "hive" else f"events-{policy}.jsonl.gz"
+            )
+            _fresh(db_url)
+            with EventLog(log_path) as log:
+                results.append(
+                    await _in_thread(
+                        spec,
+                        policy,
+                        db_url,
+                        log,
+                        lambda done, _t, j=job: bar.update(j, completed=done),
+                    )
+                )
+    written = write_outputs(out, results[0], results[1:])
+    _summary_table(console, results)
+    console.print(f"wrote {len(written)} files to {out}/ (report: {out / 'report.md'})")
+
+
+async def _in_thread(
+    spec: Any, policy: str, db_url: str, log: EventLog, progress: Any
+) -> RunResult:
+    import asyncio
+
+    # run_scenario drives its own event loop for the store; keep it off the CLI's loop.
+    return await asyncio.to_thread(
+        run_scenario, spec, policy=policy, db_url=db_url, log=log, progress=progress
+    )
+
+
+def _fresh(db_url: str) -> None:
+    """Start each run's SQLite file empty, so its records are the run's alone."""
+    if db_url.startswith("sqlite:///") and ":memory:" not in db_url:
+        path = Path(db_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _summary_table(console: Console, results: list[RunResult]) -> None:
+    table = Table(title=f"{results[0].spec.name}, seed {results[0].spec.seed}")
+    for _, title in SUMMARY_COLUMNS:
+        table.add_column(title, justify="left" if title == "policy" else "right")
+    for result in results:
+        cells = []
+        for key, _ in SUMMARY_COLUMNS:
+            value = result.summary.get(key)
+            if isinstance(value, float):
+                cells.append("n/a" if math.isnan(value) else f"{value:,.4g}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    console.print(table)
+    for key, n in (results[0].summary.get("requests_to_80pct") or {}).items():
+        console.print(
+            f"  {key} reached 80% of its task after {'never' if n is None else f'{n:,}'} requests"
+        )
+
+
+async def _replay(args: argparse.Namespace, console: Console) -> None:
+    import asyncio
+
+    report = await asyncio.to_thread(replay, args.log)
+    if report.identical:
+        console.print(f"identical: {report.entries} entries replayed bit for bit")
+        return
+    d = report.divergence
+    assert d is not None
+    raise GenesisError(f"replay diverges at entry {d.entry} ({d.kind}, step {d.step}): {d.detail}")
+
+
+async def _list(args: argparse.Namespace, console: Console) -> None:
+    table = Table(title="built-in scenarios")
+    table.add_column("name")
+    table.add_column("steps", justify="right")
+    table.add_column("description")
+    for name in builtin_names():
+        spec = load_scenario(name)
+        table.add_row(name, str(spec.steps), spec.description)
+    console.print(table)

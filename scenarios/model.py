@@ -1,0 +1,315 @@
+"""The Mesa model that runs a scenario against the real selector and tracker.
+
+Each step: the step's events change the world; traffic arrives per task; the policy (the
+real selector, or a baseline) chooses a model per request; outcomes are drawn from the hidden
+truth; every call is recorded through the real tracker in one batch; agents observe the calls
+they handled; every ``vote_period`` steps the hive votes and the selector takes its verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.beliefs import BeliefConfig
+from agents.mesa_agent import MesaGenesisAgent
+from agents.persona import PERSONAS
+from hive.collective import HiveMind
+from hive.consensus import Consensus
+from hive.network import build_graph, label_agents, small_world
+from scenarios.eventlog import EventLog
+from scenarios.oracle import true_values
+from scenarios.policies import SelectorPolicy, StaticPolicy, make_policy
+from scenarios.spec import Release, ScenarioSpec
+from scenarios.world import World
+from selection.clock import SimClock
+from selection.errors import ConfigError, NoEligibleModelError
+from selection.priorities import normalise_priorities
+from selection.records import PerformanceRecord
+from selection.selector import IntelligentModelSelector
+from selection.store import Store
+from selection.tracker import PerformanceTracker
+
+__all__ = ["SCALAR_METRICS", "HiveModel"]
+
+SCALAR_METRICS = (
+    "requests",
+    "quality",
+    "cost",
+    "latency_ms",
+    "error_rate",
+    "regret",
+    "cumulative_regret",
+    "oracle_cost",
+    "agreement",
+    "confidence",
+)
+"""Per-step metrics collected by the model's DataCollector."""
+
+
+class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type information
+    """One run of a scenario under one policy.
+
+    Args:
+        spec: The scenario.
+        policy: ``hive``, ``selector`` (no hive) or a baseline name.
+        store: An open store; every call is recorded there.
+        runner: The event loop runner that drives the store's coroutines.
+        log: Where inputs, decisions, outcomes and votes are written.
+        rng: The run's generator; every component gets its own child stream.
+    """
+
+    def __init__(
+        self,
+        spec: ScenarioSpec,
+        *,
+        policy: str,
+        store: Store,
+        runner: asyncio.Runner,
+        log: EventLog,
+        rng: np.random.Generator,
+    ) -> None:
+        streams = rng.spawn(6)
+        super().__init__(rng=streams[0])
+        self.spec = spec
+        self.runner = runner
+        self.log = log
+        self._traffic_rng, self._noise_rng, self._choice_rng = streams[1:4]
+        self._assign_rng, graph_rng = streams[4:6]
+        self.world = World(spec)
+        self.clock = SimClock(spec.start)
+        self.tracker = PerformanceTracker(store, self.world.catalog, clock=self.clock)
+        self.runner.run(self.tracker.start())
+        self.selector = IntelligentModelSelector(
+            self.tracker, prior_strength=spec.selector.prior_strength, clock=self.clock
+        )
+        self.weights = dict(normalise_priorities(spec.selector.weights))
+        self.policy: SelectorPolicy | StaticPolicy = make_policy(
+            policy, self.selector, self.weights, mode=spec.selector.mode
+        )
+        self.tasks = sorted(spec.traffic)
+        self.hive = self._build_hive(graph_rng) if self.policy.uses_hive else None
+        self._since_vote: dict[str, list[PerformanceRecord]] = {t: [] for t in self.tasks}
+        self.agreement: dict[str, float] = {}
+        self.latest: dict[str, float] = dict.fromkeys(SCALAR_METRICS, 0.0)
+        self.traffic_rows: list[dict[str, Any]] = []
+        self.cumulative_regret = 0.0
+        self.records_written = 0
+        self.requests_generated = 0
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        log.write({"kind": "start", "policy": self.policy.name, "models": self.world.active})
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def _build_hive(self, graph_rng: np.random.Generator) -> HiveMind:
+        spec = self.spec.agents
+        unknown = sorted(set(spec.personas) - set(PERSONAS))
+        if unknown:
+            raise ConfigError(
+                f"agents.personas: unknown persona {unknown[0]!r}; use {', '.join(PERSONAS)}"
+            )
+        names = _allocate(spec.personas, spec.count)
+        self._assign_rng.shuffle(names)
+        beliefs = BeliefConfig(decay=1.0 - spec.forgetting)
+        for i, name in enumerate(names):
+            MesaGenesisAgent.from_persona(
+                self, PERSONAS[name], agent_id=f"agent-{i:05d}", beliefs=beliefs
+            )
+        self.members: list[MesaGenesisAgent] = list(self.agents)
+        ids = [a.agent_id for a in self.members]
+        if spec.network == "small_world" and spec.count > spec.neighbours:
+            graph = small_world(spec.count, k=spec.neighbours, p=spec.rewire, rng=graph_rng)
+        else:
+            graph = build_graph("complete" if spec.network == "small_world" else spec.network,
+                                spec.count, rng=graph_rng)  # fmt: skip
+        return HiveMind(
+            [a.core for a in self.members],
+            method=spec.consensus,
+            reputation=spec.reputation,
+            graph=label_agents(graph, ids),
+            social_influence=spec.social_influence,
+        )
+
+    # -- one step -------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance the scenario by one step."""
+        index = self.steps - 1  # Mesa counts steps from 1
+        self.world.step = index
+        self.clock.advance(timedelta(minutes=self.spec.step_minutes) if index else timedelta(0))
+        for event in self.spec.events:
+            if event.step == index:
+                self.world.apply(event)
+                self.log.write({"kind": "event", "step": index, "event": event.model_dump()})
+        batch: list[PerformanceRecord] = []
+        totals = {"requests": 0, "quality": 0.0, "ok": 0, "cost": 0.0, "latency": 0.0}
+        totals.update(errors=0, regret=0.0, oracle_cost=0.0)
+        entry: dict[str, Any] = {"kind": "step", "step": index, "tasks": {}}
+        for task in self.tasks:
+            records, summary = self._serve(task, index, totals)
+            batch.extend(records)
+            entry["tasks"][task] = summary
+        self.requests_generated += len(batch)
+        self.records_written += self.runner.run(self.tracker.record_many(batch))
+        if self.hive is not None:
+            self._observe(batch)
+            if (index + 1) % self.spec.agents.vote_period == 0:
+                # Agents judge their inbox in one batch before voting: the same beliefs as
+                # observing every step, at a tenth of the calls.
+                self.agents.shuffle_do("step")
+                entry["votes"] = self._vote(index)
+        self.log.write(entry)
+        self._collect(totals)
+
+    def _serve(
+        self, task: str, index: int, totals: dict[str, float]
+    ) -> tuple[list[PerformanceRecord], dict[str, Any]]:
+        n = self._arrivals(task, index)
+        noise = self._noise_rng.random((n, 5))  # drawn before choosing: common random numbers
+        choices = np.array(self.policy.choose(task, n, self._choice_rng), dtype=object)
+        values = true_values(self.world, task, self.weights, self.world.active)
+        oracle = max(values, key=lambda m: (values[m], m)) if values else None
+        records: list[PerformanceRecord] = []
+        digest = hashlib.sha256()
+        counts: dict[str, int] = {}
+        for model_id in sorted(set(choices.tolist())):
+            rows = np.flatnonzero(choices == model_id)
+            out = self.world.draw(model_id, task, noise[rows])
+            counts[model_id] = len(rows)
+            for array in (rows, out.quality, out.latency_ms, out.failed, out.cost):
+                digest.update(np.ascontiguousarray(array).tobytes())
+            for j, row in enumerate(rows):
+                failed = bool(out.failed[j])
+                records.append(
+                    PerformanceRecord(
+                        record_id=f"{self.policy.name}-{index}-{task}-{row}",
+                        model_id=model_id,
+                        task_type=task,
+                        response_time_ms=float(out.latency_ms[j]),
+                        token_count_input=int(out.tokens_in[j]),
+                        token_count_output=int(out.tokens_out[j]),
+                        cost=float(out.cost[j]),
+                        quality_score=None if failed else float(out.quality[j]),
+                        error_occurred=failed,
+                        error_type=("timeout" if out.timed_out[j] else "server_error")
+                        if failed
+                        else None,
+                        timestamp=self.clock.now(),
+                    )
+                )
+            ok = ~out.failed
+            totals["quality"] += float(out.quality[ok].sum())
+            totals["ok"] += int(ok.sum())
+            totals["errors"] += int(out.failed.sum())
+            totals["cost"] += float(out.cost.sum())
+            totals["latency"] += float(out.latency_ms.sum())
+            if oracle is not None:
+                totals["regret"] += len(rows) * (values[oracle] - values[model_id])
+        if oracle is not None and n:
+            b = self.world.behaviour(oracle, task)
+            price_in, price_out = self.world.prices(oracle)
+            totals["oracle_cost"] += n * (b.tokens_in * price_in + b.tokens_out * price_out) / 1000
+        totals["requests"] += n
+        for model_id in self.world.active:
+            share = counts.get(model_id, 0) / n if n else 0.0
+            self.traffic_rows.append(
+                {"step": index, "task": task, "model": model_id,
+                 "requests": counts.get(model_id, 0), "share": share, "oracle": model_id == oracle}
+            )  # fmt: skip
+        summary = {"requests": n, "choices": counts, "oracle": oracle, "digest": digest.hexdigest()}
+        return records, summary
+
+    def _arrivals(self, task: str, index: int) -> int:
+        traffic = self.spec.traffic[task]
+        hours = index * self.spec.step_minutes / 60.0
+        rate = traffic.rate * (1.0 + traffic.daily_amplitude * math.sin(2 * math.pi * hours / 24))
+        for burst in traffic.bursts:
+            if burst.start <= index < burst.end:
+                rate *= burst.multiplier
+        return int(self._traffic_rng.poisson(rate))
+
+    def _observe(self, batch: list[PerformanceRecord]) -> None:
+        handlers = self._assign_rng.integers(len(self.members), size=len(batch))
+        inboxes: dict[int, list[PerformanceRecord]] = {}
+        for record, agent in zip(batch, handlers.tolist(), strict=True):
+            inboxes.setdefault(agent, []).append(record)
+            self._since_vote[record.task_type].append(record)
+        for agent, records in inboxes.items():
+            self.members[agent].receive(records)
+
+    def _vote(self, index: int) -> list[dict[str, Any]]:
+        assert self.hive is not None
+        verdicts: list[Consensus] = []
+        entries = []
+        for task in self.tasks:
+            self.hive.settle(task, self._since_vote[task])  # how did the last vote predict?
+            self._since_vote[task] = []
+            consensus = self.hive.vote(task, known_models=self.world.active)
+            self.agreement[task] = consensus.agreement
+            entries.append(
+                {"task": task, "ranking": list(consensus.ranking),
+                 "preferred": consensus.preferred_model, "approval": consensus.collective_approval,
+                 "agreement": consensus.agreement, "ballots": consensus.n_ballots}
+            )  # fmt: skip
+            if consensus.preferred_model is not None:
+                verdicts.append(consensus)
+        if verdicts:
+            update = self.selector.update_recommendations_from_collective_intelligence
+            self.runner.run(update(verdicts))
+        return entries
+
+    def _collect(self, totals: dict[str, float]) -> None:
+        n = totals["requests"]
+        self.cumulative_regret += totals["regret"]
+        confidences = []
+        for task in self.tasks:
+            try:
+                confidences.append(self.selector.recommend(task, self.weights).confidence_score)
+            except NoEligibleModelError:
+                confidences.append(0.0)
+        self.latest = {
+            "requests": n,
+            "quality": totals["quality"] / totals["ok"] if totals["ok"] else math.nan,
+            "cost": totals["cost"],
+            "latency_ms": totals["latency"] / n if n else math.nan,
+            "error_rate": totals["errors"] / n if n else math.nan,
+            "regret": totals["regret"],
+            "cumulative_regret": self.cumulative_regret,
+            "oracle_cost": totals["oracle_cost"],
+            "agreement": float(np.mean(list(self.agreement.values())))
+            if self.agreement
+            else math.nan,
+            "confidence": float(np.mean(confidences)),
+        }
+        self.datacollector.collect(self)
+
+    def release_steps(self) -> dict[str, int]:
+        """Model id -> the step it was released at."""
+        return {e.model: e.step for e in self.spec.events if isinstance(e, Release)}
+
+
+def _reporters() -> dict[str, Callable[[HiveModel], float]]:
+    def reporter(name: str) -> Callable[[HiveModel], float]:
+        return lambda model: model.latest[name]
+
+    return {name: reporter(name) for name in SCALAR_METRICS}
+
+
+def _allocate(shares: dict[str, float], count: int) -> list[str]:
+    """Split ``count`` agents over personas by share (largest remainder, ties by name)."""
+    total = sum(shares.values())
+    if total <= 0:
+        raise ConfigError("agents.personas: shares must add up to more than 0")
+    exact = {name: count * share / total for name, share in sorted(shares.items())}
+    counts = {name: int(value) for name, value in exact.items()}
+    left = count - sum(counts.values())
+    for name in sorted(exact, key=lambda m: (-(exact[m] - counts[m]), m))[:left]:
+        counts[name] += 1
+    return [name for name, k in counts.items() for _ in range(k)]

@@ -1,0 +1,69 @@
+"""The per-task oracle: the best model under the scenario's weights, from the hidden truth.
+
+A model's true value mirrors the selector's objective: each weighted objective on [0, 1]
+(quality and reliability as they are; cost and latency by their position between the best
+and worst active model), summed with the normalised weights. Regret of a call is the oracle's
+value minus the chosen model's, at the step the call was made.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from scenarios.world import World
+from selection.priorities import normalise_priorities
+
+__all__ = ["true_values"]
+
+_QUALITY_LIKE = {
+    "quality",
+    "consciousness",
+    "creativity",
+    "accuracy",
+    "reasoning",
+    "humor",
+    "user_satisfaction",
+}
+
+
+def true_values(
+    world: World, task: str, weights: Mapping[str, float], models: Sequence[str]
+) -> dict[str, float]:
+    """Each model's true value on ``task`` now, in [0, 1], under ``weights``."""
+    if not models:
+        return {}
+    raw: dict[str, dict[str, float]] = {}
+    for model_id in models:
+        b = world.behaviour(model_id, task)
+        price_in, price_out = world.prices(model_id)
+        raw[model_id] = {
+            "quality": b.quality,
+            "reliability": 1.0 - b.error_rate,
+            "cost": (b.tokens_in * price_in + b.tokens_out * (1 - b.error_rate) * price_out)
+            / 1000.0,
+            "speed": b.latency_ms * math.exp(b.latency_sigma**2 / 2),
+        }
+        cost = raw[model_id]["cost"]
+        raw[model_id]["cost_efficiency"] = math.log(b.quality / (cost + 1e-6) + 1e-6)
+    spans = {
+        name: (min(r[name] for r in raw.values()), max(r[name] for r in raw.values()))
+        for name in ("cost", "speed", "cost_efficiency")
+    }
+    values = {}
+    for model_id, r in raw.items():
+        total = 0.0
+        for name, weight in normalise_priorities(weights):
+            if name in _QUALITY_LIKE:
+                part = r["quality"]
+            elif name == "reliability":
+                part = r["reliability"]
+            else:  # cost and speed: lower is better; cost efficiency (log): higher is better
+                low, high = spans[name]
+                position = 1.0 if high - low < 1e-12 else (r[name] - low) / (high - low)
+                part = position if name == "cost_efficiency" else 1.0 - position
+                if high - low < 1e-12:
+                    part = 1.0
+            total += weight * part
+        values[model_id] = total
+    return values

@@ -1,0 +1,142 @@
+"""Who chooses the model for each request: the real selector, or a baseline.
+
+Every policy sees what production would: the catalog (prices, context, advertised latency)
+and, for the selector, the records written so far. None sees the hidden truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+import numpy as np
+
+from selection.catalog import ModelCatalog
+from selection.errors import NoEligibleModelError
+from selection.selector import IntelligentModelSelector, Mode
+
+__all__ = [
+    "BASELINES",
+    "SEED_STATIC_ASSIGNMENT",
+    "Policy",
+    "SelectorPolicy",
+    "StaticPolicy",
+    "make_policy",
+]
+
+SEED_STATIC_ASSIGNMENT = {
+    "consciousness_processing": "claude-3-sonnet",
+    "logical_reasoning": "mixtral-8x7b",
+    "creative_generation": "gpt-4-turbo",
+    "pattern_recognition": "gemini-pro",
+    "memory_integration": "gemini-pro",
+    "technical_explanation": "mixtral-8x7b",
+    "humor_generation": "claude-3-opus",
+    "philosophical_analysis": "claude-3-opus",
+}
+"""The seed document's ``cost_optimized_assignment`` (short model names)."""
+
+
+class Policy(Protocol):
+    """Chooses a model per request."""
+
+    name: str
+    uses_hive: bool
+
+    def choose(self, task: str, n: int, rng: np.random.Generator) -> list[str]:
+        """Models for ``n`` requests of ``task``."""
+        ...
+
+
+class SelectorPolicy:
+    """The real selector (Thompson sampling or greedy), with or without the hive."""
+
+    def __init__(
+        self,
+        selector: IntelligentModelSelector,
+        weights: Mapping[str, float],
+        *,
+        mode: Mode,
+        hive: bool,
+    ) -> None:
+        self.selector = selector
+        self.weights = dict(weights)
+        self.mode: Mode = mode
+        self.uses_hive = hive
+        self.name = "hive" if hive else "selector"
+
+    def choose(self, task: str, n: int, rng: np.random.Generator) -> list[str]:
+        """Route through the selector; with no eligible model, the cheapest active one."""
+        try:
+            return self.selector.choose_many(task, n, self.weights, mode=self.mode, rng=rng)
+        except NoEligibleModelError:
+            return _cheapest(self.selector.catalog, n)
+
+
+class StaticPolicy:
+    """A fixed rule over the catalog that never learns from records.
+
+    ``static``: the seed's ``cost_optimized_assignment`` where its model is in the catalog,
+    else the model that the catalog's prior ranks best on day one, kept for the whole run;
+    ``cheapest``: the lowest expected price; ``fastest``: the lowest advertised latency;
+    ``round_robin``: every active model in turn.
+    """
+
+    uses_hive = False
+
+    def __init__(self, name: str, catalog: ModelCatalog, day_one: Mapping[str, str]) -> None:
+        if name not in BASELINES:
+            raise ValueError(f"unknown baseline {name!r}; use one of {', '.join(BASELINES)}")
+        self.name = name
+        self.catalog = catalog
+        self.day_one = dict(day_one)
+        self._turn = 0
+
+    def choose(self, task: str, n: int, rng: np.random.Generator) -> list[str]:
+        """The rule's choice for each of ``n`` requests."""
+        active = self.catalog.active()
+        if self.name == "cheapest":
+            return _cheapest(self.catalog, n)
+        if self.name == "fastest":
+            fastest = min(active, key=lambda s: (s.typical_latency_ms or float("inf"), s.id))
+            return [fastest.id] * n
+        if self.name == "round_robin":
+            ids = sorted(s.id for s in active)
+            picks = [ids[(self._turn + i) % len(ids)] for i in range(n)]
+            self._turn += n
+            return picks
+        wanted = SEED_STATIC_ASSIGNMENT.get(task, "")
+        by_short_name = {s.id.rsplit("/", 1)[-1]: s.id for s in active}
+        fixed = by_short_name.get(wanted) or self.day_one.get(task)
+        if fixed is None or fixed not in {s.id for s in active}:
+            return _cheapest(self.catalog, n)  # its model was retired: the cheapest stands in
+        return [fixed] * n
+
+
+BASELINES = ("static", "cheapest", "fastest", "round_robin")
+"""Rule-based baselines, compared with the hive by ``--compare``."""
+
+
+def _cheapest(catalog: ModelCatalog, n: int) -> list[str]:
+    active = catalog.active()
+    cheapest = min(active, key=lambda s: (s.estimate_cost() or float("inf"), s.id))
+    return [cheapest.id] * n
+
+
+def make_policy(
+    name: str,
+    selector: IntelligentModelSelector,
+    weights: Mapping[str, float],
+    *,
+    mode: Mode,
+) -> SelectorPolicy | StaticPolicy:
+    """``hive``, ``selector`` (no hive) or one of :data:`BASELINES`."""
+    if name in ("hive", "selector"):
+        return SelectorPolicy(selector, weights, mode=mode, hive=name == "hive")
+    day_one = {}
+    for task in sorted(selector.catalog.tasks):
+        try:
+            day_one[task] = selector.recommend(task, weights).recommended_model_id
+        except NoEligibleModelError:
+            continue
+    return StaticPolicy(name, selector.catalog, day_one)

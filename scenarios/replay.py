@@ -1,0 +1,105 @@
+"""Replay a run from its event log and check that it does the same thing, bit for bit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scenarios.eventlog import EventLog, encode, read_log
+from scenarios.run import LOG_FORMAT, run_scenario
+from scenarios.spec import ScenarioSpec
+from selection.errors import ConfigError
+
+__all__ = ["Divergence", "ReplayReport", "replay"]
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a replay first differs from the log."""
+
+    entry: int
+    step: int | None
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """The outcome of a replay."""
+
+    entries: int
+    identical: bool
+    divergence: Divergence | None
+
+
+class _Diverged(Exception):
+    def __init__(self, divergence: Divergence) -> None:
+        super().__init__(divergence.detail)
+        self.divergence = divergence
+
+
+class _CheckingLog(EventLog):
+    """An event log that compares every entry with the recorded one as it is written."""
+
+    def __init__(self, expected: Iterator[dict[str, Any]]) -> None:
+        super().__init__()
+        self._expected = expected
+
+    def write(self, entry: dict[str, Any]) -> None:
+        index = self.entries
+        super().write(entry)
+        recorded = next(self._expected, None)
+        if recorded is None:
+            raise _Diverged(
+                Divergence(index, entry.get("step"), entry["kind"], "the log ends here")
+            )
+        if encode(recorded) != encode(entry):
+            raise _Diverged(
+                Divergence(index, entry.get("step"), entry["kind"], _difference(recorded, entry))
+            )
+
+
+def _difference(recorded: dict[str, Any], replayed: dict[str, Any], path: str = "") -> str:
+    for key in sorted(set(recorded) | set(replayed)):
+        a, b = recorded.get(key), replayed.get(key)
+        if a == b:
+            continue
+        where = f"{path}.{key}" if path else key
+        if isinstance(a, dict) and isinstance(b, dict):
+            return _difference(a, b, where)
+        return f"{where}: log has {str(a)[:80]}, replay gives {str(b)[:80]}"
+    return "entries differ"
+
+
+def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
+    """Re-run the run that wrote ``path`` and compare every entry.
+
+    Raises:
+        ConfigError: the log is unreadable or was not written by a run.
+    """
+    entries = read_log(path)
+    header = next(entries, None)
+    if header is None or header.get("kind") != "header":
+        raise ConfigError(f"{path}: not a Genesis Prime event log (no header)")
+    if header.get("format") != LOG_FORMAT:
+        raise ConfigError(f"{path}: log format {header.get('format')} is not {LOG_FORMAT}")
+    spec = ScenarioSpec.model_validate(header["scenario"])
+    log = _CheckingLog(_prepend(header, entries))  # the run writes its header again
+    try:
+        run_scenario(spec, policy=header["policy"], db_url=db_url, log=log)
+    except _Diverged as diverged:
+        return ReplayReport(diverged.divergence.entry + 1, False, diverged.divergence)
+    leftover = next(entries, None)
+    if leftover is not None:
+        step, kind = leftover.get("step"), leftover["kind"]
+        return ReplayReport(
+            log.entries, False, Divergence(log.entries, step, kind, "replay ends early")
+        )
+    return ReplayReport(log.entries, True, None)
+
+
+def _prepend(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    yield first
+    yield from rest
