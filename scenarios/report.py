@@ -115,8 +115,9 @@ def _report(path: Path, main: RunResult, others: Sequence[RunResult], plots: lis
         spec.description,
         "",
         f"{spec.steps} steps of {spec.step_minutes:g} minutes, "
-        f"{main.requests_generated:,} requests, {main.records_written:,} records written, {spec.agents.count} agents voting by "
-        f"{spec.agents.consensus} every {spec.agents.vote_period} steps.",
+        f"{main.requests_generated:,} requests, {main.records_written:,} records written, "
+        f"{spec.agents.count} agents voting by {spec.agents.consensus} "
+        f"every {spec.agents.vote_period} steps.",
         "",
         "| " + " | ".join(title for _, title in SUMMARY_COLUMNS) + " |",
         "|" + "---|" * len(SUMMARY_COLUMNS),

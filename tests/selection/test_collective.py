@@ -15,7 +15,6 @@ from selection import (
     ModelCatalog,
     ModelSpec,
     SimClock,
-    TaskType,
     UnknownModelError,
     UnknownTaskError,
 )
