@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from scenarios.commands import add_scenario_commands
+from scenarios.evaluation.cli import add_evaluate_command
 from selection.cli import add_selection_commands, run_handler
 
 __all__ = ["build_parser", "main"]
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_selection_commands(commands)
     add_scenario_commands(commands)
+    add_evaluate_command(commands)
     return parser
 
 

@@ -1,0 +1,144 @@
+"""``genesis-prime evaluate TRACE``: replay a benchmark trace, print and write the figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from scenarios.evaluation.formats import FORMATS, load_trace
+from scenarios.evaluation.plots import plot_frontier, plot_regret
+from scenarios.evaluation.policies import POLICIES, PolicySpec
+from scenarios.evaluation.replay import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_WEIGHTS,
+    EvaluationConfig,
+    evaluate,
+)
+from scenarios.evaluation.report import build_report, print_report, write_csv
+from scenarios.evaluation.traces import Trace
+from selection import ModelCatalog
+
+__all__ = ["add_evaluate_command", "parse_weight_list", "resolve_policies"]
+
+
+def parse_weight_list(text: str) -> tuple[float, ...]:
+    """Parse ``0,0.25,0.5`` into cost weights."""
+    weights = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            weights.append(float(part))
+        except ValueError:
+            raise ValueError(f"cost weight {part!r} is not a number") from None
+    if not weights:
+        raise ValueError("--weights is empty; give e.g. 0,0.1,0.2")
+    return tuple(weights)
+
+
+def resolve_policies(names: Sequence[str] | None, trace: Trace) -> tuple[list[PolicySpec], str]:
+    """The named policies (comma lists allowed), or every one that applies to the trace.
+
+    Returns:
+        The specs, and a note on any default policy left out (empty if none).
+
+    Raises:
+        ValueError: naming an unknown policy.
+    """
+    if not names:
+        chosen = [p for p in POLICIES.values() if trace.has_latency or not p.needs_latency]
+        left = [p.name for p in POLICIES.values() if p not in chosen]
+        note = f"left out {', '.join(left)}: the trace has no latency" if left else ""
+        return chosen, note
+    picked: dict[str, PolicySpec] = {}
+    for name in (n.strip() for group in names for n in group.split(",")):
+        if not name:
+            continue
+        spec = POLICIES.get(name)
+        if spec is None:
+            raise ValueError(f"unknown policy {name!r}; use one of: {', '.join(POLICIES)}")
+        picked[name] = spec
+    if not picked:
+        raise ValueError("--policy is empty")
+    return list(picked.values()), ""
+
+
+async def _evaluate(args: argparse.Namespace, console: Console) -> None:
+    catalog = ModelCatalog.load(args.catalog) if args.catalog else None
+    trace = load_trace(args.trace, format=args.format, catalog=catalog)
+    policies, note = resolve_policies(args.policy, trace)
+    config = EvaluationConfig(
+        weights=parse_weight_list(args.weights) if args.weights else DEFAULT_WEIGHTS,
+        seed=args.seed,
+        shuffle=args.shuffle,
+        batch_size=args.batch_size,
+        store_dir=Path(args.store_dir) if args.store_dir else None,
+    )
+    out = Path(args.out) if args.out else Path(f"evaluation-{trace.name}")
+    if note:
+        console.print(f"[yellow]{note}[/]")
+    evaluation = await evaluate(trace, policies, config, catalog=catalog)
+    report = build_report(evaluation)
+    print_report(report, console)
+    written = write_csv(report, out)
+    meta = {
+        "trace": str(args.trace),
+        "format": args.format,
+        "prompts": trace.n_prompts,
+        "models": list(trace.models),
+        "policies": [p.name for p in policies],
+        "weights": list(config.weights),
+        "seed": config.seed,
+        "shuffle": config.shuffle,
+        "batch_size": config.batch_size,
+        "regret_weight": report.regret_weight,
+    }
+    (out / "evaluation.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
+    written.append(out / "evaluation.json")
+    try:
+        written.append(plot_frontier(report, out / "frontier.png"))
+        written.append(plot_regret(report, out / "regret.png"))
+    except ImportError as exc:
+        console.print(f"[yellow]plots skipped: {exc}[/]")
+    console.print("wrote " + ", ".join(str(p) for p in written))
+
+
+def add_evaluate_command(commands: Any) -> None:
+    """Add ``evaluate`` to a subparsers object."""
+    parser = commands.add_parser(
+        "evaluate",
+        help="replay a benchmark trace; score the selector and baselines on cost and quality",
+        description=(
+            "Replay a trace in which every model answered every prompt, with bandit feedback "
+            "(each policy sees only its chosen model's outcome), and report quality, cost, "
+            "AIQ, CPT and regret against oracles and baselines."
+        ),
+    )
+    parser.add_argument("trace", help="trace file: .csv, .jsonl, or .parquet (with pyarrow)")
+    parser.add_argument(
+        "--format", default="auto", choices=["auto", *FORMATS], help="trace layout (default auto)"
+    )
+    parser.add_argument(
+        "--policy",
+        action="append",
+        metavar="NAME",
+        help=f"repeat or comma-separate; default all that apply: {', '.join(POLICIES)}",
+    )
+    parser.add_argument(
+        "--weights", help="cost weights in [0, 1], comma-separated (default 0,0.1,...,1)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--shuffle", action="store_true", help="serve prompts in a seeded order")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"records per write, i.e. the feedback delay (default {DEFAULT_BATCH_SIZE})",
+    )
+    parser.add_argument("--catalog", help="catalog JSON pricing the trace's token counts")
+    parser.add_argument("--store-dir", help="keep one SQLite file per run here (default memory)")
+    parser.add_argument("--out", help="output folder (default evaluation-<trace name>)")
+    parser.set_defaults(handler=_evaluate)

@@ -1,0 +1,341 @@
+"""Routing policies replayed against a trace, and the registry the command line picks from.
+
+A policy is shown a :class:`Request` (its position, prompt id and task: never an outcome)
+and names a model; then the replay shows it the :class:`Outcome` of that model alone, and
+writes the same outcome to the tracker as a performance record. That is bandit feedback, as
+in production: what the other models would have done stays in the trace, out of reach.
+
+Policies are built from a :class:`PolicyContext`: the selector (whose tracker holds the
+records written so far), the models' catalog entries (list prices), the tasks, the run's
+random generator, the cost weight, and, for hindsight baselines only, per-model means.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from scenarios.evaluation.measures import Hindsight
+from selection import IntelligentModelSelector, ModelSpec, PerformanceTracker
+from selection.selector import Mode
+
+__all__ = [
+    "POLICIES",
+    "SEED_ASSIGNMENT",
+    "FixedPolicy",
+    "LowestObservedPolicy",
+    "Outcome",
+    "Policy",
+    "PolicyContext",
+    "PolicySpec",
+    "RandomPolicy",
+    "Request",
+    "SelectorPolicy",
+    "cost_weight_factors",
+    "list_price",
+]
+
+SEED_ASSIGNMENT: Mapping[str, str] = {
+    "consciousness_processing": "claude-3-sonnet",
+    "logical_reasoning": "mixtral-8x7b",
+    "creative_generation": "gpt-4-turbo",
+    "pattern_recognition": "gemini-pro",
+    "memory_integration": "gemini-pro",
+    "technical_explanation": "mixtral-8x7b",
+    "humor_generation": "claude-3-opus",
+    "philosophical_analysis": "claude-3-opus",
+}
+"""The seed document's ``cost_optimized_assignment``: task type -> short model name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request as a router sees it before answering: no outcome of any model."""
+
+    step: int
+    prompt_id: str
+    task: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the chosen model did on a request; the only outcome a policy ever sees."""
+
+    request: Request
+    model_id: str
+    quality: float
+    cost: float
+    latency_ms: float | None
+
+
+class Policy(Protocol):
+    """Chooses a model per request and may learn from the chosen model's outcome."""
+
+    def choose(self, request: Request) -> str:
+        """The id of the model that serves this request."""
+        ...
+
+    def observe(self, outcome: Outcome) -> None:
+        """Learn from the outcome of the model chosen for a request (called right after)."""
+        ...
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What a policy is built from; none of it holds a prompt's outcome.
+
+    Attributes:
+        selector: the real selector; its tracker holds the records written so far.
+        models: the trace's models as catalog entries (list prices), in trace order.
+        tasks: the trace's task type names.
+        rng: the run's generator (one per policy and weight).
+        weight: the cost weight in [0, 1] for policies that take one, else ``None``.
+        hindsight: per-model means over the whole trace, for hindsight baselines only.
+    """
+
+    selector: IntelligentModelSelector
+    models: tuple[ModelSpec, ...]
+    tasks: tuple[str, ...]
+    rng: np.random.Generator
+    weight: float | None = None
+    hindsight: Hindsight | None = None
+
+    @property
+    def tracker(self) -> PerformanceTracker:
+        """The tracker the replay writes to."""
+        return self.selector.performance_tracker
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        """The models' ids, in trace order."""
+        return tuple(spec.id for spec in self.models)
+
+    def require_weight(self) -> float:
+        """The cost weight; a weighted policy is always built with one."""
+        if self.weight is None:
+            raise ValueError("this policy needs a cost weight")
+        return self.weight
+
+    def require_hindsight(self) -> Hindsight:
+        """The whole-trace means; only hindsight baselines are given them."""
+        if self.hindsight is None:
+            raise ValueError("this policy needs hindsight; build it with uses_hindsight=True")
+        return self.hindsight
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A named way to build a policy.
+
+    Attributes:
+        weighted: replayed once per cost weight of the sweep (else once).
+        uses_hindsight: is given whole-trace means (a baseline no router could run).
+        needs_latency: only meaningful on a trace with latency.
+    """
+
+    name: str
+    build: Callable[[PolicyContext], Policy]
+    weighted: bool = False
+    uses_hindsight: bool = False
+    needs_latency: bool = False
+    summary: str = ""
+
+
+def cost_weight_factors(weight: float) -> dict[str, float]:
+    """The selector's priority factors for a cost weight: quality ``1 - w``, cost ``w``."""
+    if not 0 <= weight <= 1:
+        raise ValueError(f"a cost weight must be in [0, 1], got {weight!r}")
+    return {"quality": 1.0 - weight, "cost": weight}
+
+
+def list_price(spec: ModelSpec) -> float:
+    """Expected USD per request from the catalog price (infinite when unpriced)."""
+    cost = spec.estimate_cost()
+    return math.inf if cost is None else cost
+
+
+class SelectorPolicy:
+    """The real :class:`IntelligentModelSelector`, greedy or Thompson, at one cost weight.
+
+    It learns only from the tracker's records, which the replay writes in batches: the batch
+    size is the feedback delay.
+    """
+
+    def __init__(
+        self,
+        selector: IntelligentModelSelector,
+        weight: float,
+        *,
+        mode: Mode,
+        rng: np.random.Generator,
+    ) -> None:
+        self.selector = selector
+        self.factors = cost_weight_factors(weight)
+        self.mode: Mode = mode
+        self._rng = rng
+
+    def choose(self, request: Request) -> str:
+        """The selector's recommendation for the request's task."""
+        rec = self.selector.recommend(request.task, self.factors, mode=self.mode, rng=self._rng)
+        return rec.recommended_model_id
+
+    def observe(self, outcome: Outcome) -> None:
+        """Nothing: the selector reads the tracker."""
+
+
+class RandomPolicy:
+    """Uniformly at random among the models."""
+
+    def __init__(self, model_ids: tuple[str, ...], rng: np.random.Generator) -> None:
+        self._ids = model_ids
+        self._rng = rng
+
+    def choose(self, request: Request) -> str:
+        """A model drawn uniformly."""
+        return self._ids[int(self._rng.integers(len(self._ids)))]
+
+    def observe(self, outcome: Outcome) -> None:
+        """Nothing to learn."""
+
+
+class FixedPolicy:
+    """A static assignment: a model per task, and a default for the other tasks."""
+
+    def __init__(self, default: str, by_task: Mapping[str, str] | None = None) -> None:
+        self.default = default
+        self.by_task = dict(by_task or {})
+
+    def choose(self, request: Request) -> str:
+        """The task's assigned model, else the default."""
+        return self.by_task.get(request.task, self.default)
+
+    def observe(self, outcome: Outcome) -> None:
+        """Nothing to learn."""
+
+
+class LowestObservedPolicy:
+    """The model with the lowest observed mean of a column (cost, latency) on the task.
+
+    A gateway's cost- or latency-based routing: models without a record on the task are
+    tried first, in the order given; quality is ignored.
+    """
+
+    def __init__(self, tracker: PerformanceTracker, column: str, order: tuple[str, ...]) -> None:
+        self._tracker = tracker
+        self._column = column
+        self._order = order
+
+    def choose(self, request: Request) -> str:
+        """An untried model if any, else the lowest observed mean."""
+        stats = self._tracker.task_stats(request.task)
+        best, best_mean = self._order[0], math.inf
+        for model_id in self._order:
+            agg = stats.get(model_id)
+            mean = agg.mean(self._column) if agg is not None else None
+            if mean is None:
+                return model_id
+            if mean < best_mean:
+                best, best_mean = model_id, mean
+        return best
+
+    def observe(self, outcome: Outcome) -> None:
+        """Nothing: the tracker holds what it needs."""
+
+
+def _cheapest(ctx: PolicyContext) -> str:
+    prices = [list_price(spec) for spec in ctx.models]
+    if all(math.isinf(p) for p in prices):
+        raise ValueError("no model has a catalog price; cannot tell the cheapest")
+    return ctx.models[int(np.argmin(prices))].id
+
+
+def _seed_assignment(ctx: PolicyContext) -> Policy:
+    """The seed's table where the trace has its task and model; the cheapest model elsewhere."""
+    by_task = {}
+    for task, short in SEED_ASSIGNMENT.items():
+        match = next((m for m in ctx.model_ids if short in _plain(m)), None)
+        if task in ctx.tasks and match is not None:
+            by_task[task] = match
+    return FixedPolicy(_cheapest(ctx), by_task)
+
+
+def _plain(model_id: str) -> str:
+    return model_id.lower().replace("_", "-").replace(" ", "-")
+
+
+def _best_single(ctx: PolicyContext) -> Policy:
+    """The one model with the best whole-trace utility at the run's cost weight."""
+    h = ctx.require_hindsight()
+    w = ctx.require_weight()
+    span = h.cost.max() - h.cost.min()
+    scaled = (h.cost - h.cost.min()) / span if span > 0 else np.zeros_like(h.cost)
+    utility = (1 - w) * h.quality - w * scaled
+    tied = np.flatnonzero(utility >= utility.max() - 1e-12)
+    return FixedPolicy(ctx.models[int(tied[np.argmin(h.cost[tied])])].id)
+
+
+def _lowest(column: str, key: Callable[[ModelSpec], float]) -> Callable[[PolicyContext], Policy]:
+    def build(ctx: PolicyContext) -> Policy:
+        order = tuple(s.id for s in sorted(ctx.models, key=key))
+        return LowestObservedPolicy(ctx.tracker, column, order)
+
+    return build
+
+
+def _selector(mode: Mode) -> Callable[[PolicyContext], Policy]:
+    def build(ctx: PolicyContext) -> Policy:
+        return SelectorPolicy(ctx.selector, ctx.require_weight(), mode=mode, rng=ctx.rng)
+
+    return build
+
+
+POLICIES: dict[str, PolicySpec] = {
+    spec.name: spec
+    for spec in (
+        PolicySpec("selector", _selector("greedy"), weighted=True, summary="the selector, greedy"),
+        PolicySpec(
+            "selector-thompson",
+            _selector("thompson"),
+            weighted=True,
+            summary="the selector, Thompson sampling",
+        ),
+        PolicySpec(
+            "random",
+            lambda ctx: RandomPolicy(ctx.model_ids, ctx.rng),
+            summary="a model drawn uniformly per request",
+        ),
+        PolicySpec(
+            "cheapest",
+            lambda ctx: FixedPolicy(_cheapest(ctx)),
+            summary="always the model with the lowest list price",
+        ),
+        PolicySpec(
+            "best-single",
+            _best_single,
+            weighted=True,
+            uses_hindsight=True,
+            summary="the one model with the best whole-trace utility (hindsight)",
+        ),
+        PolicySpec(
+            "seed-assignment",
+            _seed_assignment,
+            summary="the seed's cost_optimized_assignment; cheapest where it names no model",
+        ),
+        PolicySpec(
+            "cost-first",
+            _lowest("cost", list_price),
+            summary="lowest observed mean cost per task (each model tried first)",
+        ),
+        PolicySpec(
+            "latency-first",
+            _lowest("response_time_ms", lambda s: s.typical_latency_ms or math.inf),
+            needs_latency=True,
+            summary="lowest observed mean latency per task (each model tried first)",
+        ),
+    )
+}
+"""Every built-in policy by name (the selector with the hive is built in code, see hive_policy)."""
