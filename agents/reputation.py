@@ -64,12 +64,17 @@ class ReputationConfig(BaseModel):
 def rank_agreement(ranking: Sequence[str], outcomes: Mapping[str, float]) -> float | None:
     """Kendall's tau-b between a ranking (best first) and realised outcomes (higher better).
 
-    Only models with an outcome take part; those the ranking leaves out are tied below every
-    ranked model. Returns ``None`` when fewer than two models take part or either side is all
-    ties (no information).
+    A ballot is judged on the comparisons it states: only the ranked models with an outcome
+    take part, so an agent is not punished for models it never saw. A ballot that ranks a
+    single model is judged against all the others, tied below it (so naming only a bad model
+    is still punished). Returns ``None`` when fewer than two models take part or either side
+    is all ties (no information).
     """
     place = {model: i for i, model in enumerate(ranking)}
     models = [m for m in outcomes if math.isfinite(outcomes[m])]
+    stated = [m for m in models if m in place]
+    if len(stated) >= 2:
+        models = stated
     if len(models) < 2:
         return None
     predicted = -np.array([place.get(m, len(ranking)) for m in models], dtype=float)
