@@ -22,8 +22,11 @@ import psycopg
 
 from selection import ModelCatalog, PerformanceTracker, SimClock, open_store
 from selection.records import parse_records
+from selection.store._sql import RECORD_COLUMNS
 
 MODELS = [s.id for s in ModelCatalog.default()]
+COLUMNS = RECORD_COLUMNS[:19]  # the seed's columns and the two extra scores, as raw_rows has
+NAMES = ", ".join(COLUMNS)
 TASKS = ["logical_reasoning", "creative_generation", "pattern_recognition"]
 
 
@@ -90,10 +93,10 @@ def time_raw_sqlite(path: Path, n: int, seed: int) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    marks = ",".join("?" * 19)
+    marks = ",".join("?" * len(COLUMNS))
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    conn.executemany(f"INSERT INTO model_performance_records VALUES ({marks})", rows)
+    conn.executemany(f"INSERT INTO model_performance_records ({NAMES}) VALUES ({marks})", rows)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     conn.close()
@@ -104,7 +107,7 @@ def time_raw_postgres(url: str, n: int, seed: int) -> float:
     rows = raw_rows(n, seed)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         t0 = time.perf_counter()
-        with cur.copy("COPY model_performance_records FROM STDIN") as copy:
+        with cur.copy(f"COPY model_performance_records ({NAMES}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         conn.commit()

@@ -3,6 +3,14 @@
 Usable on its own: it never imports Mesa or the upper layers (agents, hive, scenarios).
 """
 
+from selection.abtest import (
+    ABTest,
+    ABTestManager,
+    ABTestSpec,
+    Decision,
+    Guardrail,
+    RampPlan,
+)
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog, ModelSpec, ModelStatus
 from selection.clock import Clock, SimClock, SystemClock
@@ -36,12 +44,17 @@ __all__ = [
     "DEFAULT_PRIORITIES",
     "METRICS",
     "OBJECTIVES",
+    "ABTest",
+    "ABTestManager",
+    "ABTestSpec",
     "Aggregate",
     "Clock",
     "ConfigError",
+    "Decision",
     "DynamicModelManager",
     "ExperimentError",
     "GenesisError",
+    "Guardrail",
     "IntelligentModelSelector",
     "InvalidRecordError",
     "Metric",
@@ -53,6 +66,7 @@ __all__ = [
     "PerformanceRecord",
     "PerformanceTracker",
     "ProviderError",
+    "RampPlan",
     "Recommendation",
     "SimClock",
     "Store",

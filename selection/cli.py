@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
+from selection.abtest.cli import add_ab_commands
 from selection.catalog import ModelCatalog
 from selection.demo import run_demo
 from selection.errors import GenesisError
@@ -134,6 +135,29 @@ def print_status(status: dict[str, Any], console: Console) -> None:
             f"{perf['total_requests']:,}",
         )
     console.print(table)
+    _print_ab(status, console)
+
+
+def _print_ab(status: dict[str, Any], console: Console) -> None:
+    tests = status.get("ab_tests") or []
+    if tests:
+        table = Table(title="A/B tests")
+        for column in ("test", "status", "tasks", "champion", "challenger", "share", "last"):
+            table.add_column(column, overflow="fold")
+        for t in tests:
+            last = t["last_decision"]
+            table.add_row(
+                t["test_id"],
+                t["status"],
+                ", ".join(t["task_types"]),
+                t["champion"],
+                t["challenger"],
+                f"{t['traffic_split']:.0%}",
+                "-" if last is None else f"{last['action']}: {last['reason']}",
+            )
+        console.print(table)
+    for d in (status.get("ab_decisions") or [])[:5]:
+        console.print(f"  {d['time']} {d['test_id']} {d['action']}: {d['reason']}")
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> None:
@@ -144,7 +168,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> None:
 
 
 def add_selection_commands(commands: Any) -> None:
-    """Add ``models``, ``recommend``, ``status`` and ``demo`` to a subparsers object."""
+    """Add ``models``, ``recommend``, ``status``, ``demo`` and ``ab`` to a subparsers object."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db", help="database URL (default: $DATABASE_URL, else sqlite:///genesis_prime.db)"
@@ -178,6 +202,8 @@ def add_selection_commands(commands: Any) -> None:
     demo.add_argument("--rounds", type=int, default=60, help="rounds of traffic (default 60)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.set_defaults(handler=_demo)
+
+    add_ab_commands(commands, common, _manager)
 
 
 def build_parser() -> argparse.ArgumentParser:

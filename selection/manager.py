@@ -12,10 +12,12 @@ from typing import Any, Self
 
 import numpy as np
 
+from selection.abtest.manager import ABTestManager
+from selection.abtest.routing import route_recommendation
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
-from selection.errors import NoEligibleModelError
+from selection.errors import ExperimentError, NoEligibleModelError
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.selector import IntelligentModelSelector, Mode
@@ -75,6 +77,14 @@ class DynamicModelManager:
             tracker, thresholds=thresholds, prior_strength=prior_strength, clock=self.clock
         )
         self.model_selector.before_io = self._ready
+        self.ab_test_manager = ABTestManager(
+            self.store,
+            self.catalog,
+            clock=self.clock,
+            tracker=tracker,
+            ensure_ready=self._ready,
+            on_winners=self._ab_winners_changed,
+        )
         self.rng = rng if rng is not None else np.random.default_rng()
         self._initialized = False
         self._init_lock = asyncio.Lock()
@@ -97,6 +107,7 @@ class DynamicModelManager:
                 return
             await self.store.open()
             await self.performance_tracker.start()
+            await self.ab_test_manager.load()
             for task, rec in (await self.store.latest_recommendations()).items():
                 factors = tuple(sorted(rec.recommendation_factors.items()))
                 self._stored_choice[task] = (rec.recommended_model_id, factors)
@@ -132,8 +143,13 @@ class DynamicModelManager:
         *,
         mode: Mode = "greedy",
         min_context_length: int | None = None,
+        unit_id: str | None = None,
+        request_id: str | None = None,
     ) -> str:
         """The id of the model that should serve ``task`` now.
+
+        While an A/B test runs on the task, pass ``request_id`` (or ``unit_id`` for tests by
+        session or user) to take part: see :meth:`recommend`.
 
         Raises:
             NoEligibleModelError: every model breaches the task's limits.
@@ -141,7 +157,12 @@ class DynamicModelManager:
             ValueError: a priority factor is unknown or negative.
         """
         rec = await self.recommend(
-            task, priority_factors, mode=mode, min_context_length=min_context_length
+            task,
+            priority_factors,
+            mode=mode,
+            min_context_length=min_context_length,
+            unit_id=unit_id,
+            request_id=request_id,
         )
         return rec.recommended_model_id
 
@@ -152,11 +173,18 @@ class DynamicModelManager:
         *,
         mode: Mode = "greedy",
         min_context_length: int | None = None,
+        unit_id: str | None = None,
+        request_id: str | None = None,
     ) -> Recommendation:
         """The full recommendation for ``task``: model, confidence, reasoning, alternatives.
 
         A recommendation is stored in ``model_recommendations`` when the chosen model or
         the factors differ from the last one stored for the task, not on every call.
+
+        While an A/B test runs on the task, a request is served its arm's model, chosen by a
+        stable hash of ``request_id`` (tests by request) or ``unit_id`` (by session or user);
+        record the call with the same ids and the record carries its arm. Without an id the
+        champion serves, outside the test. After a test concludes, its winner serves.
         """
         await self._ready()
         rec = self.model_selector.recommend(
@@ -171,7 +199,15 @@ class DynamicModelManager:
         if mode == "greedy" and self._stored_choice.get(rec.task_type) != choice:
             self._stored_choice[rec.task_type] = choice
             await self.store.add_recommendation(rec)
-        return rec
+        return route_recommendation(
+            self.ab_test_manager,
+            self.model_selector,
+            rec,
+            priority_factors=priority_factors,
+            min_context_length=min_context_length,
+            unit_id=unit_id,
+            request_id=request_id,
+        )
 
     async def update_model_performance(
         self,
@@ -179,10 +215,14 @@ class DynamicModelManager:
         task: TaskLike,
         performance: Mapping[str, Any],
         request_id: str | None = None,
+        *,
+        unit_id: str | None = None,
     ) -> PerformanceRecord:
         """Record how a call went, from the seed's performance dictionary.
 
         ``request_id`` becomes the record id; recording the same id twice counts it once.
+        A call routed by a running A/B test (same ``request_id``/``unit_id`` as given to
+        :meth:`recommend`) is tagged with its test and arm.
 
         Raises:
             InvalidRecordError: naming the field that is wrong.
@@ -192,9 +232,54 @@ class DynamicModelManager:
         record = PerformanceRecord.from_performance(
             model_id, task, performance, request_id=request_id, timestamp=self.clock.now()
         )
+        record = self.ab_test_manager.tag(record, unit_id=unit_id, request_id=request_id)
         if not await self.performance_tracker.record(record):
             logger.debug("record %s was stored before; not counted again", record.record_id)
+        elif record.ab_test_id is not None:
+            await self.ab_test_manager.maybe_monitor(record.ab_test_id)
         return record
+
+    async def create_model_comparison_test(
+        self,
+        task: TaskLike,
+        challenger_model_id: str,
+        *,
+        champion_model_id: str | None = None,
+        **options: Any,
+    ) -> str:
+        """Start an A/B test of a challenger against the task's current model.
+
+        Args:
+            task: The task type whose traffic is split.
+            challenger_model_id: The model to try.
+            champion_model_id: The control; by default the model the task is served now.
+            **options: Any option of :meth:`ABTestManager.create_test` (``traffic_split``,
+                ``success_metrics``, ``guardrails``, ``duration_hours``, ``sample_size``...).
+
+        Returns:
+            The test id.
+
+        Raises:
+            UnknownModelError, UnknownTaskError: a model or the task is unknown.
+            ExperimentError: the challenger is the champion, or the challenger breaches the
+                task's hard limits, or another test runs on the task, or an option is wrong.
+        """
+        await self._ready()
+        name = self.catalog.check_task(task)
+        self.catalog.get(challenger_model_id)
+        if champion_model_id is None:
+            champion_model_id = (await self.recommend(name)).recommended_model_id
+        excluded = self.model_selector.score_table(name).excluded
+        for model_id in (champion_model_id, challenger_model_id):
+            if model_id in excluded:
+                raise ExperimentError(f"{model_id!r} cannot serve {name!r}: {excluded[model_id]}")
+        return await self.ab_test_manager.create_test(
+            champion_model_id, challenger_model_id, [name], **options
+        )
+
+    def _ab_winners_changed(self, winners: Mapping[str, str]) -> None:
+        self.model_selector.ab_winners.update(winners)
+        self.model_selector.adjustments_version += 1
 
     async def get_system_status(self) -> dict[str, Any]:
         """The seed's dashboard: assignments, A/B tests, models and recent performance."""
@@ -203,15 +288,22 @@ class DynamicModelManager:
         unassigned: dict[str, str] = {}
         for task in sorted(self.catalog.tasks):
             try:
-                assignments[task] = self.model_selector.recommend(task).recommended_model_id
+                rec = self.model_selector.recommend(task)
             except NoEligibleModelError as exc:
                 unassigned[task] = str(exc)
+                continue
+            route = route_recommendation(self.ab_test_manager, self.model_selector, rec)
+            assignments[task] = route.recommended_model_id
         since = self.clock.now() - timedelta(hours=RECENT_HOURS)
         recent = await self.store.aggregates(since=since)
+        ab = await self.ab_test_manager.dashboard()
         return {
             "current_assignments": assignments,
             "unassigned_tasks": unassigned,
-            "active_ab_tests": len(await self.store.ab_tests(status="running")),
+            "active_ab_tests": ab["active"],
+            "ab_tests": ab["tests"],
+            "ab_decisions": ab["decisions"],
+            "ab_winners": ab["winners"],
             "available_models": len(self.catalog.active()),
             "unpriced_models": sorted(s.id for s in self.catalog.active() if not s.price_known),
             "recent_performance": _recent_by_task(recent, sorted(self.catalog.tasks)),

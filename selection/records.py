@@ -6,7 +6,7 @@ import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -79,6 +79,10 @@ class PerformanceRecord(BaseModel):
     error_type: str | None = Field(default=None, max_length=255)
     timestamp: datetime | None = None
     context_data: dict[str, Any] = Field(default_factory=dict)
+    # The A/B test this call was assigned in (see selection.abtest): all three or none.
+    ab_test_id: str | None = Field(default=None, min_length=1, max_length=255)
+    ab_arm: Literal["a", "b"] | None = None
+    ab_phase: int | None = Field(default=None, ge=0)
 
     @field_validator("timestamp")
     @classmethod
@@ -93,6 +97,13 @@ class PerformanceRecord(BaseModel):
     def _error_consistent(self) -> PerformanceRecord:
         if self.error_type is not None and not self.error_occurred:
             raise ValueError("error_type is set but error_occurred is false")
+        return self
+
+    @model_validator(mode="after")
+    def _ab_complete(self) -> PerformanceRecord:
+        tagged = (self.ab_test_id is not None, self.ab_arm is not None, self.ab_phase is not None)
+        if any(tagged) and not all(tagged):
+            raise ValueError("ab_test_id, ab_arm and ab_phase are set together or not at all")
         return self
 
     @classmethod

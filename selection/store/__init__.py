@@ -93,6 +93,43 @@ class Store(Protocol):
         """Stored A/B test rows, optionally only those with this status."""
         ...
 
+    async def upsert_ab_test(self, row: Mapping[str, Any]) -> None:
+        """Insert or update an A/B test row with every column.
+
+        Those are the seed's columns plus ``guardrails``, ``design``, ``phases``,
+        ``decisions``, ``monitor_state`` (JSON) and ``end_time``.
+        """
+        ...
+
+    async def load_ab_tests(self, *, test_id: str | None = None) -> list[dict[str, Any]]:
+        """Every stored A/B test row (or only ``test_id``'s), every column decoded."""
+        ...
+
+    async def ab_arm_sums(self, test_id: str) -> dict[tuple[int, str], Aggregate]:
+        """Per (phase, arm) of a test, the sums of every metric column.
+
+        The database keeps them up to date by triggers as tagged records come and go, so
+        reading them costs the same for ten records as for ten million.
+        """
+        ...
+
+    async def ab_latency_histograms(self, test_id: str) -> dict[tuple[int, str], dict[int, int]]:
+        """Per (phase, arm) of a test, its latency histogram: bucket -> count.
+
+        Bucket ``b`` holds ``[exp(b / 100), exp((b + 1) / 100))`` ms (about 1% wide).
+        """
+        ...
+
+    async def ab_metric_values(
+        self, test_id: str, *, phase: int, column: str, limit: int
+    ) -> dict[str, list[float]]:
+        """Raw values of one metric column per arm (``"a"``, ``"b"``) in one test phase."""
+        ...
+
+    async def rebuild_ab_sums(self) -> None:
+        """Recompute every test's per-arm sums and histograms from the records."""
+        ...
+
 
 def redact_url(url: str) -> str:
     """Return the URL with any password replaced by ``***``."""

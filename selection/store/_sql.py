@@ -18,6 +18,9 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "error_type",
     "timestamp",
     "context_data",
+    "ab_test_id",
+    "ab_arm",
+    "ab_phase",
 )
 
 AB_TEST_COLUMNS: tuple[str, ...] = (
@@ -48,8 +51,10 @@ RECOMMENDATION_COLUMNS: tuple[str, ...] = (
     "timestamp",
 )
 
+# Squares in floating point: PostgreSQL's INTEGER * INTEGER overflows past 46,340 tokens.
 _SUMS = ", ".join(
-    f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM({c} * {c}), 0)" for c in METRIC_COLUMNS
+    f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM(CAST({c} AS DOUBLE PRECISION) * {c}), 0)"
+    for c in METRIC_COLUMNS
 )
 
 

@@ -18,6 +18,17 @@ from selection.errors import StoreError, StoreUnavailableError
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.store import redact_url
+from selection.store._ab_sql import (
+    AB_ALL_COLUMNS,
+    AB_ARRAY_COLUMNS,
+    AB_JSON_COLUMNS,
+    histogram_query,
+    rebuild_statements,
+    rollup_ddl,
+    sums_from_rows,
+    sums_query,
+    values_query,
+)
 from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
@@ -33,6 +44,7 @@ _COPY_TYPES = [
     "float8", "int4", "int4", "float8",
     "float8", "float8", "float8", "float8", "float8", "float8", "float8",
     "bool", "text", "timestamptz", "jsonb",
+    "text", "text", "int4",
 ]  # fmt: skip
 _COLUMN_LIST = ", ".join(RECORD_COLUMNS)
 _SCHEMA_LOCK = 0x47454E45  # any constant: serialises concurrent schema creation
@@ -79,6 +91,7 @@ class PostgresStore:
         async with self._connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
             await conn.execute(schema.read_text("utf-8"))
+            await conn.execute(rollup_ddl("postgres"))
 
     async def aclose(self) -> None:
         """Close the pool."""
@@ -254,6 +267,58 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise _store_error("write failed", exc) from exc
 
+    # -- A/B tests: whole rows and per-arm sums ---------------------------------------
+
+    async def upsert_ab_test(self, row: Mapping[str, Any]) -> None:
+        """Insert or update an A/B test row with every column, the seed's and the extra ones."""
+        values = [_ab_value(column, row.get(column)) for column in AB_ALL_COLUMNS]
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in AB_ALL_COLUMNS[1:])
+        query = (
+            _insert_sql("ab_test_configurations", AB_ALL_COLUMNS)
+            + f" ON CONFLICT (test_id) DO UPDATE SET {updates}"
+        )
+        await self._execute(query, values)
+
+    async def load_ab_tests(self, *, test_id: str | None = None) -> list[dict[str, Any]]:
+        """Every stored A/B test row (or only ``test_id``'s), every column decoded."""
+        query = f"SELECT {', '.join(AB_ALL_COLUMNS)} FROM ab_test_configurations"
+        params: list[Any] = []
+        if test_id is not None:
+            query += " WHERE test_id = %s"
+            params.append(test_id)
+        rows = await self._fetch(query + " ORDER BY start_time, test_id", params)
+        return [dict(zip(AB_ALL_COLUMNS, row, strict=True)) for row in rows]
+
+    async def ab_arm_sums(self, test_id: str) -> dict[tuple[int, str], Aggregate]:
+        """Per (phase, arm) of a test, the sums of every metric column (kept by triggers)."""
+        return sums_from_rows(await self._fetch(sums_query("%s"), [test_id]))
+
+    async def ab_latency_histograms(self, test_id: str) -> dict[tuple[int, str], dict[int, int]]:
+        """Per (phase, arm) of a test, latency bucket -> count (see ``_ab_sql``)."""
+        found: dict[tuple[int, str], dict[int, int]] = {}
+        for phase, arm, bucket, count in await self._fetch(histogram_query("%s"), [test_id]):
+            found.setdefault((int(phase), str(arm)), {})[int(bucket)] = int(count)
+        return found
+
+    async def ab_metric_values(
+        self, test_id: str, *, phase: int, column: str, limit: int
+    ) -> dict[str, list[float]]:
+        """Raw values of one column per arm in one test phase, at most ``limit`` in all."""
+        rows = await self._fetch(values_query("%s", column), [test_id, phase, limit])
+        found: dict[str, list[float]] = {"a": [], "b": []}
+        for arm, value in rows:
+            found[str(arm)].append(float(value))
+        return found
+
+    async def rebuild_ab_sums(self) -> None:
+        """Recompute every test's per-arm sums from the records (after a bulk repair)."""
+        try:
+            async with self._connection() as conn, conn.transaction():
+                for statement in rebuild_statements("postgres"):
+                    await conn.execute(statement)
+        except psycopg.Error as exc:
+            raise _store_error("rebuilding A/B sums failed", exc) from exc
+
 
 async def _copy(
     conn: psycopg.AsyncConnection[Any], table: str, rows: list[tuple[Any, ...]]
@@ -280,7 +345,20 @@ def _record_row(r: PerformanceRecord) -> tuple[Any, ...]:
         r.error_type,
         r.timestamp,
         Jsonb(r.context_data),
+        r.ab_test_id,
+        r.ab_arm,
+        r.ab_phase,
     )
+
+
+def _ab_value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in AB_JSON_COLUMNS:
+        return Jsonb(value)
+    if column in AB_ARRAY_COLUMNS:
+        return list(value)
+    return value
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:

@@ -22,6 +22,19 @@ from selection.aggregates import Aggregate
 from selection.errors import ConfigError, StoreError, StoreUnavailableError
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
+from selection.store._ab_sql import (
+    AB_ALL_COLUMNS,
+    AB_ARRAY_COLUMNS,
+    AB_JSON_COLUMNS,
+    AB_TIME_COLUMNS,
+    histogram_query,
+    prepare_sqlite,
+    rebuild_statements,
+    rollup_ddl,
+    sums_from_rows,
+    sums_query,
+    values_query,
+)
 from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
@@ -108,8 +121,10 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
+            prepare_sqlite(conn)
             schema = resources.files("selection.store").joinpath("schema/sqlite.sql")
             conn.executescript(schema.read_text("utf-8"))
+            conn.executescript(rollup_ddl("sqlite"))
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open SQLite database {self.path}: {exc}") from exc
         self._conn = conn
@@ -316,6 +331,98 @@ class SqliteStore:
             raise
         db.execute("COMMIT")
 
+    # -- A/B tests: whole rows and per-arm sums ---------------------------------------
+
+    async def upsert_ab_test(self, row: Mapping[str, Any]) -> None:
+        """Insert or update an A/B test row with every column, the seed's and the extra ones.
+
+        (:meth:`save_ab_test` writes the seed's columns only, and on SQLite replaces the row,
+        which clears the extra ones.)
+        """
+        values = tuple(_ab_value(column, row.get(column)) for column in AB_ALL_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in AB_ALL_COLUMNS[1:])
+        sql = (
+            f"INSERT INTO ab_test_configurations ({', '.join(AB_ALL_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(values))}) "
+            f"ON CONFLICT (test_id) DO UPDATE SET {updates}"
+        )
+        await self._run(self._write, sql, values)
+
+    async def load_ab_tests(self, *, test_id: str | None = None) -> list[dict[str, Any]]:
+        """Every stored A/B test row (or only ``test_id``'s), every column decoded."""
+        sql = f"SELECT {', '.join(AB_ALL_COLUMNS)} FROM ab_test_configurations"
+        params: tuple[str, ...] = ()
+        if test_id is not None:
+            sql += " WHERE test_id = ?"
+            params = (test_id,)
+        rows = await self._run(
+            lambda: self._db.execute(sql + " ORDER BY start_time, test_id", params).fetchall()
+        )
+        found = []
+        for row in rows:
+            data = dict(zip(AB_ALL_COLUMNS, row, strict=True))
+            for key, value in data.items():
+                if value is None:
+                    continue
+                if key in AB_JSON_COLUMNS or key in AB_ARRAY_COLUMNS:
+                    data[key] = json.loads(value)
+                elif key in AB_TIME_COLUMNS:
+                    data[key] = datetime.fromisoformat(value)
+            found.append(data)
+        return found
+
+    async def ab_arm_sums(self, test_id: str) -> dict[tuple[int, str], Aggregate]:
+        """Per (phase, arm) of a test, the sums of every metric column (kept by triggers)."""
+        sql = sums_query("?")
+        return sums_from_rows(await self._run(lambda: self._db.execute(sql, (test_id,)).fetchall()))
+
+    async def ab_latency_histograms(self, test_id: str) -> dict[tuple[int, str], dict[int, int]]:
+        """Per (phase, arm) of a test, latency bucket -> count (see ``_ab_sql``)."""
+        sql = histogram_query("?")
+        rows = await self._run(lambda: self._db.execute(sql, (test_id,)).fetchall())
+        found: dict[tuple[int, str], dict[int, int]] = {}
+        for phase, arm, bucket, count in rows:
+            found.setdefault((int(phase), str(arm)), {})[int(bucket)] = int(count)
+        return found
+
+    async def ab_metric_values(
+        self, test_id: str, *, phase: int, column: str, limit: int
+    ) -> dict[str, list[float]]:
+        """Raw values of one column per arm in one test phase, at most ``limit`` in all."""
+        sql = values_query("?", column)
+        rows = await self._run(lambda: self._db.execute(sql, (test_id, phase, limit)).fetchall())
+        found: dict[str, list[float]] = {"a": [], "b": []}
+        for arm, value in rows:
+            found[str(arm)].append(float(value))
+        return found
+
+    async def rebuild_ab_sums(self) -> None:
+        """Recompute every test's per-arm sums from the records (after a bulk repair)."""
+        await self._run(self._write_many, rebuild_statements("sqlite"))
+
+    def _write_many(self, statements: Sequence[str]) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                db.execute(statement)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
+def _ab_value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in AB_JSON_COLUMNS:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    if column in AB_ARRAY_COLUMNS:
+        return json.dumps(list(value))
+    if column in AB_TIME_COLUMNS and isinstance(value, datetime):
+        return _ts(value)
+    return value
+
 
 def _record_row(r: PerformanceRecord) -> tuple[Any, ...]:
     if r.timestamp is None:
@@ -330,6 +437,9 @@ def _record_row(r: PerformanceRecord) -> tuple[Any, ...]:
         r.error_type,
         _ts(r.timestamp),
         _json(r.context_data),
+        r.ab_test_id,
+        r.ab_arm,
+        r.ab_phase,
     )
 
 

@@ -1,4 +1,5 @@
--- The seed's three tables, in PostgreSQL's dialect. Idempotent: safe to run at every start.
+-- The seed's three tables in PostgreSQL's dialect, with columns for A/B tests (their per-arm
+-- sums and triggers come from selection/store/_ab_sql.py). Idempotent: safe to run at every start.
 CREATE TABLE IF NOT EXISTS model_performance_records (
     record_id VARCHAR(255) PRIMARY KEY,
     model_id VARCHAR(255) NOT NULL,
@@ -18,11 +19,21 @@ CREATE TABLE IF NOT EXISTS model_performance_records (
     error_occurred BOOLEAN NOT NULL DEFAULT FALSE,
     error_type VARCHAR(255),
     timestamp TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    context_data JSONB NOT NULL DEFAULT '{}'
+    context_data JSONB NOT NULL DEFAULT '{}',
+    ab_test_id VARCHAR(255),
+    ab_arm VARCHAR(1),
+    ab_phase INTEGER
 );
+-- Databases created before A/B tests gain their columns here (no-ops otherwise).
+ALTER TABLE model_performance_records
+    ADD COLUMN IF NOT EXISTS ab_test_id VARCHAR(255),
+    ADD COLUMN IF NOT EXISTS ab_arm VARCHAR(1),
+    ADD COLUMN IF NOT EXISTS ab_phase INTEGER;
 CREATE INDEX IF NOT EXISTS ix_records_task_model_time
     ON model_performance_records (task_type, model_id, timestamp);
 CREATE INDEX IF NOT EXISTS ix_records_time ON model_performance_records (timestamp);
+CREATE INDEX IF NOT EXISTS ix_records_ab
+    ON model_performance_records (ab_test_id, ab_phase, ab_arm) WHERE ab_test_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS model_recommendations (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -51,6 +62,19 @@ CREATE TABLE IF NOT EXISTS ab_test_configurations (
     duration_hours INTEGER,
     start_time TIMESTAMPTZ,
     status VARCHAR(50),
-    results JSONB
+    results JSONB,
+    guardrails JSONB,
+    design JSONB,
+    phases JSONB,
+    decisions JSONB,
+    monitor_state JSONB,
+    end_time TIMESTAMPTZ
 );
+ALTER TABLE ab_test_configurations
+    ADD COLUMN IF NOT EXISTS guardrails JSONB,
+    ADD COLUMN IF NOT EXISTS design JSONB,
+    ADD COLUMN IF NOT EXISTS phases JSONB,
+    ADD COLUMN IF NOT EXISTS decisions JSONB,
+    ADD COLUMN IF NOT EXISTS monitor_state JSONB,
+    ADD COLUMN IF NOT EXISTS end_time TIMESTAMPTZ;
 CREATE INDEX IF NOT EXISTS ix_ab_tests_status ON ab_test_configurations (status);

@@ -1,4 +1,5 @@
--- The seed's three tables, in SQLite's dialect. Idempotent: safe to run at every start.
+-- The seed's three tables in SQLite's dialect, with columns for A/B tests (their per-arm
+-- sums and triggers come from selection/store/_ab_sql.py). Idempotent: safe to run at every start.
 CREATE TABLE IF NOT EXISTS model_performance_records (
     record_id VARCHAR(255) PRIMARY KEY,
     model_id VARCHAR(255) NOT NULL,
@@ -18,11 +19,16 @@ CREATE TABLE IF NOT EXISTS model_performance_records (
     error_occurred BOOLEAN NOT NULL DEFAULT 0,
     error_type VARCHAR(255),
     timestamp TEXT NOT NULL,          -- ISO 8601 UTC with microseconds: sorts as time does
-    context_data TEXT NOT NULL DEFAULT '{}'
+    context_data TEXT NOT NULL DEFAULT '{}',
+    ab_test_id VARCHAR(255),          -- the A/B test the call was assigned in, else NULL
+    ab_arm VARCHAR(1),                -- 'a' (champion) or 'b' (challenger)
+    ab_phase INTEGER                  -- 0: the test itself; 1, 2, ...: ramp steps
 );
 CREATE INDEX IF NOT EXISTS ix_records_task_model_time
     ON model_performance_records (task_type, model_id, timestamp);
 CREATE INDEX IF NOT EXISTS ix_records_time ON model_performance_records (timestamp);
+CREATE INDEX IF NOT EXISTS ix_records_ab
+    ON model_performance_records (ab_test_id, ab_phase, ab_arm) WHERE ab_test_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS model_recommendations (
     id TEXT PRIMARY KEY,
@@ -51,6 +57,12 @@ CREATE TABLE IF NOT EXISTS ab_test_configurations (
     duration_hours INTEGER,
     start_time TEXT,
     status VARCHAR(50),
-    results TEXT                      -- JSON
+    results TEXT,                     -- JSON
+    guardrails TEXT,                  -- JSON: [{metric, margin, relative}]
+    design TEXT,                      -- JSON: unit, alpha, power, mde, gates, ramp, power analysis
+    phases TEXT,                      -- JSON: [{index, start_time, traffic_split}]
+    decisions TEXT,                   -- JSON: every automated or manual decision, with evidence
+    monitor_state TEXT,               -- JSON: running state of the always-valid tests
+    end_time TEXT
 );
 CREATE INDEX IF NOT EXISTS ix_ab_tests_status ON ab_test_configurations (status);
