@@ -12,6 +12,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from selection.abtest.cli import add_ab_commands
+from selection.ask_cli import add_ask_command
 from selection.catalog import ModelCatalog
 from selection.demo import run_demo
 from selection.errors import GenesisError
@@ -204,6 +205,7 @@ def add_selection_commands(commands: Any) -> None:
     demo.set_defaults(handler=_demo)
 
     add_ab_commands(commands, common, _manager)
+    add_ask_command(commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

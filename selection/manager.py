@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -17,7 +17,11 @@ from selection.abtest.routing import route_recommendation
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
-from selection.errors import ExperimentError, NoEligibleModelError
+from selection.completion import CompletionOutcome, CompletionService
+from selection.errors import ConfigError, ExperimentError, NoEligibleModelError
+from selection.feedback import record_or_amend
+from selection.judges import Judge
+from selection.providers import GenerationParams, Message, ModelGateway
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.selector import IntelligentModelSelector, Mode
@@ -55,6 +59,9 @@ class DynamicModelManager:
         thresholds: per-task hard limits on top of the seed's defaults.
         prior_strength: how many observations the catalog's prior is worth.
         rng: the generator Thompson sampling draws from.
+        store: an unopened store to use instead of opening ``database_url``.
+        gateway: calls the models for :meth:`complete` (the caller owns and closes it).
+        judge: scores :meth:`complete`'s answers; none by default.
     """
 
     def __init__(
@@ -67,6 +74,8 @@ class DynamicModelManager:
         prior_strength: float = 10.0,
         rng: np.random.Generator | None = None,
         store: Store | None = None,
+        gateway: ModelGateway | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self.database_url = store.url if store is not None else resolve_database_url(database_url)
         self.catalog = catalog if catalog is not None else ModelCatalog.default()
@@ -86,6 +95,8 @@ class DynamicModelManager:
             on_winners=self._ab_winners_changed,
         )
         self.rng = rng if rng is not None else np.random.default_rng()
+        self.gateway = gateway
+        self.judge = judge
         self._initialized = False
         self._init_lock = asyncio.Lock()
         self._stored_choice: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {}
@@ -222,10 +233,15 @@ class DynamicModelManager:
 
         ``request_id`` becomes the record id; recording the same id twice counts it once.
         A call routed by a running A/B test (same ``request_id``/``unit_id`` as given to
-        :meth:`recommend`) is tagged with its test and arm.
+        :meth:`recommend`) is tagged with its test and arm. A rating given later is the
+        exception to counting once: when the id is stored and ``performance`` carries
+        only ``user_rating`` and/or ``quality_score`` (a call made by :meth:`complete`,
+        rated afterwards with its request id), those columns of the stored record are
+        set and the statistics adjusted by the difference.
 
         Raises:
-            InvalidRecordError: naming the field that is wrong.
+            InvalidRecordError: naming the field that is wrong, or the stored record with
+                this id belongs to another model or task type.
             UnknownModelError, UnknownTaskError: the model or task is not known.
         """
         await self._ready()
@@ -233,11 +249,71 @@ class DynamicModelManager:
             model_id, task, performance, request_id=request_id, timestamp=self.clock.now()
         )
         record = self.ab_test_manager.tag(record, unit_id=unit_id, request_id=request_id)
-        if not await self.performance_tracker.record(record):
+        if not await record_or_amend(self.performance_tracker, self.store, record, performance):
             logger.debug("record %s was stored before; not counted again", record.record_id)
         elif record.ab_test_id is not None:
             await self.ab_test_manager.maybe_monitor(record.ab_test_id)
         return record
+
+    async def complete(
+        self,
+        task: TaskLike,
+        messages: Sequence[Message],
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: Mode = "greedy",
+        min_context_length: int | None = None,
+        params: GenerationParams | None = None,
+        request_id: str | None = None,
+        unit_id: str | None = None,
+        judge: Judge | None = None,
+        store_prompt: bool = False,
+    ) -> CompletionOutcome:
+        """Choose a model for ``task``, call it with fallbacks, and record every attempt.
+
+        The chain is the recommended model, then its alternatives. Every attempt, failures
+        included, becomes a performance record: the answer's under ``request_id``, failed
+        attempt ``n`` under ``f"{request_id}#{n}"`` (see :mod:`selection.completion`).
+        Rate the answer later with ``update_model_performance(model, task,
+        {"user_rating": 0.8}, request_id=outcome.request_id)``.
+
+        Args:
+            task: a built-in or declared task type.
+            messages: the conversation, e.g. ``[Message.user("...")]``.
+            priority_factors: weights over objectives, as for :meth:`recommend`.
+            mode: ``"greedy"`` or ``"thompson"``.
+            min_context_length: exclude models whose context is shorter.
+            params: sampling parameters.
+            request_id: the call's id; a fresh UUID hex by default. While an A/B test runs
+                on the task, it picks the arm (tests by request).
+            unit_id: the session or user, for A/B tests assigned by unit.
+            judge: scores the answer; the manager's judge (else none) by default.
+            store_prompt: keep the conversation in the records (only its hash otherwise).
+
+        Raises:
+            ConfigError: the manager has no gateway, or no model of the chain can be called.
+            selection.completion.CompletionFailedError: every model failed (all recorded).
+            NoEligibleModelError, UnknownTaskError: as for :meth:`recommend`.
+        """
+        if self.gateway is None:
+            raise ConfigError(
+                "complete() needs a gateway: DynamicModelManager(..., gateway="
+                "ModelGateway.from_settings(ProviderSettings.from_env(os.environ)))"
+            )
+        await self._ready()
+        service = CompletionService.for_manager(
+            self, self.gateway, judge=judge or self.judge, store_prompt=store_prompt
+        )
+        return await service.complete(
+            task,
+            messages,
+            priority_factors,
+            mode=mode,
+            min_context_length=min_context_length,
+            params=params,
+            request_id=request_id,
+            unit_id=unit_id,
+        )
 
     async def create_model_comparison_test(
         self,

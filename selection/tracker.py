@@ -19,6 +19,7 @@ from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.errors import InvalidRecordError, UnknownModelError, UnknownTaskError
+from selection.feedback import ScoreAmendment, amend_scores
 from selection.records import PerformanceRecord, parse_records
 from selection.store import Store
 from selection.tasks import TaskLike
@@ -104,6 +105,36 @@ class PerformanceTracker:
             stored = await self.store.add_records(batch)
             self._absorb(stored)
         return len(stored)
+
+    async def amend(
+        self,
+        record_id: str,
+        *,
+        model_id: str | None = None,
+        task_type: TaskLike | None = None,
+        **scores: float,
+    ) -> ScoreAmendment | None:
+        """Set rating columns of a stored record (a rating given later) and adjust the sums.
+
+        The row is updated in one transaction and the in-memory sums by the difference (the
+        new value added, the old one taken out), so nothing is counted twice.
+
+        Args:
+            record_id: The record to amend (a request id from ``complete()``).
+            model_id: When given, the record must be this model's.
+            task_type: When given, the record must be of this task type.
+            **scores: ``user_rating`` and/or ``quality_score``, in [0, 1].
+
+        Returns:
+            What changed, or ``None`` when no stored record matches (nothing changed).
+
+        Raises:
+            InvalidRecordError: a column cannot be amended or a value is not in [0, 1].
+        """
+        task = None if task_type is None else self.catalog.check_task(task_type)
+        return await amend_scores(
+            self, self.store, record_id, scores, model_id=model_id, task_type=task
+        )
 
     def _prepare(self, records: list[PerformanceRecord]) -> list[PerformanceRecord]:
         catalog = self.catalog

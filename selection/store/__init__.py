@@ -62,6 +62,28 @@ class Store(Protocol):
         """Sums per (model, task) computed in the database, optionally filtered."""
         ...
 
+    async def update_scores(
+        self,
+        record_id: str,
+        changes: Mapping[str, float],
+        *,
+        model_id: str | None = None,
+        task_type: str | None = None,
+    ) -> tuple[str, str, dict[str, float | None]] | None:
+        """Set score columns of one stored record in one transaction.
+
+        Args:
+            record_id: The record to amend.
+            changes: Score column -> new value.
+            model_id: When given, only a record of this model matches.
+            task_type: When given, only a record of this task type matches.
+
+        Returns:
+            ``(model_id, task_type, old values of the changed columns)``, or ``None`` when
+            no record matches (then nothing changed).
+        """
+        ...
+
     async def count_records(self) -> int:
         """How many performance records are stored."""
         ...

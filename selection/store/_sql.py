@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from selection.aggregates import Aggregate
+from selection.errors import StoreError
 from selection.records import METRIC_COLUMNS
 
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -108,3 +109,41 @@ def aggregates_from_rows(rows: Sequence[Sequence[object]]) -> dict[tuple[str, st
             [float(v) for v in sums[2::3]],  # type: ignore[arg-type]
         )
     return found
+
+
+SCORE_COLUMNS: tuple[str, ...] = tuple(
+    c for c in METRIC_COLUMNS if c.endswith("_score") or c == "user_rating"
+)
+"""Columns :meth:`Store.update_scores` may set."""
+
+
+def score_update_sql(
+    columns: Sequence[str], placeholder: str, *, model_id: str | None, task_type: str | None
+) -> tuple[str, str, list[object]]:
+    """Build the SELECT (old values) and UPDATE of one record's score columns.
+
+    Returns:
+        ``(select, update, extra_where_params)``: bind ``[record_id, *extra]`` to the SELECT
+        and ``[*new_values, record_id]`` to the UPDATE.
+
+    Raises:
+        StoreError: a column is not a score column (column names are spliced into SQL).
+    """
+    bad = [c for c in columns if c not in SCORE_COLUMNS]
+    if bad or not columns:
+        raise StoreError(f"cannot update columns {bad or list(columns)}; only {SCORE_COLUMNS}")
+    where: list[str] = [f"record_id = {placeholder}"]
+    params: list[object] = []
+    for column, value in (("model_id", model_id), ("task_type", task_type)):
+        if value is not None:
+            where.append(f"{column} = {placeholder}")
+            params.append(value)
+    select = (
+        f"SELECT model_id, task_type, {', '.join(columns)} FROM model_performance_records "
+        f"WHERE {' AND '.join(where)}"
+    )
+    update = (
+        "UPDATE model_performance_records SET "
+        f"{', '.join(f'{c} = {placeholder}' for c in columns)} WHERE record_id = {placeholder}"
+    )
+    return select, update, params

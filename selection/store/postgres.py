@@ -35,6 +35,7 @@ from selection.store._sql import (
     RECORD_COLUMNS,
     aggregate_query,
     aggregates_from_rows,
+    score_update_sql,
 )
 
 __all__ = ["PostgresStore"]
@@ -159,6 +160,30 @@ class PostgresStore:
             "%s", task=task, models=models, since=since, since_value=since
         )
         return aggregates_from_rows(await self._fetch(query, params))
+
+    async def update_scores(
+        self,
+        record_id: str,
+        changes: Mapping[str, float],
+        *,
+        model_id: str | None = None,
+        task_type: str | None = None,
+    ) -> tuple[str, str, dict[str, float | None]] | None:
+        """Set score columns of one record in one transaction; return its old values."""
+        columns = list(changes)
+        select, update, extra = score_update_sql(
+            columns, "%s", model_id=model_id, task_type=task_type
+        )
+        try:
+            async with self._connection() as conn, conn.transaction():
+                cur = await conn.execute(select + " FOR UPDATE", [record_id, *extra])
+                row = await cur.fetchone()
+                if row is None:
+                    return None
+                await conn.execute(update, [*changes.values(), record_id])
+        except psycopg.Error as exc:
+            raise _store_error(f"amending record {record_id!r} failed", exc) from exc
+        return row[0], row[1], dict(zip(columns, row[2:], strict=True))
 
     async def count_records(self) -> int:
         """How many performance records are stored."""

@@ -41,6 +41,7 @@ from selection.store._sql import (
     RECORD_COLUMNS,
     aggregate_query,
     aggregates_from_rows,
+    score_update_sql,
 )
 
 __all__ = ["SqliteStore"]
@@ -214,6 +215,40 @@ class SqliteStore:
         )
         rows = await self._run(lambda: self._db.execute(sql, params).fetchall())
         return aggregates_from_rows(rows)
+
+    async def update_scores(
+        self,
+        record_id: str,
+        changes: Mapping[str, float],
+        *,
+        model_id: str | None = None,
+        task_type: str | None = None,
+    ) -> tuple[str, str, dict[str, float | None]] | None:
+        """Set score columns of one record in one transaction; return its old values."""
+        columns = list(changes)
+        select, update, extra = score_update_sql(
+            columns, "?", model_id=model_id, task_type=task_type
+        )
+
+        def run() -> tuple[str, str, dict[str, float | None]] | None:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute(select, [record_id, *extra]).fetchone()
+                if row is not None:
+                    db.execute(update, [*changes.values(), record_id])
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            if row is None:
+                return None
+            return row[0], row[1], dict(zip(columns, row[2:], strict=True))
+
+        try:
+            return await self._run(run)
+        except sqlite3.Error as exc:
+            raise StoreError(f"amending record {record_id!r} failed: {exc}") from exc
 
     async def count_records(self) -> int:
         """How many performance records are stored."""
