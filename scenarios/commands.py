@@ -29,6 +29,7 @@ def add_scenario_commands(commands: Any) -> None:
     run.add_argument("--db", help="database URL (default: SQLite files in the output folder)")
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     run.add_argument("--steps", type=int, help="number of steps (default: the scenario's)")
+    run.add_argument("--ab", action="store_true", help="A/B automation: test each released model")
     run.add_argument("--out", type=Path, help="output folder (default: out/<scenario>)")
     run.add_argument(
         "--compare", action="store_true", help="also run the selector without the hive and "
@@ -46,7 +47,11 @@ def add_scenario_commands(commands: Any) -> None:
 
 async def _run(args: argparse.Namespace, console: Console) -> None:
     spec = load_scenario(args.scenario)
-    overrides = {k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None}
+    overrides: dict[str, object] = {
+        k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None
+    }
+    if args.ab:
+        overrides["ab_automation"] = True
     if overrides:
         spec = spec.with_overrides(**overrides)
     out = args.out or Path("out") / spec.name

@@ -24,6 +24,7 @@ from agents.persona import PERSONAS
 from hive.collective import HiveMind
 from hive.consensus import Consensus
 from hive.network import build_graph, label_agents, small_world
+from scenarios.automation import ABAutomation
 from scenarios.eventlog import EventLog
 from scenarios.oracle import true_values
 from scenarios.policies import SelectorPolicy, StaticPolicy, make_policy
@@ -96,6 +97,17 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         )
         self.tasks = sorted(spec.traffic)
         self.hive = self._build_hive(graph_rng) if self.policy.uses_hive else None
+        self.ab: ABAutomation | None = None
+        if spec.ab_automation and isinstance(self.policy, SelectorPolicy):
+            self.ab = ABAutomation(
+                store=store,
+                tracker=self.tracker,
+                selector=self.selector,
+                clock=self.clock,
+                runner=runner,
+                weights=self.weights,
+            )
+        self._values: dict[str, dict[str, float]] = {}
         self._since_vote: dict[str, list[PerformanceRecord]] = {t: [] for t in self.tasks}
         self.agreement: dict[str, float] = {}
         self.latest: dict[str, float] = dict.fromkeys(SCALAR_METRICS, 0.0)
@@ -123,6 +135,11 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                 self, PERSONAS[name], agent_id=f"agent-{i:05d}", beliefs=beliefs
             )
         self.members: list[MesaGenesisAgent] = list(self.agents)
+        # Calls of a task go to the agents whose persona covers it (everyone, if nobody does).
+        self._handlers: dict[str, list[MesaGenesisAgent]] = {}
+        for task in self.tasks:
+            covering = self.agents.select(lambda a, t=task: t in a.core.persona.tasks)
+            self._handlers[task] = list(covering) if len(covering) else self.members
         ids = [a.agent_id for a in self.members]
         if spec.network == "small_world" and spec.count > spec.neighbours:
             graph = small_world(spec.count, k=spec.neighbours, p=spec.rewire, rng=graph_rng)
@@ -148,6 +165,9 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             if event.step == index:
                 self.world.apply(event)
                 self.log.write({"kind": "event", "step": index, "event": event.model_dump()})
+                if self.ab is not None and isinstance(event, Release):
+                    started = self.ab.on_release(event.model, self.tasks, index)
+                    self.log.write({"kind": "ab_start", "step": index, "tests": started})
         batch: list[PerformanceRecord] = []
         totals = {"requests": 0, "quality": 0.0, "ok": 0, "cost": 0.0, "latency": 0.0}
         totals.update(errors=0, regret=0.0, oracle_cost=0.0)
@@ -158,6 +178,10 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             entry["tasks"][task] = summary
         self.requests_generated += len(batch)
         self.records_written += self.runner.run(self.tracker.record_many(batch))
+        if self.ab is not None:
+            decisions = self.ab.monitor(index, self._values)
+            if decisions:
+                entry["ab"] = decisions
         if self.hive is not None:
             self._observe(batch)
             if (index + 1) % self.spec.agents.vote_period == 0:
@@ -173,8 +197,13 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
     ) -> tuple[list[PerformanceRecord], dict[str, Any]]:
         n = self._arrivals(task, index)
         noise = self._noise_rng.random((n, 5))  # drawn before choosing: common random numbers
-        choices = np.array(self.policy.choose(task, n, self._choice_rng), dtype=object)
+        request_ids = [f"{self.policy.name}-{index}-{task}-{row}" for row in range(n)]
+        chosen = self.policy.choose(task, n, self._choice_rng)
+        if self.ab is not None:
+            chosen = self.ab.route(task, chosen, request_ids)
+        choices = np.array(chosen, dtype=object)
         values = true_values(self.world, task, self.weights, self.world.active)
+        self._values[task] = values
         oracle = max(values, key=lambda m: (values[m], m)) if values else None
         records: list[PerformanceRecord] = []
         digest = hashlib.sha256()
@@ -187,23 +216,22 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                 digest.update(np.ascontiguousarray(array).tobytes())
             for j, row in enumerate(rows):
                 failed = bool(out.failed[j])
-                records.append(
-                    PerformanceRecord(
-                        record_id=f"{self.policy.name}-{index}-{task}-{row}",
-                        model_id=model_id,
-                        task_type=task,
-                        response_time_ms=float(out.latency_ms[j]),
-                        token_count_input=int(out.tokens_in[j]),
-                        token_count_output=int(out.tokens_out[j]),
-                        cost=float(out.cost[j]),
-                        quality_score=None if failed else float(out.quality[j]),
-                        error_occurred=failed,
-                        error_type=("timeout" if out.timed_out[j] else "server_error")
-                        if failed
-                        else None,
-                        timestamp=self.clock.now(),
-                    )
+                record = PerformanceRecord(
+                    record_id=request_ids[row],
+                    model_id=model_id,
+                    task_type=task,
+                    response_time_ms=float(out.latency_ms[j]),
+                    token_count_input=int(out.tokens_in[j]),
+                    token_count_output=int(out.tokens_out[j]),
+                    cost=float(out.cost[j]),
+                    quality_score=None if failed else float(out.quality[j]),
+                    error_occurred=failed,
+                    error_type=("timeout" if out.timed_out[j] else "server_error")
+                    if failed
+                    else None,
+                    timestamp=self.clock.now(),
                 )
+                records.append(record if self.ab is None else self.ab.tag(record))
             ok = ~out.failed
             totals["quality"] += float(out.quality[ok].sum())
             totals["ok"] += int(ok.sum())
@@ -236,13 +264,20 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         return int(self._traffic_rng.poisson(rate))
 
     def _observe(self, batch: list[PerformanceRecord]) -> None:
-        handlers = self._assign_rng.integers(len(self.members), size=len(batch))
-        inboxes: dict[int, list[PerformanceRecord]] = {}
-        for record, agent in zip(batch, handlers.tolist(), strict=True):
-            inboxes.setdefault(agent, []).append(record)
+        """Hand each call to an agent whose persona covers its task, who will judge it."""
+        by_task: dict[str, list[PerformanceRecord]] = {}
+        for record in batch:
+            by_task.setdefault(record.task_type, []).append(record)
             self._since_vote[record.task_type].append(record)
-        for agent, records in inboxes.items():
-            self.members[agent].receive(records)
+        for task in self.tasks:
+            records = by_task.get(task, [])
+            handlers = self._handlers[task]
+            picks = self._assign_rng.integers(len(handlers), size=len(records))
+            inboxes: dict[int, list[PerformanceRecord]] = {}
+            for record, agent in zip(records, picks.tolist(), strict=True):
+                inboxes.setdefault(agent, []).append(record)
+            for agent, mine in inboxes.items():
+                handlers[agent].receive(mine)
 
     def _vote(self, index: int) -> list[dict[str, Any]]:
         assert self.hive is not None

@@ -130,7 +130,9 @@ def _summarise(model: HiveModel, metrics: list[dict[str, float]]) -> dict[str, A
         "cumulative_regret": model.cumulative_regret,
         "regret_per_request": model.cumulative_regret / requests if requests else math.nan,
         "requests_to_80pct": _requests_to_win(model),
-        "wrong_promotions": 0,  # A/B automation promotes nothing in this version
+        "ab_promotions": len(model.ab.promotions) if model.ab else 0,
+        "wrong_promotions": model.ab.wrong_promotions if model.ab else 0,
+        "wrong_rejections": model.ab.wrong_rejections if model.ab else 0,
     }
 
 

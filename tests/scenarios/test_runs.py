@@ -107,3 +107,21 @@ def test_baselines_face_the_same_traffic():
         for policy in ("hive", "cheapest", "round_robin")
     }
     assert counts["hive"] == counts["cheapest"] == counts["round_robin"]
+
+
+def test_ab_automation_tests_a_release_and_counts_its_decisions(sqlite_url):
+    import asyncio
+
+    spec = short("model-release", steps=260, ab_automation=True)
+    result = run_scenario(spec, db_url=sqlite_url)
+
+    async def tagged() -> int:
+        async with open_store(sqlite_url) as store:
+            return len([r for r in await store.fetch_records(limit=100_000) if r.ab_test_id])
+
+    assert asyncio.run(tagged()) > 100  # requests were split by the tests and tagged
+    assert result.summary["ab_promotions"] >= 1
+    assert result.summary["wrong_promotions"] == 0
+    assert result.records_written == result.requests_generated
+    again = run_scenario(spec)
+    assert again.summary["ab_promotions"] == result.summary["ab_promotions"]
