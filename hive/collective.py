@@ -20,7 +20,7 @@ import numpy as np
 from agents.ballot import Ballot
 from agents.core import GenesisAgent
 from agents.reputation import outcomes_from_records
-from hive.consensus import Consensus, aggregate
+from hive.consensus import BallotError, Consensus, aggregate
 from hive.network import friedkin_johnsen, trust_matrix
 from selection.records import PerformanceRecord
 
@@ -107,8 +107,32 @@ class HiveMind:
 
     def vote(self, task: str, *, known_models: Sequence[str] | None = None) -> Consensus:
         """The hive's consensus on ``task`` (no preferred model when nobody votes)."""
+        return self.tally(self.ballots(task), task, known_models=known_models)
+
+    def tally(
+        self,
+        ballots: Sequence[Ballot],
+        task: str,
+        *,
+        known_models: Sequence[str] | None = None,
+    ) -> Consensus:
+        """Count ballots cast elsewhere (a live runtime's, say) as this hive would.
+
+        Raises:
+            BallotError: a ballot comes from a voter who is not one of the hive's agents, is
+                for another task, or names a model outside ``known_models``; nothing is
+                counted then.
+        """
+        members = {a.agent_id for a in self.agents}
+        for ballot in ballots:
+            if ballot.voter not in members:
+                raise BallotError(
+                    f"ballot from unknown voter {ballot.voter!r}: not one of the hive's "
+                    f"{len(members)} agents",
+                    voter=ballot.voter,
+                )
         return aggregate(
-            self.ballots(task),
+            ballots,
             self.method,
             task=task,
             known_models=known_models,

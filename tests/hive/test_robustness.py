@@ -93,3 +93,25 @@ def test_without_reputation_a_split_honest_majority_loses_to_the_shills():
     assert max(s.weight for s in shills) < 1.0 < min(h.weight for h in honest)
     assert weighted.vote(TASK).preferred_model in {"a", "b", "c", "d"}
     assert unweighted.vote(TASK).preferred_model == "bad"  # reputation is what saved it
+
+
+def test_bad_ballots_get_a_clear_error_and_reach_nothing():
+    import pytest
+    from pydantic import ValidationError
+
+    from agents import Ballot
+    from hive.consensus import BallotError
+
+    agents = population(1)
+    hive = HiveMind(agents, method="borda")
+    good = Ballot(voter="honest-0", task=TASK, ranking=["good", "ok"])
+    with pytest.raises(BallotError, match="unknown voter 'mallory'") as info:
+        hive.tally([good, Ballot(voter="mallory", task=TASK, ranking=["bad"])], TASK)
+    assert info.value.voter == "mallory"
+    with pytest.raises(BallotError):
+        hive.tally([good], TASK, known_models=["ok", "bad"])  # "good" is unknown
+    with pytest.raises(BallotError):
+        hive.tally([Ballot(voter="honest-1", task="creative_generation", ranking=["ok"])], TASK)
+    with pytest.raises(ValidationError, match="ranking"):
+        Ballot(voter="honest-1", task=TASK, ranking=["ok", "ok"])
+    assert hive.tally([good], TASK).preferred_model == "good"
