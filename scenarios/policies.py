@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from selection.catalog import ModelCatalog
+from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog
 from selection.errors import NoEligibleModelError
 from selection.selector import IntelligentModelSelector, Mode
 
@@ -24,17 +24,7 @@ __all__ = [
     "make_policy",
 ]
 
-SEED_STATIC_ASSIGNMENT = {
-    "consciousness_processing": "claude-3-sonnet",
-    "logical_reasoning": "mixtral-8x7b",
-    "creative_generation": "gpt-4-turbo",
-    "pattern_recognition": "gemini-pro",
-    "memory_integration": "gemini-pro",
-    "technical_explanation": "mixtral-8x7b",
-    "humor_generation": "claude-3-opus",
-    "philosophical_analysis": "claude-3-opus",
-}
-"""The seed document's ``cost_optimized_assignment`` (short model names)."""
+SEED_STATIC_ASSIGNMENT = SEED_COST_OPTIMIZED_ASSIGNMENT
 
 
 class Policy(Protocol):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -15,7 +16,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from selection.errors import ConfigError, UnknownModelError, UnknownTaskError
 from selection.tasks import TaskLike, TaskType, task_name
 
-__all__ = ["ModelCatalog", "ModelSpec", "ModelStatus"]
+__all__ = ["SEED_COST_OPTIMIZED_ASSIGNMENT", "ModelCatalog", "ModelSpec", "ModelStatus"]
+
+SEED_COST_OPTIMIZED_ASSIGNMENT: Mapping[str, str] = MappingProxyType(
+    {
+        "consciousness_processing": "claude-3-sonnet",
+        "logical_reasoning": "mixtral-8x7b",
+        "creative_generation": "gpt-4-turbo",
+        "pattern_recognition": "gemini-pro",
+        "memory_integration": "gemini-pro",
+        "technical_explanation": "mixtral-8x7b",
+        "humor_generation": "claude-3-opus",
+        "philosophical_analysis": "claude-3-opus",
+    }
+)
+"""The seed document's static ``cost_optimized_assignment``: task type -> short model name
+(the part of a catalog id after its last ``/``). Baselines compare against it."""
 
 # Used to price a request when nothing has been observed yet: a typical chat turn.
 DEFAULT_INPUT_TOKENS = 500

@@ -21,6 +21,7 @@ import numpy as np
 
 from scenarios.evaluation.measures import Hindsight
 from selection import IntelligentModelSelector, ModelSpec, PerformanceTracker
+from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT
 from selection.selector import Mode
 
 __all__ = [
@@ -39,17 +40,7 @@ __all__ = [
     "list_price",
 ]
 
-SEED_ASSIGNMENT: Mapping[str, str] = {
-    "consciousness_processing": "claude-3-sonnet",
-    "logical_reasoning": "mixtral-8x7b",
-    "creative_generation": "gpt-4-turbo",
-    "pattern_recognition": "gemini-pro",
-    "memory_integration": "gemini-pro",
-    "technical_explanation": "mixtral-8x7b",
-    "humor_generation": "claude-3-opus",
-    "philosophical_analysis": "claude-3-opus",
-}
-"""The seed document's ``cost_optimized_assignment``: task type -> short model name."""
+SEED_ASSIGNMENT: Mapping[str, str] = SEED_COST_OPTIMIZED_ASSIGNMENT
 
 
 @dataclass(frozen=True, slots=True)
