@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from importlib import resources
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import psycopg
 from psycopg import sql as pgsql
@@ -29,6 +28,7 @@ from selection.store._ab_sql import (
     sums_query,
     values_query,
 )
+from selection.store._lifecycle import OpenClose
 from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
@@ -51,7 +51,7 @@ _COLUMN_LIST = ", ".join(RECORD_COLUMNS)
 _SCHEMA_LOCK = 0x47454E45  # any constant: serialises concurrent schema creation
 
 
-class PostgresStore:
+class PostgresStore(OpenClose):
     """A :class:`~selection.store.Store` on PostgreSQL."""
 
     def __init__(
@@ -99,18 +99,6 @@ class PostgresStore:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def _connection(self) -> Any:
         if self._pool is None:

@@ -15,8 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 from selection.aggregates import Aggregate
 from selection.errors import ConfigError, StoreError, StoreUnavailableError
@@ -35,6 +34,7 @@ from selection.store._ab_sql import (
     sums_query,
     values_query,
 )
+from selection.store._lifecycle import OpenClose
 from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
@@ -64,7 +64,7 @@ def _json(value: object) -> str:
     return "{}" if value == {} else json.dumps(value, separators=(",", ":"))
 
 
-class SqliteStore:
+class SqliteStore(OpenClose):
     """A :class:`~selection.store.Store` in one SQLite file (or in memory)."""
 
     def __init__(self, path: str | Path) -> None:
@@ -99,18 +99,6 @@ class SqliteStore:
         await self._run(self._disconnect)
         self._executor.shutdown(wait=True)
         self._executor = None
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def _connect(self) -> None:
         if self._conn is not None:
