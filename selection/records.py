@@ -152,8 +152,17 @@ _RECORD_LIST = TypeAdapter(list[PerformanceRecord])
 
 def parse_records(
     items: Iterable[PerformanceRecord | Mapping[str, Any]],
+    *,
+    offset: int = 0,
+    numbered: bool | None = None,
 ) -> list[PerformanceRecord]:
     """Validate records given as models or dictionaries, all or nothing.
+
+    Args:
+        items: The records.
+        offset: Position of the first item in its whole batch (for error messages).
+        numbered: Whether messages name the record's position; by default unless there is
+            only one record.
 
     Raises:
         InvalidRecordError: naming the record's position and the field that is wrong.
@@ -166,14 +175,15 @@ def parse_records(
             [item.model_dump() if isinstance(item, PerformanceRecord) else item for item in items]
         )
     except ValidationError as exc:
-        raise InvalidRecordError(_describe(exc, single=len(items) == 1)) from exc
+        single = not numbered if numbered is not None else len(items) == 1
+        raise InvalidRecordError(_describe(exc, single=single, offset=offset)) from exc
 
 
-def _describe(exc: ValidationError, *, single: bool) -> str:
+def _describe(exc: ValidationError, *, single: bool, offset: int = 0) -> str:
     parts = []
     for error in exc.errors()[:3]:
         loc: Sequence[Any] = error["loc"]  # (position in the batch, field, ...)
-        index = "" if single or not loc else f"record {loc[0]}: "
+        index = "" if single or not loc else f"record {offset + int(loc[0])}: "
         field = ".".join(str(p) for p in loc[1:]) or "record"
         value = error.get("input")
         shown = "" if isinstance(value, dict) else f" (got {_short(value)})"

@@ -43,6 +43,7 @@ RANKED_STATISTICS: dict[str, tuple[str, bool]] = {
 # A batch this large allocates hundreds of thousands of objects and no reference cycles;
 # the cyclic collector would otherwise rescan them many times over and halve the ingest speed.
 _LARGE_BATCH = 1000
+_CHUNK = 5000  # records validated at a time while the store writes the previous ones
 
 
 @contextmanager
@@ -98,11 +99,13 @@ class PerformanceTracker:
             UnknownTaskError: a record names an undeclared task type.
         """
         items = records if isinstance(records, Sequence) else list(records)
+        if not items:
+            return 0
         with _gc_paused(len(items) >= _LARGE_BATCH):
-            batch = self._prepare(parse_records(items))
-            if not batch:
-                return 0
-            stored = await self.store.add_records(batch)
+            # Validated lazily, chunk by chunk, while the store writes: PostgreSQL processes
+            # one chunk while the next is validated. An invalid record anywhere still aborts
+            # the one transaction, so nothing of the batch is written.
+            stored = await self.store.add_records(self._prepare(items))
             self._absorb(stored)
         return len(stored)
 
@@ -136,27 +139,31 @@ class PerformanceTracker:
             self, self.store, record_id, scores, model_id=model_id, task_type=task
         )
 
-    def _prepare(self, records: list[PerformanceRecord]) -> list[PerformanceRecord]:
+    def _prepare(
+        self, items: Sequence[PerformanceRecord | Mapping[str, Any]]
+    ) -> Iterator[PerformanceRecord]:
+        """Validate, check against the catalog and stamp records, one chunk at a time."""
         catalog = self.catalog
         tasks = catalog.tasks
         seen: set[str] = set()
         now = None
-        prepared = []
-        for index, record in enumerate(records):
-            if record.model_id not in catalog:
-                raise UnknownModelError(record.model_id, known=[s.id for s in catalog])
-            if record.task_type not in tasks:
-                raise UnknownTaskError(record.task_type)
-            if record.record_id in seen:
-                raise InvalidRecordError(
-                    f"record {index}: record_id {record.record_id!r} appears twice in the batch"
-                )
-            seen.add(record.record_id)
-            if record.timestamp is None:
-                now = now or self.clock.now()
-                record = record.model_copy(update={"timestamp": now})
-            prepared.append(record)
-        return prepared
+        numbered = len(items) > 1
+        for start in range(0, len(items), _CHUNK):
+            chunk = parse_records(items[start : start + _CHUNK], offset=start, numbered=numbered)
+            for index, record in enumerate(chunk, start=start):
+                if record.model_id not in catalog:
+                    raise UnknownModelError(record.model_id, known=[s.id for s in catalog])
+                if record.task_type not in tasks:
+                    raise UnknownTaskError(record.task_type)
+                if record.record_id in seen:
+                    raise InvalidRecordError(
+                        f"record {index}: record_id {record.record_id!r} appears twice in the batch"
+                    )
+                seen.add(record.record_id)
+                if record.timestamp is None:
+                    now = now or self.clock.now()
+                    record = record.model_copy(update={"timestamp": now})
+                yield record
 
     def _absorb(self, records: Sequence[PerformanceRecord]) -> None:
         stats = self._stats

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -44,11 +44,12 @@ class Store(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    async def add_records(self, records: Sequence[PerformanceRecord]) -> list[PerformanceRecord]:
+    async def add_records(self, records: Iterable[PerformanceRecord]) -> list[PerformanceRecord]:
         """Write the records in one transaction; return those not stored before.
 
         A record whose ``record_id`` is already stored is skipped, never counted twice.
-        Every record must carry a timestamp and a distinct id.
+        Every record must carry a timestamp and a distinct id. ``records`` may be a lazy
+        iterator; if it raises, the transaction rolls back and nothing is written.
         """
         ...
 

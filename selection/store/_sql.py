@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from selection.aggregates import Aggregate
 from selection.errors import StoreError
-from selection.records import METRIC_COLUMNS
+from selection.records import METRIC_COLUMNS, PerformanceRecord
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -147,3 +148,34 @@ def score_update_sql(
         f"{', '.join(f'{c} = {placeholder}' for c in columns)} WHERE record_id = {placeholder}"
     )
     return select, update, params
+
+
+class RowStream:
+    """Turns records into rows as a driver consumes them, keeping both.
+
+    A store streams the rows into its fast path; if that fails on an id already stored, it
+    :meth:`drain` s the rest and retries with every row it now holds.
+    """
+
+    def __init__(
+        self,
+        records: Iterable[PerformanceRecord],
+        to_row: Callable[[PerformanceRecord], tuple[Any, ...]],
+    ) -> None:
+        self._source = iter(records)
+        self._to_row = to_row
+        self.records: list[PerformanceRecord] = []
+        self.rows: list[tuple[Any, ...]] = []
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for record in self._source:
+            row = self._to_row(record)
+            self.records.append(record)
+            self.rows.append(row)
+            yield row
+
+    def drain(self) -> list[tuple[Any, ...]]:
+        """Consume what is left; return every row."""
+        for _ in self:
+            pass
+        return self.rows

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -33,6 +33,7 @@ from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
     RECORD_COLUMNS,
+    RowStream,
     aggregate_query,
     aggregates_from_rows,
     score_update_sql,
@@ -107,19 +108,23 @@ class PostgresStore(OpenClose):
 
     # -- records ------------------------------------------------------------------------
 
-    async def add_records(self, records: Sequence[PerformanceRecord]) -> list[PerformanceRecord]:
-        """Write the records in one transaction by COPY; return those not stored before."""
-        if not records:
-            return []
-        rows = [_record_row(r) for r in records]
+    async def add_records(self, records: Iterable[PerformanceRecord]) -> list[PerformanceRecord]:
+        """Write the records in one transaction by COPY; return those not stored before.
+
+        Rows stream to the server as ``records`` yields them, so the server inserts while
+        the caller validates the next ones; an exception from ``records`` aborts the COPY
+        and its transaction.
+        """
+        stream = RowStream(records, _record_row)
+        rows = stream.rows
         try:
             async with self._connection() as conn:
                 try:
                     async with conn.transaction():
-                        await _copy(conn, "model_performance_records", rows)
-                    return list(records)
+                        await _copy(conn, "model_performance_records", stream)
+                    return stream.records
                 except psycopg.errors.UniqueViolation:
-                    pass  # some ids are stored already: the rare path below keeps the new ones
+                    stream.drain()  # some ids are stored already: keep only the new ones
                 async with conn.transaction():
                     await conn.execute(
                         "CREATE TEMP TABLE _gp_staging "
@@ -134,7 +139,7 @@ class PostgresStore(OpenClose):
                     new_ids = {row[0] for row in await cur.fetchall()}
         except psycopg.Error as exc:
             raise _store_error(f"writing {len(rows)} records failed", exc) from exc
-        return [r for r in records if r.record_id in new_ids]
+        return [r for r in stream.records if r.record_id in new_ids]
 
     async def aggregates(
         self,
@@ -334,7 +339,7 @@ class PostgresStore(OpenClose):
 
 
 async def _copy(
-    conn: psycopg.AsyncConnection[Any], table: str, rows: list[tuple[Any, ...]]
+    conn: psycopg.AsyncConnection[Any], table: str, rows: Iterable[tuple[Any, ...]]
 ) -> None:
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         pgsql.Identifier(table), pgsql.SQL(_COLUMN_LIST)

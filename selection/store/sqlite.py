@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from importlib import resources
@@ -39,6 +39,7 @@ from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
     RECORD_COLUMNS,
+    RowStream,
     aggregate_query,
     aggregates_from_rows,
     score_update_sql,
@@ -136,31 +137,30 @@ class SqliteStore(OpenClose):
 
     # -- records ------------------------------------------------------------------------
 
-    async def add_records(self, records: Sequence[PerformanceRecord]) -> list[PerformanceRecord]:
-        """Write the records in one transaction; return those not stored before."""
-        if not records:
-            return []
-        rows = [_record_row(r) for r in records]
-        try:
-            stored = await self._run(self._insert, rows)
-        except sqlite3.Error as exc:
-            raise StoreError(f"writing {len(rows)} records failed: {exc}") from exc
-        return (
-            list(records)
-            if stored is None
-            else [r for r, new in zip(records, stored, strict=True) if new]
-        )
+    async def add_records(self, records: Iterable[PerformanceRecord]) -> list[PerformanceRecord]:
+        """Write the records in one transaction; return those not stored before.
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> list[bool] | None:
+        An exception from ``records`` (consumed on the database thread) rolls back.
+        """
+        stream = RowStream(records, _record_row)
+        try:
+            stored = await self._run(self._insert, stream)
+        except sqlite3.Error as exc:
+            raise StoreError(f"writing {len(stream.rows)} records failed: {exc}") from exc
+        if stored is None:
+            return stream.records
+        return [r for r, new in zip(stream.records, stored, strict=True) if new]
+
+    def _insert(self, stream: RowStream) -> list[bool] | None:
         """Insert rows; ``None`` means all were new, else a per-row 'was new' mask."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany(_INSERT_RECORD, rows)
+            db.executemany(_INSERT_RECORD, stream)
         except sqlite3.IntegrityError:
             # Some ids are stored already: the rare path, keep only the new rows.
             db.execute("ROLLBACK")
-            return self._insert_new_only(rows)
+            return self._insert_new_only(stream.drain())
         except BaseException:
             db.execute("ROLLBACK")
             raise
