@@ -170,9 +170,11 @@ class SelectorPolicy:
         self._rng = rng
 
     def choose(self, request: Request) -> str:
-        """The selector's recommendation for the request's task."""
-        rec = self.selector.recommend(request.task, self.factors, mode=self.mode, rng=self._rng)
-        return rec.recommended_model_id
+        """The selector's choice for the request's task (the same draw ``recommend`` makes)."""
+        [model_id] = self.selector.choose_many(
+            request.task, 1, self.factors, mode=self.mode, rng=self._rng
+        )
+        return model_id
 
     def observe(self, outcome: Outcome) -> None:
         """Nothing: the selector reads the tracker."""
