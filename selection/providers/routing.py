@@ -4,8 +4,8 @@ A catalog id is ``<prefix>/<upstream name>``; the prefix picks the provider and 
 sent upstream unchanged::
 
     openrouter/anthropic/claude-3-opus  -> openrouter, "anthropic/claude-3-opus"
-    openrouter/claude-3-opus            -> openrouter, "claude-3-opus"  (the seed's ids; give
-                                           the catalog OpenRouter's vendor-qualified names)
+    openrouter/claude-3-opus            -> openrouter, "anthropic/claude-3-opus"  (the seed's
+                                           short ids are qualified: OPENROUTER_SEED_NAMES)
     openai/gpt-4o                       -> openai,     "gpt-4o"
     anthropic/claude-3-5-sonnet-latest  -> anthropic,  "claude-3-5-sonnet-latest"
     google/gemini-1.5-pro, gemini/...   -> gemini,     "gemini-1.5-pro"
@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 from selection.errors import ConfigError
 
-__all__ = ["DEFAULT_PREFIXES", "Route", "resolve_route"]
+__all__ = ["DEFAULT_PREFIXES", "OPENROUTER_SEED_NAMES", "Route", "resolve_route"]
 
 DEFAULT_PREFIXES: Mapping[str, str] = MappingProxyType(
     {
@@ -35,6 +35,18 @@ DEFAULT_PREFIXES: Mapping[str, str] = MappingProxyType(
     }
 )
 """Model id prefix -> provider name."""
+
+OPENROUTER_SEED_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "claude-3-opus": "anthropic/claude-3-opus",
+        "claude-3-sonnet": "anthropic/claude-3-sonnet",
+        "mixtral-8x7b": "mistralai/mixtral-8x7b-instruct",
+        "gemini-pro": "google/gemini-pro",
+        "gpt-4-turbo": "openai/gpt-4-turbo",
+        "llama-3-70b": "meta-llama/llama-3-70b-instruct",
+    }
+)
+"""The seed document's short OpenRouter ids -> the vendor-qualified names OpenRouter serves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,4 +82,6 @@ def resolve_route(model_id: str, *, prefixes: Mapping[str, str] = DEFAULT_PREFIX
             f"cannot route model id {model_id!r}: expected '<prefix>/<model>' with a prefix "
             f"in {sorted(prefixes)}"
         )
+    if provider == "openrouter":
+        upstream = OPENROUTER_SEED_NAMES.get(upstream, upstream)
     return Route(provider, upstream)

@@ -12,8 +12,9 @@ from selection.providers import DEFAULT_PREFIXES, Route, resolve_route
     ("model_id", "route"),
     [
         ("openrouter/anthropic/claude-3-opus", Route("openrouter", "anthropic/claude-3-opus")),
-        ("openrouter/claude-3-opus", Route("openrouter", "claude-3-opus")),
-        ("openrouter/mixtral-8x7b", Route("openrouter", "mixtral-8x7b")),
+        ("openrouter/claude-3-opus", Route("openrouter", "anthropic/claude-3-opus")),
+        ("openrouter/mixtral-8x7b", Route("openrouter", "mistralai/mixtral-8x7b-instruct")),
+        ("openrouter/some-new-model", Route("openrouter", "some-new-model")),
         ("openai/gpt-4o", Route("openai", "gpt-4o")),
         ("anthropic/claude-3-5-sonnet-latest", Route("anthropic", "claude-3-5-sonnet-latest")),
         ("google/gemini-1.5-pro", Route("gemini", "gemini-1.5-pro")),
