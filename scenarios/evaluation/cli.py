@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
+from scenarios.evaluation.agents_voter import agents_hive_policy
 from scenarios.evaluation.formats import FORMATS, load_trace
 from scenarios.evaluation.plots import plot_frontier, plot_regret
 from scenarios.evaluation.policies import POLICIES, PolicySpec
@@ -39,6 +40,14 @@ def parse_weight_list(text: str) -> tuple[float, ...]:
     return tuple(weights)
 
 
+ALL_POLICIES: dict[str, PolicySpec] = {
+    **POLICIES,
+    "selector+hive": agents_hive_policy(every=500),
+}
+"""Every policy the command knows: the baselines, the selector, and the selector with a hive
+of 12 agents voting every 500 requests."""
+
+
 def resolve_policies(names: Sequence[str] | None, trace: Trace) -> tuple[list[PolicySpec], str]:
     """The named policies (comma lists allowed), or every one that applies to the trace.
 
@@ -49,17 +58,17 @@ def resolve_policies(names: Sequence[str] | None, trace: Trace) -> tuple[list[Po
         ValueError: naming an unknown policy.
     """
     if not names:
-        chosen = [p for p in POLICIES.values() if trace.has_latency or not p.needs_latency]
-        left = [p.name for p in POLICIES.values() if p not in chosen]
+        chosen = [p for p in ALL_POLICIES.values() if trace.has_latency or not p.needs_latency]
+        left = [p.name for p in ALL_POLICIES.values() if p not in chosen]
         note = f"left out {', '.join(left)}: the trace has no latency" if left else ""
         return chosen, note
     picked: dict[str, PolicySpec] = {}
     for name in (n.strip() for group in names for n in group.split(",")):
         if not name:
             continue
-        spec = POLICIES.get(name)
+        spec = ALL_POLICIES.get(name)
         if spec is None:
-            raise ValueError(f"unknown policy {name!r}; use one of: {', '.join(POLICIES)}")
+            raise ValueError(f"unknown policy {name!r}; use one of: {', '.join(ALL_POLICIES)}")
         picked[name] = spec
     if not picked:
         raise ValueError("--policy is empty")
@@ -125,7 +134,7 @@ def add_evaluate_command(commands: Any) -> None:
         "--policy",
         action="append",
         metavar="NAME",
-        help=f"repeat or comma-separate; default all that apply: {', '.join(POLICIES)}",
+        help=f"repeat or comma-separate; default all that apply: {', '.join(ALL_POLICIES)}",
     )
     parser.add_argument(
         "--weights", help="cost weights in [0, 1], comma-separated (default 0,0.1,...,1)"

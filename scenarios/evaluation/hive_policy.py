@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -55,11 +55,21 @@ class HiveSnapshot:
     rng: np.random.Generator
 
 
+@runtime_checkable
 class HiveVoter(Protocol):
     """The hive, as the replay sees it: a vote from what has been observed."""
 
     def vote(self, snapshot: HiveSnapshot) -> CollectiveVote:
         """The hive's verdicts, per task (an empty list or dict for no verdict)."""
+        ...
+
+
+@runtime_checkable
+class ObservingVoter(HiveVoter, Protocol):
+    """A hive that also sees each served request's outcome (the chosen model's only)."""
+
+    def observe(self, outcome: Outcome) -> None:
+        """Take in one served request's outcome."""
         ...
 
 
@@ -103,8 +113,10 @@ class HiveSelectorPolicy:
         return self.inner.choose(request)
 
     def observe(self, outcome: Outcome) -> None:
-        """Pass the outcome on to the selector policy."""
+        """Pass the outcome on to the selector policy, and to a voter that watches."""
         self.inner.observe(outcome)
+        if isinstance(self.voter, ObservingVoter):
+            self.voter.observe(outcome)
 
     def _vote(self, step: int) -> None:
         selector = self.inner.selector

@@ -175,3 +175,26 @@ async def test_a_hive_vote_naming_an_unknown_model_is_refused():
         await evaluate(flat_trace(10), [hive_policy_spec(Hive, every=5)])
     with pytest.raises(ValueError, match="every N >= 1"):
         hive_policy_spec(Hive, every=0)
+
+
+async def test_a_hive_of_agents_steers_the_selector_from_chosen_outcomes_only():
+    from scenarios.evaluation.agents_voter import AgentsVoter, agents_hive_policy
+    from scenarios.evaluation.replay import EvaluationConfig
+
+    seen: list[AgentsVoter] = []
+
+    def voter(ctx):
+        built = AgentsVoter(ctx, count=6)
+        seen.append(built)
+        return built
+
+    one_weight = EvaluationConfig(weights=(0.2,))
+    spec = agents_hive_policy(every=40)
+    first = await evaluate(flat_trace(200), [spec], one_weight)
+    again = await evaluate(flat_trace(200), [spec], one_weight)
+    assert [r.choices.tolist() for r in first.runs] == [r.choices.tolist() for r in again.runs]
+    await evaluate(flat_trace(200), [hive_policy_spec(voter, every=40)], one_weight)
+    [hive] = seen
+    # every served request reached exactly one agent (the last 40 after the final vote wait)
+    assert sum(a.observed for a in hive.agents) + hive.waiting == 200
+    assert hive.hive.vote("x", known_models=["a", "b", "c"]).n_ballots == 6
