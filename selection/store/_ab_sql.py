@@ -26,6 +26,7 @@ from typing import Literal
 
 from selection.aggregates import Aggregate
 from selection.records import METRIC_COLUMNS
+from selection.store._sql import AB_TEST_COLUMNS
 
 __all__ = [
     "AB_ALL_COLUMNS",
@@ -61,21 +62,7 @@ AB_EXTRA_COLUMNS: tuple[str, ...] = (
     "monitor_state",
     "end_time",
 )
-AB_ALL_COLUMNS: tuple[str, ...] = (
-    "test_id",
-    "test_name",
-    "model_a_id",
-    "model_b_id",
-    "task_types",
-    "sample_size",
-    "traffic_split",
-    "success_metrics",
-    "duration_hours",
-    "start_time",
-    "status",
-    "results",
-    *AB_EXTRA_COLUMNS,
-)
+AB_ALL_COLUMNS: tuple[str, ...] = (*AB_TEST_COLUMNS, *AB_EXTRA_COLUMNS)
 AB_JSON_COLUMNS = frozenset(
     ("results", "guardrails", "design", "phases", "decisions", "monitor_state")
 )
