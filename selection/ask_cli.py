@@ -55,7 +55,7 @@ def add_ask_command(
     environ: Mapping[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> None:
-    """Add ``ask`` and ``sync-models`` to a subparsers object.
+    """Add ``ask``, ``sync-models`` and ``rate`` to a subparsers object.
 
     Args:
         commands: What ``ArgumentParser.add_subparsers()`` returned.
@@ -102,6 +102,31 @@ def add_ask_command(
         help="add only new models whose OpenRouter id contains TEXT (repeatable)",
     )
     sync.set_defaults(handler=_sync_handler(environ, transport))
+
+    rate = commands.add_parser(
+        "rate", parents=[common], help="rate a recorded call later, by its request id"
+    )
+    rate.add_argument("request_id", help="the request id that ask printed")
+    rate.add_argument("rating", type=float, help="the user's rating, in [0, 1]")
+    rate.add_argument("--quality", type=float, help="also set the call's quality score, in [0, 1]")
+    rate.set_defaults(handler=_rate)
+
+
+async def _rate(args: argparse.Namespace, console: Console) -> None:
+    scores = {"user_rating": args.rating}
+    if args.quality is not None:
+        scores["quality_score"] = args.quality
+    catalog = ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
+    async with DynamicModelManager(args.db, catalog=catalog) as manager:
+        changed = await manager.performance_tracker.amend(args.request_id, **scores)
+    if changed is None:
+        raise ValueError(f"no recorded call has request id {args.request_id!r}")
+    before = ", ".join(f"{k} {v}" for k, v in changed.old.items())
+    after = ", ".join(f"{k} {v:g}" for k, v in changed.new.items())
+    console.print(
+        f"rated {changed.record_id} ({changed.model_id}, {changed.task_type}): {before} -> {after}",
+        markup=False,
+    )
 
 
 def _environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -158,3 +158,18 @@ def test_sync_models_without_a_file_only_reports(run):
     assert code == 0
     assert "0 added" in out
     assert "not saved: pass --output FILE" in out
+
+
+def test_rate_amends_the_answer_then_refuses_an_unknown_id(run, fakes, sqlite_url, catalog_file):
+    fakes.openai.script(openai_ok("An answer.", prompt=5, completion=2))
+    code, _, _ = run("ask", TASK, "A question", "--weights", "quality=1", "--request-id", "q-9")
+    assert code == 0
+    flags = ("--db", sqlite_url, "--catalog", catalog_file)
+    code, out, err = run("rate", "q-9", "0.75", "--quality", "0.5", *flags)
+    assert (code, err) == (0, "")
+    assert "user_rating 0.75" in out
+    [answer] = [r for r in records(sqlite_url) if r.record_id == "q-9"]
+    assert (answer.user_rating, answer.quality_score) == (0.75, 0.5)
+    code, _, err = run("rate", "nope", "0.5", *flags)
+    assert code == 1
+    assert "no recorded call has request id 'nope'" in err
