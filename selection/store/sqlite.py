@@ -30,6 +30,7 @@ from selection.store._ab_sql import (
     prepare_sqlite,
     rebuild_statements,
     rollup_ddl,
+    sqlite_insert_rollup,
     sums_from_rows,
     sums_query,
     values_query,
@@ -53,7 +54,9 @@ _INSERT_RECORD = (
     f"INSERT INTO model_performance_records ({', '.join(RECORD_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
 )
-_ID_CHUNK = 900  # stay under SQLite's bound-parameter limit on old builds
+_ID_CHUNK = 900
+_AB_TEST_ID = RECORD_COLUMNS.index("ab_test_id")
+_ROLLUP = sqlite_insert_rollup()  # stay under SQLite's bound-parameter limit on old builds
 
 
 def _ts(value: datetime) -> str:
@@ -156,7 +159,9 @@ class SqliteStore(OpenClose):
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
+            last = self._last_rowid()
             db.executemany(_INSERT_RECORD, stream)
+            self._roll_up(stream.rows, last)
         except sqlite3.IntegrityError:
             # Some ids are stored already: the rare path, keep only the new rows.
             db.execute("ROLLBACK")
@@ -166,6 +171,16 @@ class SqliteStore(OpenClose):
             raise
         db.execute("COMMIT")
         return None
+
+    def _last_rowid(self) -> int:
+        row = self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM model_performance_records")
+        return int(row.fetchone()[0])
+
+    def _roll_up(self, rows: list[tuple[Any, ...]], last_rowid: int) -> None:
+        """Add the just-inserted A/B-tagged rows to the per-arm sums (same transaction)."""
+        if any(row[_AB_TEST_ID] is not None for row in rows):
+            for statement in _ROLLUP:
+                self._db.execute(statement, (last_rowid,))
 
     def _insert_new_only(self, rows: list[tuple[Any, ...]]) -> list[bool]:
         db = self._db
@@ -181,9 +196,10 @@ class SqliteStore(OpenClose):
                 )
                 existing.update(r[0] for r in db.execute(sql, chunk))
             mask = [row[0] not in existing for row in rows]
-            db.executemany(
-                _INSERT_RECORD, [row for row, new in zip(rows, mask, strict=True) if new]
-            )
+            fresh = [row for row, new in zip(rows, mask, strict=True) if new]
+            last = self._last_rowid()
+            db.executemany(_INSERT_RECORD, fresh)
+            self._roll_up(fresh, last)
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -395,7 +411,7 @@ class SqliteStore(OpenClose):
         return found
 
     async def ab_arm_sums(self, test_id: str) -> dict[tuple[int, str], Aggregate]:
-        """Per (phase, arm) of a test, the sums of every metric column (kept by triggers)."""
+        """Per (phase, arm) of a test, the sums of every metric column (kept as rows land)."""
         sql = sums_query("?")
         return sums_from_rows(await self._run(lambda: self._db.execute(sql, (test_id,)).fetchall()))
 

@@ -92,3 +92,35 @@ async def test_token_counts_past_46341_sum_without_overflow(store_url):
         [agg] = (await store.aggregates()).values()
         assert agg.total_sq[1] == pytest.approx(120_000.0**2)
         assert (await store.ab_arm_sums("t"))[(0, "a")].total_sq[1] == pytest.approx(1.44e10)
+
+
+async def test_sqlite_rolls_up_inserts_once_even_after_the_old_insert_trigger(sqlite_url):
+    import sqlite3
+
+    from selection.store._ab_sql import _sqlite_apply
+
+    async with DynamicModelManager(sqlite_url) as manager:
+        test_id = await manager.ab_test_manager.create_test(CHAMPION, CHALLENGER, TASK)
+    # A database written before the store rolled up inserts itself kept an insert trigger.
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TRIGGER gp_ab_sums_insert_v1 AFTER INSERT ON model_performance_records "
+            f"WHEN NEW.ab_test_id IS NOT NULL BEGIN{_sqlite_apply('NEW', '')}\nEND;"
+        )
+    async with DynamicModelManager(sqlite_url) as manager:  # opening drops it
+        for i in range(6):
+            model = await manager.get_optimal_model(TASK, request_id=f"r{i}")
+            await manager.update_model_performance(
+                model,
+                TASK,
+                {"quality_score": 0.5 + i / 20, "response_time_ms": 900 + i},
+                request_id=f"r{i}",
+            )
+        sums = await manager.store.ab_arm_sums(test_id)
+        histograms = await manager.store.ab_latency_histograms(test_id)
+        stored = [r for r in await manager.store.fetch_records() if r.ab_test_id == test_id]
+    assert sum(agg.records for agg in sums.values()) == len(stored) == 6
+    assert sum(sum(h.values()) for h in histograms.values()) == 6
+    total = sum(agg.total[4] for agg in sums.values())  # quality_score
+    assert total == pytest.approx(sum(r.quality_score or 0.0 for r in stored))
