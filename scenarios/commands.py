@@ -44,6 +44,19 @@ def add_scenario_commands(commands: Any) -> None:
     listing = commands.add_parser("scenarios", help="list the built-in scenarios")
     listing.set_defaults(handler=_list)
 
+    many = commands.add_parser("sweep", help="run a scenario over seeds and parameter values")
+    many.add_argument("scenario", help="a built-in name or a .toml path")
+    many.add_argument("--seeds", default="0:5", help="START:STOP or a comma list (default 0:5)")
+    many.add_argument(
+        "--param", action="append", default=[], metavar="PATH=V1,V2",
+        help="a field to vary, e.g. agents.social_influence=0,0.5,0.9 (repeatable)",
+    )  # fmt: skip
+    many.add_argument("--steps", type=int, help="number of steps (default: the scenario's)")
+    many.add_argument("--policy", default="hive", help="hive, selector or a baseline")
+    many.add_argument("--workers", type=int, help="processes (default: one per CPU)")
+    many.add_argument("--out", type=Path, help="output folder (default: out/<scenario>-sweep)")
+    many.set_defaults(handler=_sweep)
+
 
 async def _run(args: argparse.Namespace, console: Console) -> None:
     spec = load_scenario(args.scenario)
@@ -135,6 +148,58 @@ async def _replay(args: argparse.Namespace, console: Console) -> None:
     d = report.divergence
     assert d is not None
     raise GenesisError(f"replay diverges at entry {d.entry} ({d.kind}, step {d.step}): {d.detail}")
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        if ":" in text:
+            start, stop = (int(part) for part in text.split(":", 1))
+            return list(range(start, stop))
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"--seeds {text!r}: use START:STOP or a comma list of integers") from None
+
+
+async def _sweep(args: argparse.Namespace, console: Console) -> None:
+    import asyncio
+
+    from scenarios.report import write_rows
+    from scenarios.sweep import aggregate_sweep, parse_param, sweep
+
+    spec = load_scenario(args.scenario)
+    if args.steps is not None:
+        spec = spec.with_overrides(steps=args.steps)
+    params = dict(parse_param(text) for text in args.param)
+    seeds = _seeds(args.seeds)
+    if not seeds:
+        raise ValueError("--seeds is empty")
+    rows = await asyncio.to_thread(
+        sweep, spec, seeds=seeds, params=params, policy=args.policy, workers=args.workers
+    )
+    table_rows = aggregate_sweep(rows, list(params))
+    out = args.out or Path("out") / f"{spec.name}-sweep"
+    out.mkdir(parents=True, exist_ok=True)
+    write_rows(out / "sweep_runs.csv", rows)
+    write_rows(out / "sweep_summary.csv", table_rows)
+    table = Table(title=f"{spec.name}: {len(rows)} runs ({len(seeds)} seeds per setting)")
+    for name in [*params, "runs", "regret", "quality", "cost / oracle", "agreement"]:
+        table.add_column(name, justify="right")
+    for row in table_rows:
+        table.add_row(
+            *(str(row[p]) for p in params),
+            str(row["runs"]),
+            _mean_sd(row, "cumulative_regret"),
+            _mean_sd(row, "mean_quality"),
+            _mean_sd(row, "cost_vs_oracle"),
+            _mean_sd(row, "mean_agreement"),
+        )
+    console.print(table)
+    console.print(f"wrote {out / 'sweep_runs.csv'} and {out / 'sweep_summary.csv'}")
+
+
+def _mean_sd(row: dict[str, Any], metric: str) -> str:
+    mean, sd = row[f"{metric}_mean"], row[f"{metric}_sd"]
+    return f"{mean:,.4g}" if math.isnan(sd) else f"{mean:,.4g} ± {sd:,.2g}"
 
 
 async def _list(args: argparse.Namespace, console: Console) -> None:

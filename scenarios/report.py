@@ -10,7 +10,7 @@ from typing import Any
 
 from scenarios.run import RunResult
 
-__all__ = ["SUMMARY_COLUMNS", "write_outputs"]
+__all__ = ["SUMMARY_COLUMNS", "write_outputs", "write_rows"]
 
 SUMMARY_COLUMNS = (
     ("policy", "policy"),
@@ -43,6 +43,11 @@ def _flat(summary: dict[str, Any]) -> dict[str, Any]:
     for key, value in summary.get("requests_to_80pct", {}).items():
         flat[f"requests_to_80pct[{key}]"] = value
     return flat
+
+
+def write_rows(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
+    """Write dictionaries as CSV, columns in order of first appearance."""
+    return _csv(path, rows)
 
 
 def _csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:

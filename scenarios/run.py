@@ -118,6 +118,7 @@ def _summarise(model: HiveModel, metrics: list[dict[str, float]]) -> dict[str, A
     cost = sum(m["cost"] for m in metrics)
     oracle_cost = sum(m["oracle_cost"] for m in metrics)
     qualities = [(m["quality"], m["requests"]) for m in metrics if not math.isnan(m["quality"])]
+    agreements = [m["agreement"] for m in metrics if not math.isnan(m["agreement"])]
     weight = sum(n for _, n in qualities)
     return {
         "policy": model.policy.name,
@@ -129,6 +130,7 @@ def _summarise(model: HiveModel, metrics: list[dict[str, float]]) -> dict[str, A
         "cost_vs_oracle": cost / oracle_cost if oracle_cost else math.nan,
         "cumulative_regret": model.cumulative_regret,
         "regret_per_request": model.cumulative_regret / requests if requests else math.nan,
+        "mean_agreement": sum(agreements) / len(agreements) if agreements else math.nan,
         "requests_to_80pct": _requests_to_win(model),
         "ab_promotions": len(model.ab.promotions) if model.ab else 0,
         "wrong_promotions": model.ab.wrong_promotions if model.ab else 0,
