@@ -286,7 +286,8 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         for task in self.tasks:
             self.hive.settle(task, self._since_vote[task])  # how did the last vote predict?
             self._since_vote[task] = []
-            consensus = self.hive.vote(task, known_models=self.world.active)
+            # Only the models some agent ranked: the selector treats the others as unjudged.
+            consensus = self.hive.vote(task)
             self.agreement[task] = consensus.agreement
             entries.append(
                 {"task": task, "ranking": list(consensus.ranking),

@@ -9,7 +9,8 @@ the selector applies within bounds:
   stays in [0, 1];
 - the preferred model gets a score bonus of at most ``MAX_BONUS`` (scores are in [0, 1]),
   applied only among models that meet the task's limits, so the hive can never select a model
-  that breaches them;
+  that breaches them; models the hive did not judge get the same bonus, so a verdict never
+  holds back a model nobody has seen yet;
 - bonus and factor fade by half every ``HALF_LIFE_RECORDS`` new records of the task unless
   the hive reaffirms them;
 - a task whose A/B test concluded keeps the test's winner: feedback for another model is
@@ -84,6 +85,9 @@ class CollectiveFeedback(BaseModel):
         collective_approval: share of the hive that backs the preferred model, in [0, 1].
         collective_insights, wisdom: text appended to the recommendation's reasoning.
         performance_feedback: the hive's own scores, in [0, 1], kept as evidence.
+        judged_models: the models the hive ranked, when known. A model it never judged (a
+            new release, say) gets the preferred model's bonus too, so the hive's verdict
+            never holds back what it has not seen.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -95,6 +99,7 @@ class CollectiveFeedback(BaseModel):
     collective_insights: str = ""
     wisdom: str = ""
     performance_feedback: dict[str, float] = Field(default_factory=dict)
+    judged_models: tuple[str, ...] | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -132,6 +137,7 @@ class CollectiveFeedback(BaseModel):
             preferred_model=consensus.preferred_model,
             collective_approval=consensus.collective_approval,
             collective_insights=consensus.insight,
+            judged_models=tuple(getattr(consensus, "ranking", ())) or None,
             evidence=evidence,
         )
 

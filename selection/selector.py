@@ -145,7 +145,12 @@ class IntelligentModelSelector:
         if state is None or state.feedback.preferred_model is None:
             return None
         records = sum(agg.records for agg in stats.values())
-        return {state.feedback.preferred_model: state.bonus(records)}
+        bonus = state.bonus(records)
+        judged = state.feedback.judged_models
+        bonuses = {state.feedback.preferred_model: bonus}
+        if judged is not None:  # what the hive never saw is not held back by its verdict
+            bonuses.update((s.id, bonus) for s in self.catalog.active() if s.id not in judged)
+        return bonuses
 
     def _collective_factor(self, task: str, model_id: str) -> float:
         state = self.collective.get(task)

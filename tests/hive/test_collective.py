@@ -31,3 +31,31 @@ async def test_a_consensus_object_adjusts_and_is_stored(sqlite_url):
         stored = await manager.store.latest_recommendations()
         assert stored[task].expected_performance["collective"] == evidence
         assert consensus.insight in stored[task].reasoning
+
+
+async def test_models_the_hive_never_judged_are_not_held_back(sqlite_url):
+    from selection import ModelCatalog, ModelSpec
+
+    def spec(model_id: str) -> ModelSpec:
+        return ModelSpec(
+            id=model_id,
+            provider="t",
+            input_cost_per_1k_tokens=0.001,
+            output_cost_per_1k_tokens=0.001,
+            context_length=8000,
+        )
+
+    task = "logical_reasoning"
+    catalog = ModelCatalog([spec("old"), spec("other")])
+    ballots = [Ballot(voter=f"a{i}", task=task, ranking=["old", "other"]) for i in range(5)]
+    consensus = aggregate(ballots, "borda")  # nobody has seen "new" yet
+    async with DynamicModelManager(
+        sqlite_url, catalog=catalog, clock=SimClock(datetime(2026, 1, 1, tzinfo=UTC))
+    ) as manager:
+        catalog.add(spec("new"))  # released after the vote
+        await manager.model_selector.update_recommendations_from_collective_intelligence(
+            consensus
+        )
+        table = manager.model_selector.score_table(task, {"quality": 1})
+        scores = dict(zip(table.model_ids, table.scores, strict=True))
+        assert scores["new"] == scores["old"] > scores["other"]  # judged worse: no bonus
