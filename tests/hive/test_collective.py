@@ -53,9 +53,7 @@ async def test_models_the_hive_never_judged_are_not_held_back(sqlite_url):
         sqlite_url, catalog=catalog, clock=SimClock(datetime(2026, 1, 1, tzinfo=UTC))
     ) as manager:
         catalog.add(spec("new"))  # released after the vote
-        await manager.model_selector.update_recommendations_from_collective_intelligence(
-            consensus
-        )
+        await manager.model_selector.update_recommendations_from_collective_intelligence(consensus)
         table = manager.model_selector.score_table(task, {"quality": 1})
         scores = dict(zip(table.model_ids, table.scores, strict=True))
         assert scores["new"] == scores["old"] > scores["other"]  # judged worse: no bonus
