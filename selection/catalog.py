@@ -98,8 +98,8 @@ class ModelSpec(BaseModel):
 
     def estimate_cost(
         self,
-        input_tokens: int = DEFAULT_INPUT_TOKENS,
-        output_tokens: int = DEFAULT_OUTPUT_TOKENS,
+        input_tokens: float = DEFAULT_INPUT_TOKENS,
+        output_tokens: float = DEFAULT_OUTPUT_TOKENS,
     ) -> float | None:
         """Return the USD cost of a call with these token counts, or ``None`` if unpriced."""
         if self.input_cost_per_1k_tokens is None or self.output_cost_per_1k_tokens is None:

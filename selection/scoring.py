@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from selection.aggregates import Aggregate
-from selection.catalog import ModelSpec
+from selection.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS, ModelSpec
 from selection.priorities import OBJECTIVES, Direction
 from selection.thresholds import TaskThresholds
 
@@ -128,10 +128,34 @@ def estimate_model(
         if summary is not None and summary.std is not None and summary.mean:
             cv = summary.std / max(summary.mean, _FLOOR)
         values[name], spreads[name] = value, cv / math.sqrt(k + n)
+    priced = _priced_by_tokens(spec, agg, k)
+    if priced is not None:
+        values["cost"] = priced
     cost, quality = values["cost"], values["quality"] or 0.0
     values["cost_efficiency"] = None if cost is None else quality / (cost + _FLOOR)
     spreads["cost_efficiency"] = spreads["cost"]
     return Estimate(spec.id, values, spreads, records, observed)
+
+
+def _priced_by_tokens(spec: ModelSpec, agg: Aggregate | None, k: float) -> float | None:
+    """Expected cost per request at today's prices, from the token counts observed.
+
+    Tokens do not change when a price does, so a price change in the catalog moves the
+    estimate at once instead of waiting for new calls to outweigh the old costs. ``None``
+    when the price is unknown or no call reported its tokens (observed costs are used then).
+    """
+    if agg is None or not spec.price_known:
+        return None
+    n_in, n_out = agg.n("token_count_input"), agg.n("token_count_output")
+    if n_in == 0 or n_out == 0:
+        return None
+    tokens_in = (k * DEFAULT_INPUT_TOKENS + n_in * (agg.mean("token_count_input") or 0.0)) / (
+        k + n_in
+    )
+    tokens_out = (k * DEFAULT_OUTPUT_TOKENS + n_out * (agg.mean("token_count_output") or 0.0)) / (
+        k + n_out
+    )
+    return spec.estimate_cost(tokens_in, tokens_out)
 
 
 def ineligibility(

@@ -257,3 +257,39 @@ async def test_choose_many_matches_the_share_of_single_thompson_draws(make_manag
     assert many.count("c") < 40  # clearly worse: hardly ever drawn
     assert selector.choose_many(TASK, 3, mode="greedy") == ["a", "a", "a"]
     assert selector.choose_many(TASK, 0, rng=np.random.default_rng(1)) == []
+
+
+async def test_a_price_change_moves_the_choice_before_any_new_call(make_manager):
+    def spec(model_id: str, price: float) -> ModelSpec:
+        return ModelSpec(
+            id=model_id,
+            provider="t",
+            input_cost_per_1k_tokens=price,
+            output_cost_per_1k_tokens=price,
+            context_length=8000,
+        )
+
+    catalog = ModelCatalog([spec("a", 0.001), spec("b", 0.002)])
+    manager = await make_manager(catalog)
+    for model, price in (("a", 0.001), ("b", 0.002)):
+        await manager.performance_tracker.record_many(
+            {
+                "record_id": f"{model}{i}",
+                "model_id": model,
+                "task_type": TASK,
+                "quality_score": 0.8,
+                "token_count_input": 400,
+                "token_count_output": 300,
+                "cost": 0.7 * price,
+                "response_time_ms": 500.0,
+            }
+            for i in range(300)
+        )
+    factors = {"quality": 0.5, "cost": 0.5}
+    assert await manager.get_optimal_model(TASK, factors) == "a"
+    catalog.add(spec("a", 0.01))  # "a" becomes five times dearer than "b"
+    assert await manager.get_optimal_model(TASK, factors) == "b"
+    table = manager.model_selector.score_table(TASK, factors)
+    assert table.estimates["a"].values["cost"] == pytest.approx(
+        (10 * 500 + 300 * 400) / 310 * 0.01 / 1000 + (10 * 500 + 300 * 300) / 310 * 0.01 / 1000
+    )
