@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import psycopg
 
-from selection import ModelCatalog, PerformanceTracker, SimClock, open_store
+from selection import ModelCatalog, PerformanceTracker, Router, SimClock, open_store
 
 MODELS = [s.id for s in ModelCatalog.default()]
 TASKS = ["logical_reasoning", "creative_generation", "pattern_recognition"]
@@ -51,7 +51,7 @@ async def run(url: str, n: int, spread: bool) -> None:
     end = datetime(2026, 6, 1, tzinfo=UTC)
     rng = np.random.default_rng(0)
     async with open_store(url) as store:
-        tracker = PerformanceTracker(store, ModelCatalog.default(), clock=SimClock(end))
+        tracker = PerformanceTracker(store, Router(ModelCatalog.default(), clock=SimClock(end)))
         t0 = time.perf_counter()
         for start in range(0, n, 100_000):
             size = min(100_000, n - start)

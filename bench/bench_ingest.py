@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from selection import ModelCatalog, PerformanceTracker, SimClock, open_store
+from selection import ModelCatalog, PerformanceTracker, Router, SimClock, open_store
 from selection.records import parse_records
 from selection.store._sql import RECORD_COLUMNS
 
@@ -58,9 +58,8 @@ def make_dicts(n: int, seed: int) -> list[dict]:
 async def time_record_many(url: str, n: int, seed: int) -> float:
     dicts = make_dicts(n, seed)
     async with open_store(url) as store:
-        tracker = PerformanceTracker(
-            store, ModelCatalog.default(), clock=SimClock(datetime(2026, 1, 1, tzinfo=UTC))
-        )
+        clock = SimClock(datetime(2026, 1, 1, tzinfo=UTC))
+        tracker = PerformanceTracker(store, Router(ModelCatalog.default(), clock=clock))
         await tracker.start()
         t0 = time.perf_counter()
         written = await tracker.record_many(dicts)

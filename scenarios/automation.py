@@ -1,9 +1,11 @@
 """A/B automation in a scenario: a released model is tested against each task's champion.
 
 The real :class:`~selection.abtest.ABTestManager` runs the tests on the scenario's store
-and clock: it assigns requests to arms, its analysis decides (always-valid, after every
-step), promotions ramp up and roll back on a guardrail regression, and a concluded test pins
-its winner for its task, as :class:`~selection.manager.DynamicModelManager` does.
+and clock and installs them in the core, which assigns requests to arms as it chooses
+(:meth:`~selection.core.Router.choose` with request ids); the analysis decides
+(always-valid, after every step), promotions ramp up and roll back on a guardrail
+regression, and a concluded test pins its winner for its task, as in
+:class:`~selection.manager.DynamicModelManager`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from typing import Any
 
 from selection.abtest import ABTestManager
 from selection.clock import Clock
+from selection.core import Router
 from selection.errors import ExperimentError, NoEligibleModelError
 from selection.records import PerformanceRecord
-from selection.selector import IntelligentModelSelector
 from selection.store import Store
-from selection.tracker import PerformanceTracker
 
 __all__ = ["ABAutomation"]
 
@@ -30,8 +31,7 @@ class ABAutomation:
         self,
         *,
         store: Store,
-        tracker: PerformanceTracker,
-        selector: IntelligentModelSelector,
+        selector: Router,
         clock: Clock,
         runner: asyncio.Runner,
         weights: Mapping[str, float],
@@ -39,21 +39,10 @@ class ABAutomation:
         self.selector = selector
         self.runner = runner
         self.weights = dict(weights)
-        self.manager = ABTestManager(
-            store,
-            tracker.catalog,
-            clock=clock,
-            tracker=tracker,
-            monitor_interval=None,
-            on_winners=self._pin,
-        )
+        self.manager = ABTestManager(store, selector, clock=clock, monitor_interval=None)
         runner.run(self.manager.load())
         self.promotions: list[dict[str, Any]] = []
         self.rejections: list[dict[str, Any]] = []
-
-    def _pin(self, winners: Mapping[str, str]) -> None:
-        self.selector.ab_winners.update(winners)
-        self.selector.adjustments_version += 1
 
     def on_release(self, model_id: str, tasks: Sequence[str], step: int) -> list[dict[str, Any]]:
         """Start a test of the new model against each task's current champion."""
@@ -76,26 +65,9 @@ class ABAutomation:
             started.append({"task": task, "test_id": test_id, "champion": champion})
         return started
 
-    def route(self, task: str, choices: list[str], request_ids: Sequence[str]) -> list[str]:
-        """The policy's choices, overridden where a test or a concluded test decides."""
-        eligible = set(self.selector.score_table(task, self.weights).model_ids)
-        test = self.manager.active_test(task)
-        if test is not None:
-            if not {test.spec.model_a_id, test.spec.model_b_id} <= eligible:
-                return choices
-            routed = []
-            for choice, request_id in zip(choices, request_ids, strict=True):
-                assignment = self.manager.route(task, request_id=request_id)
-                routed.append(choice if assignment is None else assignment.model_id)
-            return routed
-        winner = self.manager.winners.get(task)
-        if winner is not None and winner in eligible:
-            return [winner] * len(choices)
-        return choices
-
     def tag(self, record: PerformanceRecord) -> PerformanceRecord:
         """The record with its test and arm, if a test routed it."""
-        return self.manager.tag(record, request_id=record.record_id)
+        return self.selector.tag(record, request_id=record.record_id)
 
     def monitor(
         self, step: int, true_values: Mapping[str, Mapping[str, float]]
@@ -107,13 +79,14 @@ class ABAutomation:
             true_values: Per task, each model's true value now (the oracle's view).
         """
         decisions = self.runner.run(self.manager.monitor())
+        tests = {t.test_id: t for t in self.manager.tests()}
         entries = []
         for decision in decisions:
             entry: dict[str, Any] = {"test_id": decision.test_id, "action": decision.action,
                      "to": decision.to_status, "reason": decision.reason}  # fmt: skip
             promoted = decision.to_status == "promoted"
             if promoted or decision.action in ("abandon", "rollback", "expire"):
-                test = self.runner.run(self.manager.get_test(decision.test_id))
+                test = tests[decision.test_id]
                 task = test.spec.task_types[0]
                 values = true_values.get(task, {})
                 champion, challenger = test.spec.model_a_id, test.spec.model_b_id

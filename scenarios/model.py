@@ -31,10 +31,11 @@ from scenarios.policies import SelectorPolicy, StaticPolicy, make_policy
 from scenarios.spec import Release, ScenarioSpec
 from scenarios.world import World
 from selection.clock import SimClock
+from selection.core import Router
 from selection.errors import ConfigError, NoEligibleModelError
 from selection.priorities import normalise_priorities
+from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
-from selection.selector import IntelligentModelSelector
 from selection.store import Store
 from selection.tracker import PerformanceTracker
 
@@ -86,11 +87,11 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         self._assign_rng, graph_rng = streams[4:6]
         self.world = World(spec)
         self.clock = SimClock(spec.start)
-        self.tracker = PerformanceTracker(store, self.world.catalog, clock=self.clock)
-        self.runner.run(self.tracker.start())
-        self.selector = IntelligentModelSelector(
-            self.tracker, prior_strength=spec.selector.prior_strength, clock=self.clock
+        self.selector = Router(
+            self.world.catalog, prior_strength=spec.selector.prior_strength, clock=self.clock
         )
+        self.tracker = PerformanceTracker(store, self.selector)
+        self.runner.run(self.tracker.start())
         self.weights = dict(normalise_priorities(spec.selector.weights))
         self.policy: SelectorPolicy | StaticPolicy = make_policy(
             policy, self.selector, self.weights, mode=spec.selector.mode
@@ -101,7 +102,6 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         if spec.ab_automation and isinstance(self.policy, SelectorPolicy):
             self.ab = ABAutomation(
                 store=store,
-                tracker=self.tracker,
                 selector=self.selector,
                 clock=self.clock,
                 runner=runner,
@@ -115,6 +115,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         self.cumulative_regret = 0.0
         self.records_written = 0
         self.requests_generated = 0
+        self._adjustments: list[Recommendation] = []  # the hive's, stored with the next write
         self.datacollector = mesa.DataCollector(model_reporters=_reporters())
         log.write({"kind": "start", "policy": self.policy.name, "models": self.world.active})
 
@@ -177,7 +178,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             batch.extend(records)
             entry["tasks"][task] = summary
         self.requests_generated += len(batch)
-        self.records_written += self.runner.run(self.tracker.record_many(batch))
+        self.records_written += self.runner.run(self._write(batch))
         if self.ab is not None:
             decisions = self.ab.monitor(index, self._values)
             if decisions:
@@ -192,15 +193,27 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         self.log.write(entry)
         self._collect(totals)
 
+    async def _write(self, batch: list[PerformanceRecord]) -> int:
+        """The step's one trip to the store: its records, and the hive's last adjustments."""
+        written = await self.tracker.record_many(batch)
+        for rec in self._adjustments:
+            await self.tracker.store.add_recommendation(rec)
+        self._adjustments.clear()
+        return written
+
+    def flush(self) -> None:
+        """Store what the last step left for the next write (call once the run ends)."""
+        if self._adjustments:
+            self.runner.run(self._write([]))
+
     def _serve(
         self, task: str, index: int, totals: dict[str, float]
     ) -> tuple[list[PerformanceRecord], dict[str, Any]]:
         n = self._arrivals(task, index)
         noise = self._noise_rng.random((n, 5))  # drawn before choosing: common random numbers
         request_ids = [f"{self.policy.name}-{index}-{task}-{row}" for row in range(n)]
-        chosen = self.policy.choose(task, n, self._choice_rng)
-        if self.ab is not None:
-            chosen = self.ab.route(task, chosen, request_ids)
+        routed_ids = request_ids if self.ab is not None else None
+        chosen = self.policy.choose(task, n, self._choice_rng, routed_ids)
         choices = np.array(chosen, dtype=object)
         values = true_values(self.world, task, self.weights, self.world.active)
         self._values[task] = values
@@ -297,8 +310,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             if consensus.preferred_model is not None:
                 verdicts.append(consensus)
         if verdicts:
-            update = self.selector.update_recommendations_from_collective_intelligence
-            self.runner.run(update(verdicts))
+            self._adjustments.extend(self.selector.apply_consensus(verdicts).values())
         return entries
 
     def _collect(self, totals: dict[str, float]) -> None:

@@ -6,14 +6,14 @@ and, for the selector, the records written so far. None sees the hidden truth.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog
+from selection.core import Mode, Router
 from selection.errors import NoEligibleModelError
-from selection.selector import IntelligentModelSelector, Mode
 
 __all__ = [
     "BASELINES",
@@ -33,7 +33,13 @@ class Policy(Protocol):
     name: str
     uses_hive: bool
 
-    def choose(self, task: str, n: int, rng: np.random.Generator) -> list[str]:
+    def choose(
+        self,
+        task: str,
+        n: int,
+        rng: np.random.Generator,
+        request_ids: Sequence[str] | None = None,
+    ) -> list[str]:
         """Models for ``n`` requests of ``task``."""
         ...
 
@@ -43,7 +49,7 @@ class SelectorPolicy:
 
     def __init__(
         self,
-        selector: IntelligentModelSelector,
+        selector: Router,
         weights: Mapping[str, float],
         *,
         mode: Mode,
@@ -55,10 +61,21 @@ class SelectorPolicy:
         self.uses_hive = hive
         self.name = "hive" if hive else "selector"
 
-    def choose(self, task: str, n: int, rng: np.random.Generator) -> list[str]:
-        """Route through the selector; with no eligible model, the cheapest active one."""
+    def choose(
+        self,
+        task: str,
+        n: int,
+        rng: np.random.Generator,
+        request_ids: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Route through the selector (and its A/B tests, given request ids).
+
+        With no eligible model, the cheapest active one serves.
+        """
         try:
-            return self.selector.choose_many(task, n, self.weights, mode=self.mode, rng=rng)
+            return self.selector.choose(
+                task, n, self.weights, mode=self.mode, rng=rng, request_ids=request_ids
+            )
         except NoEligibleModelError:
             return _cheapest(self.selector.catalog, n)
 
@@ -82,7 +99,13 @@ class StaticPolicy:
         self.day_one = dict(day_one)
         self._turn = 0
 
-    def choose(self, task: str, n: int, rng: np.random.Generator) -> list[str]:
+    def choose(
+        self,
+        task: str,
+        n: int,
+        rng: np.random.Generator,
+        request_ids: Sequence[str] | None = None,
+    ) -> list[str]:
         """The rule's choice for each of ``n`` requests."""
         active = self.catalog.active()
         if self.name == "cheapest":
@@ -115,7 +138,7 @@ def _cheapest(catalog: ModelCatalog, n: int) -> list[str]:
 
 def make_policy(
     name: str,
-    selector: IntelligentModelSelector,
+    selector: Router,
     weights: Mapping[str, float],
     *,
     mode: Mode,

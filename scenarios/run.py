@@ -74,6 +74,7 @@ def run_scenario(
                     model.step()
                     if progress is not None:
                         progress(done + 1, spec.steps)
+                model.flush()
         finally:
             runner.run(store.aclose())
     metrics = [

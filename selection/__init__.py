@@ -14,6 +14,7 @@ from selection.abtest import (
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog, ModelSpec, ModelStatus
 from selection.clock import Clock, SimClock, SystemClock
+from selection.core import Router
 from selection.errors import (
     ConfigError,
     ExperimentError,
@@ -68,6 +69,7 @@ __all__ = [
     "ProviderError",
     "RampPlan",
     "Recommendation",
+    "Router",
     "SimClock",
     "Store",
     "StoreError",

@@ -88,6 +88,21 @@ class Aggregate:
             self.total[i] += other.total[i]
             self.total_sq[i] += other.total_sq[i]
 
+    def replace(self, column: str, old: float | None, new: float | None) -> None:
+        """Replace one record's value of ``column``: take ``old`` out, add ``new``.
+
+        The record and error counts do not change (a rating given later).
+        """
+        i = _INDEX[column]
+        if old is not None:
+            self.count[i] -= 1
+            self.total[i] -= old
+            self.total_sq[i] -= old * old
+        if new is not None:
+            self.count[i] += 1
+            self.total[i] += new
+            self.total_sq[i] += new * new
+
     def n(self, column: str) -> int:
         """How many records carry a value for ``column``."""
         return self.count[_INDEX[column]]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    from selection.selector import IntelligentModelSelector
+    from selection.core import Router
 
 __all__ = [
     "HALF_LIFE_RECORDS",
@@ -198,7 +198,7 @@ class AdjustableRecommendation:
     ``reasoning = current + "; Hive insight: text"`` records ``text`` as the hive's insight.
     """
 
-    def __init__(self, selector: IntelligentModelSelector, task: str) -> None:
+    def __init__(self, selector: Router, task: str) -> None:
         self._selector = selector
         self._task = task
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from selection.catalog import ModelCatalog, ModelSpec
 from selection.clock import Clock
+from selection.core import Mode
 from selection.errors import ConfigError, GenesisError
 from selection.judges import Judge, JudgeRequest, NoJudge, Verdict
 from selection.providers import (
@@ -54,7 +55,6 @@ from selection.providers import (
 )
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
-from selection.selector import Mode
 from selection.tasks import TaskLike
 from selection.tracker import PerformanceTracker
 

@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from selection.aggregates import Aggregate
 from selection.errors import InvalidRecordError
-from selection.records import METRIC_COLUMNS, PerformanceRecord
+from selection.records import PerformanceRecord
 
 if TYPE_CHECKING:
     from selection.tracker import PerformanceTracker
@@ -34,15 +33,12 @@ __all__ = [
     "check_ratings",
     "rating_changes",
     "record_or_amend",
-    "shift_aggregate",
 ]
 
 logger = logging.getLogger(__name__)
 
 RATING_COLUMNS: tuple[str, ...] = ("quality_score", "user_rating")
 """The columns a later rating may set."""
-
-_INDEX = {name: i for i, name in enumerate(METRIC_COLUMNS)}
 
 
 class ScoreStore(Protocol):
@@ -129,22 +125,6 @@ def rating_changes(performance: Mapping[str, Any]) -> dict[str, float] | None:
     return check_ratings(given)
 
 
-def shift_aggregate(agg: Aggregate, column: str, old: float | None, new: float | None) -> None:
-    """Replace one record's value of ``column`` in running sums: take ``old`` out, add ``new``.
-
-    The record count and error count do not change.
-    """
-    i = _INDEX[column]
-    if old is not None:
-        agg.count[i] -= 1
-        agg.total[i] -= old
-        agg.total_sq[i] -= old * old
-    if new is not None:
-        agg.count[i] += 1
-        agg.total[i] += new
-        agg.total_sq[i] += new * new
-
-
 async def amend_scores(
     tracker: PerformanceTracker,
     store: ScoreStore,
@@ -177,16 +157,10 @@ async def amend_scores(
         return None
     stored_model, stored_task, old = found
     # No await from here on: the memory follows the committed row before anyone reads it.
-    by_model = tracker.task_stats(stored_task) if stored_task in tracker.catalog.tasks else {}
-    agg = by_model.get(stored_model)
-    if agg is None:
+    if not tracker.router.amend(stored_model, stored_task, old, changes):
         # The record is not in this process's memory (written by another process after
         # start()), so there is nothing to adjust; start() will read the new values.
         logger.debug("record %s is not in memory; only the store was amended", record_id)
-    else:
-        for column, value in changes.items():
-            shift_aggregate(agg, column, old.get(column), value)
-        _bump_version(tracker, stored_task)
     return ScoreAmendment(record_id, stored_model, stored_task, dict(old), changes)
 
 
@@ -234,9 +208,3 @@ async def record_or_amend(
             f"{record.model_id!r} / {record.task_type!r}; its rating was not applied"
         )
     return True
-
-
-def _bump_version(tracker: PerformanceTracker, task: str) -> None:
-    # The selector caches scores per tracker.version(task); until PerformanceTracker.amend
-    # exists (and bumps it itself), this is the one place outside the tracker that does.
-    tracker._versions[task] = tracker.version(task) + 1

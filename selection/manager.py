@@ -13,18 +13,18 @@ from typing import Any, Self
 import numpy as np
 
 from selection.abtest.manager import ABTestManager
-from selection.abtest.routing import route_recommendation
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.completion import CompletionOutcome, CompletionService
+from selection.core import Mode
 from selection.errors import ConfigError, ExperimentError, NoEligibleModelError
 from selection.feedback import record_or_amend
 from selection.judges import Judge
 from selection.providers import GenerationParams, Message, ModelGateway
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
-from selection.selector import IntelligentModelSelector, Mode
+from selection.selector import IntelligentModelSelector
 from selection.store import DEFAULT_SQLITE_URL, Store, open_store, redact_url
 from selection.tasks import TaskLike
 from selection.thresholds import TaskThresholds
@@ -81,18 +81,16 @@ class DynamicModelManager:
         self.catalog = catalog if catalog is not None else ModelCatalog.default()
         self.clock: Clock = clock or SystemClock()
         self.store: Store = store if store is not None else open_store(self.database_url)
-        tracker = PerformanceTracker(self.store, self.catalog, clock=self.clock)
         self.model_selector = IntelligentModelSelector(
-            tracker, thresholds=thresholds, prior_strength=prior_strength, clock=self.clock
-        )
-        self.model_selector.before_io = self._ready
-        self.ab_test_manager = ABTestManager(
-            self.store,
             self.catalog,
+            self.store,
+            thresholds=thresholds,
+            prior_strength=prior_strength,
             clock=self.clock,
-            tracker=tracker,
-            ensure_ready=self._ready,
-            on_winners=self._ab_winners_changed,
+            ready=self._ready,
+        )
+        self.ab_test_manager = ABTestManager(
+            self.store, self.model_selector, clock=self.clock, ensure_ready=self._ready
         )
         self.rng = rng if rng is not None else np.random.default_rng()
         self.gateway = gateway
@@ -210,11 +208,9 @@ class DynamicModelManager:
         if mode == "greedy" and self._stored_choice.get(rec.task_type) != choice:
             self._stored_choice[rec.task_type] = choice
             await self.store.add_recommendation(rec)
-        return route_recommendation(
-            self.ab_test_manager,
-            self.model_selector,
+        return self.model_selector.route(
             rec,
-            priority_factors=priority_factors,
+            priority_factors,
             min_context_length=min_context_length,
             unit_id=unit_id,
             request_id=request_id,
@@ -248,7 +244,7 @@ class DynamicModelManager:
         record = PerformanceRecord.from_performance(
             model_id, task, performance, request_id=request_id, timestamp=self.clock.now()
         )
-        record = self.ab_test_manager.tag(record, unit_id=unit_id, request_id=request_id)
+        record = self.model_selector.tag(record, unit_id=unit_id, request_id=request_id)
         if not await record_or_amend(self.performance_tracker, self.store, record, performance):
             logger.debug("record %s was stored before; not counted again", record.record_id)
         elif record.ab_test_id is not None:
@@ -353,10 +349,6 @@ class DynamicModelManager:
             champion_model_id, challenger_model_id, [name], **options
         )
 
-    def _ab_winners_changed(self, winners: Mapping[str, str]) -> None:
-        self.model_selector.ab_winners.update(winners)
-        self.model_selector.adjustments_version += 1
-
     async def get_system_status(self) -> dict[str, Any]:
         """The seed's dashboard: assignments, A/B tests, models and recent performance."""
         await self._ready()
@@ -368,8 +360,7 @@ class DynamicModelManager:
             except NoEligibleModelError as exc:
                 unassigned[task] = str(exc)
                 continue
-            route = route_recommendation(self.ab_test_manager, self.model_selector, rec)
-            assignments[task] = route.recommended_model_id
+            assignments[task] = self.model_selector.route(rec).recommended_model_id
         since = self.clock.now() - timedelta(hours=RECENT_HOURS)
         recent = await self.store.aggregates(since=since)
         ab = await self.ab_test_manager.dashboard()

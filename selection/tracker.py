@@ -1,9 +1,9 @@
 """The performance tracker (the seed's PerformanceTracker): every call's record, kept twice.
 
-Records go to the store in one transaction per batch and, once committed, into running sums
-per (model, task) held in memory. The selector reads only the memory, so choosing a model
-does no I/O; :meth:`PerformanceTracker.start` rebuilds the memory from the store, so a restart
-forgets nothing. Windowed statistics are computed by the database.
+Records go to the store in one transaction per batch and, once committed, into the running
+sums per (model, task) that the core (:class:`~selection.core.Router`) owns. Choosing reads
+only those sums, so it does no I/O; :meth:`PerformanceTracker.start` rebuilds them from the
+store, so a restart forgets nothing. Windowed statistics are computed by the database.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selection.aggregates import Aggregate
-from selection.catalog import ModelCatalog
-from selection.clock import Clock, SystemClock
+from selection.clock import Clock
 from selection.errors import InvalidRecordError, UnknownModelError, UnknownTaskError
 from selection.feedback import ScoreAmendment, amend_scores
 from selection.records import PerformanceRecord, parse_records
 from selection.store import Store
 from selection.tasks import TaskLike
+
+if TYPE_CHECKING:
+    from selection.core import Router
 
 __all__ = ["RANKED_STATISTICS", "PerformanceTracker"]
 
@@ -63,26 +65,23 @@ class PerformanceTracker:
 
     Args:
         store: where records live durably (opened by the caller).
-        catalog: the known models and task types; records naming others are refused.
-        clock: stamps records that arrive without a timestamp.
+        router: the core whose sums the committed records go into; its catalog names the
+            known models and task types (records naming others are refused).
+        clock: stamps records that arrive without a timestamp; the router's by default.
     """
 
-    def __init__(self, store: Store, catalog: ModelCatalog, *, clock: Clock | None = None) -> None:
+    def __init__(self, store: Store, router: Router, *, clock: Clock | None = None) -> None:
         self.store = store
-        self.catalog = catalog
-        self.clock: Clock = clock or SystemClock()
-        self._stats: dict[str, dict[str, Aggregate]] = {}
-        self._versions: dict[str, int] = {}
+        self.router = router
+        self.catalog = router.catalog
+        self.clock: Clock = clock or router.clock
 
     def __repr__(self) -> str:
-        return f"PerformanceTracker(store={self.store!r}, tasks={len(self._stats)})"
+        return f"PerformanceTracker(store={self.store!r}, records={self.router.total_records()})"
 
     async def start(self) -> None:
-        """Rebuild the in-memory sums from the store."""
-        self._stats.clear()
-        for (model_id, task), agg in (await self.store.aggregates()).items():
-            self._stats.setdefault(task, {})[model_id] = agg
-            self._versions[task] = self._versions.get(task, 0) + 1
+        """Rebuild the core's sums from the store."""
+        self.router.load(await self.store.aggregates())
 
     # -- writing ------------------------------------------------------------------------
 
@@ -106,7 +105,7 @@ class PerformanceTracker:
             # one chunk while the next is validated. An invalid record anywhere still aborts
             # the one transaction, so nothing of the batch is written.
             stored = await self.store.add_records(self._prepare(items))
-            self._absorb(stored)
+            self.router.absorb(stored)
         return len(stored)
 
     async def amend(
@@ -165,38 +164,19 @@ class PerformanceTracker:
                     record = record.model_copy(update={"timestamp": now})
                 yield record
 
-    def _absorb(self, records: Sequence[PerformanceRecord]) -> None:
-        stats = self._stats
-        touched = set()
-        for r in records:
-            by_model = stats.get(r.task_type)
-            if by_model is None:
-                by_model = stats[r.task_type] = {}
-            agg = by_model.get(r.model_id)
-            if agg is None:
-                agg = by_model[r.model_id] = Aggregate()
-            agg.add(r.metric_values(), r.error_occurred)
-            touched.add(r.task_type)
-        for task in touched:
-            self._versions[task] = self._versions.get(task, 0) + 1
-
     # -- reading: memory (hot path) -----------------------------------------------------
 
     def stats(self, model_id: str, task: TaskLike) -> Aggregate | None:
-        """All-time sums for one model on one task, from memory."""
-        return self._stats.get(self.catalog.check_task(task), {}).get(model_id)
+        """All-time sums for one model on one task (the core's)."""
+        return self.router.stats(model_id, task)
 
     def task_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
-        """All-time sums per model for one task, from memory (do not mutate)."""
-        return self._stats.get(self.catalog.check_task(task), {})
-
-    def version(self, task: str) -> int:
-        """A number that changes whenever the task's statistics change."""
-        return self._versions.get(task, 0)
+        """All-time sums per model for one task (the core's; do not mutate)."""
+        return self.router.task_stats(task)
 
     def total_records(self) -> int:
-        """How many records the memory holds, over all models and tasks."""
-        return sum(a.records for by_model in self._stats.values() for a in by_model.values())
+        """How many records the core's sums hold, over all models and tasks."""
+        return self.router.total_records()
 
     # -- reading: database (windows, reports) -------------------------------------------
 

@@ -26,9 +26,9 @@ from scenarios.evaluation.policies import (
     Request,
     SelectorPolicy,
 )
-from selection import PerformanceTracker
+from selection import Router
 from selection.collective import ConsensusLike
-from selection.selector import Mode
+from selection.core import Mode
 
 __all__ = ["CollectiveVote", "HiveSelectorPolicy", "HiveSnapshot", "HiveVoter", "hive_policy_spec"]
 
@@ -44,14 +44,14 @@ class HiveSnapshot:
         step: how many requests were served before this vote.
         tasks: the trace's task types.
         models: the trace's model ids.
-        tracker: the records written so far (chosen outcomes only).
+        router: the core, whose sums hold the records written so far (chosen outcomes only).
         rng: the run's generator, for voters that draw.
     """
 
     step: int
     tasks: tuple[str, ...]
     models: tuple[str, ...]
-    tracker: PerformanceTracker
+    router: Router
     rng: np.random.Generator
 
 
@@ -120,8 +120,7 @@ class HiveSelectorPolicy:
 
     def _vote(self, step: int) -> None:
         selector = self.inner.selector
-        tracker = selector.performance_tracker
-        vote = self.voter.vote(HiveSnapshot(step, self._tasks, self._models, tracker, self._rng))
+        vote = self.voter.vote(HiveSnapshot(step, self._tasks, self._models, selector, self._rng))
         selector.apply_feedback(selector.validate_feedback(vote))
         self.votes += 1
 

@@ -20,9 +20,9 @@ from typing import Protocol
 import numpy as np
 
 from scenarios.evaluation.measures import Hindsight
-from selection import IntelligentModelSelector, ModelSpec, PerformanceTracker
+from selection import ModelSpec, Router
 from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT
-from selection.selector import Mode
+from selection.core import Mode
 
 __all__ = [
     "POLICIES",
@@ -88,17 +88,12 @@ class PolicyContext:
         hindsight: per-model means over the whole trace, for hindsight baselines only.
     """
 
-    selector: IntelligentModelSelector
+    selector: Router
     models: tuple[ModelSpec, ...]
     tasks: tuple[str, ...]
     rng: np.random.Generator
     weight: float | None = None
     hindsight: Hindsight | None = None
-
-    @property
-    def tracker(self) -> PerformanceTracker:
-        """The tracker the replay writes to."""
-        return self.selector.performance_tracker
 
     @property
     def model_ids(self) -> tuple[str, ...]:
@@ -150,7 +145,7 @@ def list_price(spec: ModelSpec) -> float:
 
 
 class SelectorPolicy:
-    """The real :class:`IntelligentModelSelector`, greedy or Thompson, at one cost weight.
+    """The real :class:`Router`, greedy or Thompson, at one cost weight.
 
     It learns only from the tracker's records, which the replay writes in batches: the batch
     size is the feedback delay.
@@ -158,7 +153,7 @@ class SelectorPolicy:
 
     def __init__(
         self,
-        selector: IntelligentModelSelector,
+        selector: Router,
         weight: float,
         *,
         mode: Mode,
@@ -171,7 +166,7 @@ class SelectorPolicy:
 
     def choose(self, request: Request) -> str:
         """The selector's choice for the request's task (the same draw ``recommend`` makes)."""
-        [model_id] = self.selector.choose_many(
+        [model_id] = self.selector.choose(
             request.task, 1, self.factors, mode=self.mode, rng=self._rng
         )
         return model_id
@@ -217,14 +212,14 @@ class LowestObservedPolicy:
     tried first, in the order given; quality is ignored.
     """
 
-    def __init__(self, tracker: PerformanceTracker, column: str, order: tuple[str, ...]) -> None:
-        self._tracker = tracker
+    def __init__(self, router: Router, column: str, order: tuple[str, ...]) -> None:
+        self._router = router
         self._column = column
         self._order = order
 
     def choose(self, request: Request) -> str:
         """An untried model if any, else the lowest observed mean."""
-        stats = self._tracker.task_stats(request.task)
+        stats = self._router.task_stats(request.task)
         best, best_mean = self._order[0], math.inf
         for model_id in self._order:
             agg = stats.get(model_id)
@@ -236,7 +231,7 @@ class LowestObservedPolicy:
         return best
 
     def observe(self, outcome: Outcome) -> None:
-        """Nothing: the tracker holds what it needs."""
+        """Nothing: the core's sums hold what it needs."""
 
 
 def _cheapest(ctx: PolicyContext) -> str:
@@ -274,7 +269,7 @@ def _best_single(ctx: PolicyContext) -> Policy:
 def _lowest(column: str, key: Callable[[ModelSpec], float]) -> Callable[[PolicyContext], Policy]:
     def build(ctx: PolicyContext) -> Policy:
         order = tuple(s.id for s in sorted(ctx.models, key=key))
-        return LowestObservedPolicy(ctx.tracker, column, order)
+        return LowestObservedPolicy(ctx.selector, column, order)
 
     return build
 

@@ -2,7 +2,7 @@
 
 Each run (one policy at one cost weight) gets a fresh store (in-memory SQLite unless a
 folder is given), a :class:`~selection.PerformanceTracker` on a :class:`~selection.SimClock`
-that advances one second per request, and the real :class:`~selection.IntelligentModelSelector`.
+that advances one second per request, and the real :class:`~selection.Router`.
 Requests come in trace order, or shuffled by the seed (the same order for every run). For
 each, the policy names a model; the replay looks up that model's outcome alone, shows it to
 the policy and queues it as a performance record. Records are written with
@@ -34,11 +34,11 @@ from scenarios.evaluation.policies import Outcome, PolicyContext, PolicySpec, Re
 from scenarios.evaluation.traces import IntArray, Trace
 from selection import (
     ConfigError,
-    IntelligentModelSelector,
     ModelCatalog,
     ModelSpec,
     PerformanceRecord,
     PerformanceTracker,
+    Router,
     SimClock,
     TaskThresholds,
     open_store,
@@ -202,13 +202,13 @@ async def replay(
     clock = SimClock(START)
     choices = np.empty(len(order), dtype=np.intp)
     async with open_store(store_url) as store:
-        tracker = PerformanceTracker(store, catalog, clock=clock)
+        selector = Router(
+            catalog, thresholds={t: TaskThresholds() for t in trace.tasks}, clock=clock
+        )
+        tracker = PerformanceTracker(store, selector)
         await tracker.start()
         if tracker.total_records():
             raise ConfigError(f"store {store_url} already holds records; a replay starts empty")
-        selector = IntelligentModelSelector(
-            tracker, thresholds={t: TaskThresholds() for t in trace.tasks}, clock=clock
-        )
         context = PolicyContext(
             selector=selector,
             models=tuple(catalog.get(m) for m in trace.models),

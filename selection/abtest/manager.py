@@ -16,18 +16,11 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from selection.abtest.analysis import Analysis, ArmData, analyze
-from selection.abtest.assignment import (
-    Assignment,
-    RecentAssignments,
-    assign,
-    check_tag,
-    unit_key,
-)
 from selection.abtest.config import (
     ACTIVE_STATUSES,
     ABTest,
@@ -44,12 +37,14 @@ from selection.abtest.planning import plan_test
 from selection.abtest.report import analysis_report, test_summary
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
-from selection.clock import Clock, SystemClock
+from selection.clock import Clock
 from selection.errors import ExperimentError
 from selection.records import PerformanceRecord
 from selection.store import Store
+
+if TYPE_CHECKING:
+    from selection.core import Router
 from selection.tasks import TaskLike
-from selection.tracker import PerformanceTracker
 
 __all__ = ["ABTestManager", "winner_of"]
 
@@ -63,11 +58,12 @@ class ABTestManager:
         store: Where tests and records live (opened by the caller or by ``ensure_ready``).
         catalog: The known models and task types.
         clock: Where time comes from (run times, durations, decisions).
-        tracker: The champion's records, for the power analysis's baseline.
+        router: The core that routes traffic: every change of the running tests and of
+            the winners is installed there (:meth:`~selection.core.Router.set_experiments`);
+            its sums give the champion's baseline for the power analysis.
         ensure_ready: Awaited before any I/O (the manager's lazy initialisation).
         monitor_interval: How often, at most, recording a test's record runs
             :meth:`monitor` for it (``None``: only when called).
-        on_winners: Called with ``{task: model}`` of concluded tests whenever it changes.
 
     Attributes:
         raw_latency_limit: Up to this many latency values per arm, the latency tests run
@@ -77,25 +73,21 @@ class ABTestManager:
     def __init__(
         self,
         store: Store,
-        catalog: ModelCatalog,
+        router: Router,
         *,
         clock: Clock | None = None,
-        tracker: PerformanceTracker | None = None,
         ensure_ready: Callable[[], Awaitable[None]] | None = None,
         monitor_interval: timedelta | None = timedelta(minutes=15),
-        on_winners: Callable[[Mapping[str, str]], None] | None = None,
     ) -> None:
         self.store = store
-        self.catalog = catalog
-        self.clock: Clock = clock or SystemClock()
-        self.tracker = tracker
+        self.router = router
+        self.catalog: ModelCatalog = router.catalog
+        self.clock: Clock = clock or router.clock
         self.monitor_interval = monitor_interval
         self._ensure_ready = ensure_ready
-        self._on_winners = on_winners
         self._tests: dict[str, ABTest] = {}
         self._by_task: dict[str, str] = {}
         self._winners: dict[str, str] = {}
-        self._recent = RecentAssignments()
         self._last_monitor: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
         self._loaded = False
@@ -143,10 +135,8 @@ class ABTestManager:
             for task in test.spec.task_types:
                 if model is not None:
                     winners[task] = model
-        if winners != self._winners:
-            self._winners = winners
-            if self._on_winners is not None:
-                self._on_winners(dict(winners))
+        self._winners = winners
+        self.router.set_experiments(self._active_by_task(), winners)
 
     def _put(self, test: ABTest) -> None:
         self._install({**self._tests, test.test_id: test})
@@ -240,11 +230,9 @@ class ABTestManager:
         return {task: self._tests[test_id] for task, test_id in self._by_task.items()}
 
     def _baseline(self, spec: ABTestSpec) -> Aggregate | None:
-        if self.tracker is None:
-            return None
         total = Aggregate()
         for task in spec.task_types:
-            agg = self.tracker.stats(spec.model_a_id, task)
+            agg = self.router.stats(spec.model_a_id, task)
             if agg is not None:
                 total.merge(agg)
         return total if total.records else None
@@ -270,31 +258,18 @@ class ABTestManager:
         await self.refresh()
         return [t for t in self._tests.values() if status is None or t.status == status]
 
+    def tests(self) -> list[ABTest]:
+        """Every test this process knows, oldest first (in memory, no I/O)."""
+        return list(self._tests.values())
+
     def active_test(self, task: TaskLike) -> ABTest | None:
         """The test routing ``task``'s traffic now, if any (in memory, no I/O)."""
-        test_id = self._by_task.get(str(task))
-        return None if test_id is None else self._tests[test_id]
+        return self.router.active_test(task)
 
     @property
     def winners(self) -> Mapping[str, str]:
         """Per task, the model its latest concluded test settled on."""
         return self._winners
-
-    # -- routing ------------------------------------------------------------------------
-
-    def route(
-        self, task: TaskLike, *, unit_id: str | None = None, request_id: str | None = None
-    ) -> Assignment | None:
-        """The arm of this unit if a test covers ``task``; remembered for :meth:`tag`."""
-        test = self.active_test(task)
-        if test is None:
-            return None
-        key = unit_key(test, unit_id=unit_id, request_id=request_id)
-        if key is None:
-            return None
-        assignment = assign(test, key)
-        self._recent.remember(assignment)
-        return assignment
 
     def tag(
         self,
@@ -303,34 +278,8 @@ class ABTestManager:
         unit_id: str | None = None,
         request_id: str | None = None,
     ) -> PerformanceRecord:
-        """The record with its test and arm, if its unit was routed by a running test.
-
-        A record already tagged is checked instead. A record whose model is not the one
-        its unit was assigned (the caller served something else) is left out of the test.
-
-        Raises:
-            ExperimentError: a pre-tagged record names an unknown test, a test that does not
-                cover its task, or an arm whose model is not the record's.
-        """
-        if record.ab_test_id is not None:
-            check_tag(record, self._tests.get(record.ab_test_id))
-            return record
-        test = self.active_test(record.task_type)
-        if test is None:
-            return record
-        key = unit_key(test, unit_id=unit_id, request_id=request_id or record.record_id)
-        assignment = None if key is None else self._recent.get(test.test_id, key)
-        if assignment is None or assignment.model_id != record.model_id:
-            return record
-        if test.spec.unit == "request" and key is not None:
-            self._recent.forget(test.test_id, key)
-        return record.model_copy(
-            update={
-                "ab_test_id": assignment.test_id,
-                "ab_arm": assignment.arm,
-                "ab_phase": assignment.phase,
-            }
-        )
+        """The record with its test and arm: :meth:`selection.core.Router.tag`."""
+        return self.router.tag(record, unit_id=unit_id, request_id=request_id)
 
     # -- analysing and deciding ---------------------------------------------------------
 

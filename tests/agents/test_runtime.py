@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from agents import HANDLED_BY, PERSONAS, BeliefConfig, GenesisAgent, StoreFeed
-from selection import ModelCatalog, PerformanceTracker, SimClock, open_store
+from selection import ModelCatalog, PerformanceTracker, Router, SimClock, open_store
 from tests.agents._calls import CLEAR_EYES, T0, TASK, belief
 
 CHEAP, DEAR = "openrouter/mixtral-8x7b", "openrouter/claude-3-opus"
@@ -38,7 +38,7 @@ def engineer(agent_id: str = "eng-1") -> GenesisAgent:
 async def test_feed_observes_only_its_own_calls_oldest_first_each_once(sqlite_url: str) -> None:
     clock = SimClock(T0)
     async with open_store(sqlite_url) as store:
-        tracker = PerformanceTracker(store, ModelCatalog.default(), clock=clock)
+        tracker = PerformanceTracker(store, Router(ModelCatalog.default(), clock=clock))
         agent = engineer()
         feed = StoreFeed.from_tracker(agent, tracker, task=TASK)
         assert await feed.pull() == 0
@@ -67,7 +67,7 @@ async def test_feed_observes_only_its_own_calls_oldest_first_each_once(sqlite_ur
 async def test_watching_all_traffic_and_all_tasks(sqlite_url: str) -> None:
     clock = SimClock(T0)
     async with open_store(sqlite_url) as store:
-        tracker = PerformanceTracker(store, ModelCatalog.default(), clock=clock)
+        tracker = PerformanceTracker(store, Router(ModelCatalog.default(), clock=clock))
         await tracker.record_many(
             [
                 handled("a", CHEAP, 0.7),
@@ -87,7 +87,7 @@ async def test_a_pull_that_fills_its_limit_warns(
 ) -> None:
     clock = SimClock(T0)
     async with open_store(sqlite_url) as store:
-        tracker = PerformanceTracker(store, ModelCatalog.default(), clock=clock)
+        tracker = PerformanceTracker(store, Router(ModelCatalog.default(), clock=clock))
         for _ in range(5):
             clock.advance(1)
             await tracker.record(handled("a", CHEAP, 0.7))

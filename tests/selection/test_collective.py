@@ -184,7 +184,7 @@ async def test_the_bonus_tips_a_near_tie_but_not_strong_evidence_and_fades():
 async def test_a_concluded_ab_test_is_not_overruled():
     await manager.initialize()
     task = "humor_generation"
-    manager.model_selector.ab_winners[task] = "openrouter/claude-3-sonnet"
+    manager.model_selector.set_experiments({}, {task: "openrouter/claude-3-sonnet"})
     verdict = {task: {"preferred_model": "openrouter/gpt-4-turbo", "confidence_boost": 1.5}}
     result = await manager.model_selector.update_recommendations_from_collective_intelligence(
         verdict

@@ -241,13 +241,13 @@ async def test_selector_pareto_front_over_quality_cost_speed(make_manager):
     assert sorted(manager.model_selector.pareto_front(TASK)) == ["bad_cheap", "good_dear"]
 
 
-async def test_choose_many_matches_the_share_of_single_thompson_draws(make_manager):
+async def test_choose_matches_the_share_of_single_thompson_draws(make_manager):
     manager = await make_manager(twin_catalog("a", "b", "c"))
     await feed(manager, "a", 30, 0.80, jitter=0.1)
     await feed(manager, "b", 30, 0.78, jitter=0.1)
     await feed(manager, "c", 30, 0.50, jitter=0.1)
     selector = manager.model_selector
-    many = selector.choose_many(TASK, 4000, rng=np.random.default_rng(5))
+    many = selector.choose(TASK, 4000, rng=np.random.default_rng(5))
     one_by_one = [
         selector.recommend(TASK, mode="thompson", rng=np.random.default_rng(s)).model_id
         for s in range(1000)
@@ -255,8 +255,8 @@ async def test_choose_many_matches_the_share_of_single_thompson_draws(make_manag
     for model in ("a", "b", "c"):
         assert many.count(model) / 4000 == pytest.approx(one_by_one.count(model) / 1000, abs=0.05)
     assert many.count("c") < 40  # clearly worse: hardly ever drawn
-    assert selector.choose_many(TASK, 3, mode="greedy") == ["a", "a", "a"]
-    assert selector.choose_many(TASK, 0, rng=np.random.default_rng(1)) == []
+    assert selector.choose(TASK, 3, mode="greedy") == ["a", "a", "a"]
+    assert selector.choose(TASK, 0, rng=np.random.default_rng(1)) == []
 
 
 async def test_a_price_change_moves_the_choice_before_any_new_call(make_manager):

@@ -12,6 +12,7 @@ from selection import (
     InvalidRecordError,
     ModelCatalog,
     PerformanceTracker,
+    Router,
     SimClock,
     TaskType,
     UnknownModelError,
@@ -36,7 +37,7 @@ def clock() -> SimClock:
 @pytest.fixture
 async def tracker(store_url, clock):
     async with open_store(store_url) as store:
-        tracker = PerformanceTracker(store, ModelCatalog.default(), clock=clock)
+        tracker = PerformanceTracker(store, Router(ModelCatalog.default(), clock=clock))
         await tracker.start()
         yield tracker
 

@@ -145,7 +145,7 @@ async def test_the_hive_seam_steers_the_selector_every_n_requests():
             self.ctx = ctx
 
         def vote(self, snapshot: HiveSnapshot):
-            votes.append((snapshot.step, snapshot.tracker.total_records()))
+            votes.append((snapshot.step, snapshot.router.total_records()))
             return {"x": {"preferred_model": "b", "collective_approval": 1.0}}
 
     steered = hive_policy_spec(Hive, every=30)

@@ -61,11 +61,11 @@ async def feed(
     a sample-ratio check must notice.
     """
     arms = arms if arms is not None else Arms()
-    ab = manager.ab_test_manager
+    router = manager.model_selector
     records = []
     for i in range(start, start + n):
         request_id = f"{test_id}-{i}"
-        assignment = ab.route(task, request_id=request_id)
+        assignment = router.assign(task, request_id=request_id)
         assert assignment is not None
         k = 0 if assignment.arm == "a" else 1
         if k == 1 and drop_challenger and rng.random() < drop_challenger:
@@ -85,7 +85,7 @@ async def feed(
             cost=cost,
             response_time_ms=latency,
         )
-        records.append(ab.tag(record))
+        records.append(router.tag(record))
         arms.add(
             assignment.arm,
             quality_score=quality,

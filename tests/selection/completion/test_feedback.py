@@ -12,7 +12,6 @@ from selection.feedback import (
     check_ratings,
     rating_changes,
     record_or_amend,
-    shift_aggregate,
 )
 from selection.judges import UserRatingJudge
 from selection.providers import Message
@@ -43,7 +42,7 @@ def rating(manager, performance, request_id="rid", model_id=GPT, task=TASK) -> P
 async def test_a_later_user_rating_amends_the_answer_and_counts_once(manager, gateway):
     await answered(manager, gateway)
     tracker = manager.performance_tracker
-    version = tracker.version(TASK)
+    version = tracker.router.version(TASK)
     performance = {"user_rating": 0.9}
 
     changed = await record_or_amend(
@@ -56,7 +55,7 @@ async def test_a_later_user_rating_amends_the_answer_and_counts_once(manager, ga
     stats = tracker.stats(GPT, TASK)
     assert stats.records == 1
     assert (stats.n("user_rating"), stats.mean("user_rating")) == (1, 0.9)
-    assert tracker.version(TASK) > version  # the selector's cached scores refresh
+    assert tracker.router.version(TASK) > version  # the selector's cached scores refresh
 
 
 async def test_rating_again_replaces_the_old_value(manager, gateway):
@@ -162,17 +161,17 @@ def test_rating_changes_only_for_rating_only_performances():
     assert rating_changes({}) is None
 
 
-def test_shift_aggregate_swaps_one_value():
+def test_replace_swaps_one_value():
     def rated(value: float) -> list[float | None]:
         return [value if column == "user_rating" else None for column in METRIC_COLUMNS]
 
     agg = Aggregate()
     agg.add(rated(0.2), False)
     agg.add(rated(0.6), False)
-    shift_aggregate(agg, "user_rating", 0.2, 1.0)
+    agg.replace("user_rating", 0.2, 1.0)
     assert agg.mean("user_rating") == pytest.approx(0.8)
     assert agg.n("user_rating") == 2
-    shift_aggregate(agg, "user_rating", 0.6, None)
+    agg.replace("user_rating", 0.6, None)
     assert (agg.n("user_rating"), agg.mean("user_rating")) == (1, pytest.approx(1.0))
     assert agg.variance("user_rating") is None
     assert agg.records == 2

@@ -1,0 +1,655 @@
+"""The selection core: a synchronous, I/O-free router that owns what choosing reads.
+
+:class:`Router` holds every piece of state a choice depends on: the catalog, the running
+sums per (model, task), the per-task hard limits, the cache of score tables, the hive's
+feedback in force, and the A/B tests that route traffic and the winners they settled on.
+Its methods are events (:meth:`Router.absorb`, :meth:`Router.amend`,
+:meth:`Router.apply_feedback`, :meth:`Router.set_experiments`) and questions
+(:meth:`Router.recommend`, :meth:`Router.choose`, :meth:`Router.route`). Nothing here
+awaits or touches a database, so choosing takes microseconds and a simulation calls it
+directly. Two shells wrap it: :class:`~selection.manager.DynamicModelManager` (async: the
+store, the gateway, the seed's API) and the Mesa scenario model (one store write per step).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+
+from selection.abtest.assignment import (
+    Assignment,
+    RecentAssignments,
+    assign,
+    check_tag,
+    unit_key,
+)
+from selection.abtest.config import ABTest
+from selection.aggregates import Aggregate
+from selection.catalog import ModelCatalog
+from selection.clock import Clock, SystemClock
+from selection.collective import (
+    CollectiveFeedback,
+    CollectiveState,
+    ConsensusLike,
+    parse_feedback,
+)
+from selection.errors import NoEligibleModelError
+from selection.priorities import normalise_priorities
+from selection.recommendation import Recommendation
+from selection.records import PerformanceRecord
+from selection.scoring import ScoreTable, build_score_table, pareto_front
+from selection.tasks import TaskLike
+from selection.thresholds import DEFAULT_THRESHOLDS, TaskThresholds
+
+__all__ = ["Mode", "Router"]
+
+Mode = Literal["greedy", "thompson"]
+_CACHE_LIMIT = 4096
+
+
+class Router:
+    """Chooses models per task from in-memory evidence; the one owner of that evidence.
+
+    Args:
+        catalog: the models to choose from and the task types they may serve.
+        thresholds: per-task hard limits; the seed's defaults where not given.
+        prior_strength: how many observations the catalog's prior is worth.
+        clock: stamps recommendations (a simulated clock in simulations).
+    """
+
+    def __init__(
+        self,
+        catalog: ModelCatalog,
+        *,
+        thresholds: Mapping[str, TaskThresholds] | None = None,
+        prior_strength: float = 10.0,
+        clock: Clock | None = None,
+    ) -> None:
+        if not (prior_strength > 0 and math.isfinite(prior_strength)):
+            raise ValueError(f"prior_strength must be positive, got {prior_strength!r}")
+        self.catalog = catalog
+        self.clock: Clock = clock or SystemClock()
+        self.prior_strength = prior_strength
+        self._stats: dict[str, dict[str, Aggregate]] = {}
+        self._versions: dict[str, int] = {}
+        self._thresholds: dict[str, TaskThresholds] = dict(DEFAULT_THRESHOLDS)
+        self._thresholds.update(thresholds or {})
+        self._thresholds_version = 0
+        self._tables: dict[tuple[object, ...], ScoreTable] = {}
+        self._recommendations: dict[tuple[object, ...], Recommendation] = {}
+        self._collective: dict[str, CollectiveState] = {}
+        self._tests: dict[str, ABTest] = {}
+        self._winners: dict[str, str] = {}
+        self._recent = RecentAssignments()
+        self._adjustments_version = 0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(models={len(self.catalog)}, k={self.prior_strength:g})"
+
+    # -- evidence: the running sums -----------------------------------------------------
+
+    def load(self, aggregates: Mapping[tuple[str, str], Aggregate]) -> None:
+        """Replace the sums with ``{(model, task): sums}`` (a store's, at start-up)."""
+        self._stats.clear()
+        for (model_id, task), agg in aggregates.items():
+            self._stats.setdefault(task, {})[model_id] = agg
+            self._versions[task] = self._versions.get(task, 0) + 1
+
+    def absorb(self, records: Iterable[PerformanceRecord]) -> None:
+        """Add committed records to the sums."""
+        stats = self._stats
+        touched = set()
+        for r in records:
+            by_model = stats.get(r.task_type)
+            if by_model is None:
+                by_model = stats[r.task_type] = {}
+            agg = by_model.get(r.model_id)
+            if agg is None:
+                agg = by_model[r.model_id] = Aggregate()
+            agg.add(r.metric_values(), r.error_occurred)
+            touched.add(r.task_type)
+        for task in touched:
+            self._versions[task] = self._versions.get(task, 0) + 1
+
+    def amend(
+        self,
+        model_id: str,
+        task: str,
+        old: Mapping[str, float | None],
+        new: Mapping[str, float],
+    ) -> bool:
+        """Replace one committed record's values of some columns (a rating given later).
+
+        Returns:
+            ``False`` when the sums hold nothing for the model on the task (the record was
+            written by another process after :meth:`load`), so nothing changed.
+        """
+        agg = self._stats.get(task, {}).get(model_id)
+        if agg is None:
+            return False
+        for column, value in new.items():
+            agg.replace(column, old.get(column), value)
+        self._versions[task] = self._versions.get(task, 0) + 1
+        return True
+
+    def stats(self, model_id: str, task: TaskLike) -> Aggregate | None:
+        """All-time sums for one model on one task."""
+        return self._stats.get(self.catalog.check_task(task), {}).get(model_id)
+
+    def task_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
+        """All-time sums per model for one task (read only)."""
+        return self._stats.get(self.catalog.check_task(task), {})
+
+    def version(self, task: str) -> int:
+        """A number that changes whenever the task's sums change."""
+        return self._versions.get(task, 0)
+
+    def total_records(self) -> int:
+        """How many records the sums hold, over all models and tasks."""
+        return sum(a.records for by_model in self._stats.values() for a in by_model.values())
+
+    # -- thresholds ---------------------------------------------------------------------
+
+    def thresholds(self, task: TaskLike) -> TaskThresholds:
+        """The hard limits in force for a task."""
+        return self._thresholds.get(self.catalog.check_task(task), TaskThresholds())
+
+    def set_thresholds(self, task: TaskLike, thresholds: TaskThresholds) -> None:
+        """Replace a task's hard limits."""
+        self._thresholds[self.catalog.check_task(task)] = thresholds
+        self._thresholds_version += 1
+
+    # -- scoring ------------------------------------------------------------------------
+
+    def score_table(
+        self,
+        task: TaskLike,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        min_context_length: int | None = None,
+    ) -> ScoreTable:
+        """Scores of every eligible model, best first, and why the others are out."""
+        name = self.catalog.check_task(task)
+        weights = normalise_priorities(priority_factors)
+        return self._table(name, weights, min_context_length)
+
+    def _key(
+        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+    ) -> tuple[object, ...]:
+        return (
+            task,
+            weights,
+            ctx,
+            self.catalog.version,
+            self._versions.get(task, 0),
+            self._thresholds_version,
+            self._adjustments_version,
+        )
+
+    def _table(
+        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+    ) -> ScoreTable:
+        key = self._key(task, weights, ctx)
+        table = self._tables.get(key)
+        if table is None:
+            stats = self._stats.get(task, {})
+            candidates = [(spec, stats.get(spec.id)) for spec in self.catalog if spec.is_active]
+            table = build_score_table(
+                task,
+                candidates,
+                weights,
+                self._thresholds.get(task, TaskThresholds()),
+                prior_strength=self.prior_strength,
+                min_context_length=ctx,
+                bonuses=self._bonuses(task, stats),
+            )
+            if len(self._tables) >= _CACHE_LIMIT:
+                self._tables.clear()
+                self._recommendations.clear()
+            self._tables[key] = table
+        return table
+
+    def _bonuses(self, task: str, stats: Mapping[str, Aggregate]) -> dict[str, float] | None:
+        state = self._collective.get(task)
+        if state is None or state.feedback.preferred_model is None:
+            return None
+        records = sum(agg.records for agg in stats.values())
+        bonus = state.bonus(records)
+        judged = state.feedback.judged_models
+        bonuses = {state.feedback.preferred_model: bonus}
+        if judged is not None:  # what the hive never saw is not held back by its verdict
+            bonuses.update((s.id, bonus) for s in self.catalog.active() if s.id not in judged)
+        return bonuses
+
+    def _collective_factor(self, task: str, model_id: str) -> float:
+        state = self._collective.get(task)
+        if state is None or state.feedback.preferred_model is None:
+            return 1.0
+        stats = self._stats.get(task, {})
+        factor = state.factor(sum(agg.records for agg in stats.values()))
+        return factor if model_id == state.feedback.preferred_model else 1.0 / factor
+
+    # -- the hive's feedback --------------------------------------------------------------
+
+    @property
+    def collective(self) -> Mapping[str, CollectiveState]:
+        """Per task, the hive's feedback in force (see :mod:`selection.collective`)."""
+        return self._collective
+
+    def validate_feedback(
+        self, feedback: ConsensusLike | Mapping[str, Any] | Iterable[ConsensusLike]
+    ) -> list[tuple[str, CollectiveFeedback]]:
+        """Parse feedback and check its tasks and models, before anything is applied."""
+        verdicts = []
+        for verdict in parse_feedback(feedback):
+            task = self.catalog.check_task(verdict.task_type)
+            if verdict.preferred_model is not None:
+                self.catalog.get(verdict.preferred_model)
+            verdicts.append((task, verdict))
+        return verdicts
+
+    def apply_feedback(
+        self, verdicts: Iterable[tuple[str, CollectiveFeedback]]
+    ) -> list[tuple[str, CollectiveFeedback, str | None]]:
+        """Put validated verdicts in force.
+
+        Returns:
+            Per verdict: its task, the verdict, and the A/B test winner that overruled it
+            (``None`` when it was applied).
+        """
+        done: list[tuple[str, CollectiveFeedback, str | None]] = []
+        for task, verdict in verdicts:
+            winner = self._winners.get(task)
+            if winner is not None and verdict.preferred_model not in (None, winner):
+                done.append((task, verdict, winner))
+                continue
+            stats = self._stats.get(task, {})
+            self._collective[task] = CollectiveState(
+                verdict, sum(a.records for a in stats.values())
+            )
+            self._adjustments_version += 1
+            done.append((task, verdict, None))
+        return done
+
+    def apply_consensus(
+        self, feedback: ConsensusLike | Mapping[str, Any] | Iterable[ConsensusLike]
+    ) -> dict[str, Recommendation]:
+        """Validate and apply the hive's verdicts; return what to store for each task.
+
+        Every verdict is validated before any is applied. Per task, the result is the
+        recommendation after the adjustment, with the evidence under
+        ``expected_performance["collective"]`` (a task with no eligible model is left out).
+
+        Raises:
+            UnknownTaskError, UnknownModelError: a verdict names an unknown task or model.
+            pydantic.ValidationError: a verdict's field is malformed.
+        """
+        return self.apply_consensus_validated(self.validate_feedback(feedback))
+
+    def apply_consensus_validated(
+        self, verdicts: Iterable[tuple[str, CollectiveFeedback]]
+    ) -> dict[str, Recommendation]:
+        """:meth:`apply_consensus` for verdicts that :meth:`validate_feedback` returned."""
+        applied: dict[str, Recommendation] = {}
+        for task, verdict, winner in self.apply_feedback(verdicts):
+            try:
+                rec = self.recommend(task)
+            except NoEligibleModelError:
+                continue
+            evidence = {
+                **verdict.model_dump(mode="json", exclude={"task_type"}),
+                "confidence_factor": verdict.factor,
+                "bonus": verdict.bonus,
+                "applied": winner is None,
+                "overruled_by_ab_test": winner,
+                "preferred_is_eligible": verdict.preferred_model is None
+                or verdict.preferred_model not in self.score_table(task).excluded,
+            }
+            performance = {**rec.expected_performance, "collective": evidence}
+            applied[task] = rec.model_copy(update={"expected_performance": performance})
+        return applied
+
+    # -- A/B tests: assignment and winners ------------------------------------------------
+
+    def set_experiments(self, active: Mapping[str, ABTest], winners: Mapping[str, str]) -> None:
+        """Install the tests that route each task now and the winners of concluded ones."""
+        self._tests = dict(active)
+        if dict(winners) != self._winners:
+            self._winners = dict(winners)
+            self._adjustments_version += 1
+
+    @property
+    def ab_winners(self) -> Mapping[str, str]:
+        """Per task, the winner of a concluded A/B test, which the hive may not overrule."""
+        return self._winners
+
+    def active_test(self, task: TaskLike) -> ABTest | None:
+        """The test routing ``task``'s traffic now, if any."""
+        return self._tests.get(str(task))
+
+    def assign(
+        self, task: TaskLike, *, unit_id: str | None = None, request_id: str | None = None
+    ) -> Assignment | None:
+        """The arm of this unit if a test covers ``task``; remembered for :meth:`tag`."""
+        test = self.active_test(task)
+        if test is None:
+            return None
+        key = unit_key(test, unit_id=unit_id, request_id=request_id)
+        if key is None:
+            return None
+        assignment = assign(test, key)
+        self._recent.remember(assignment)
+        return assignment
+
+    def tag(
+        self,
+        record: PerformanceRecord,
+        *,
+        unit_id: str | None = None,
+        request_id: str | None = None,
+    ) -> PerformanceRecord:
+        """The record with its test and arm, if its unit was routed by a running test.
+
+        A record already tagged is checked instead. A record whose model is not the one
+        its unit was assigned (the caller served something else) is left out of the test.
+
+        Raises:
+            ExperimentError: a pre-tagged record names an unknown test, a test that does not
+                cover its task, or an arm whose model is not the record's.
+        """
+        if record.ab_test_id is not None:
+            known = {t.test_id: t for t in self._tests.values()}
+            check_tag(record, known.get(record.ab_test_id))
+            return record
+        test = self.active_test(record.task_type)
+        if test is None:
+            return record
+        key = unit_key(test, unit_id=unit_id, request_id=request_id or record.record_id)
+        assignment = None if key is None else self._recent.get(test.test_id, key)
+        if assignment is None or assignment.model_id != record.model_id:
+            return record
+        if test.spec.unit == "request" and key is not None:
+            self._recent.forget(test.test_id, key)
+        return record.model_copy(
+            update={
+                "ab_test_id": assignment.test_id,
+                "ab_arm": assignment.arm,
+                "ab_phase": assignment.phase,
+            }
+        )
+
+    def route(
+        self,
+        base: Recommendation,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        min_context_length: int | None = None,
+        unit_id: str | None = None,
+        request_id: str | None = None,
+    ) -> Recommendation:
+        """The recommendation to serve, given the selector's own ``base``.
+
+        While a test runs on the task, a request with a unit id is served its arm's model;
+        one without is served the champion and stays outside the test. A request for which
+        either arm's model is ineligible (hard limits, context length) stays outside the
+        test too, for both arms alike, so exclusions cannot unbalance the arms. After a
+        test concludes, its winner serves the task while it stays eligible.
+        """
+        task = base.task_type
+        test = self.active_test(task)
+        winner = self._winners.get(task)
+        if test is None and (winner is None or winner == base.recommended_model_id):
+            return base
+        table = self.score_table(task, priority_factors, min_context_length=min_context_length)
+        if test is None:
+            assert winner is not None
+            if winner not in table.model_ids:
+                return base
+            return self._serve(table, base, winner, f"{winner} won this task's A/B test")
+        champion, challenger = test.spec.model_a_id, test.spec.model_b_id
+        if not {champion, challenger} <= set(table.model_ids):
+            return base
+        assignment = self.assign(task, unit_id=unit_id, request_id=request_id)
+        if assignment is None:
+            why = (
+                f"A/B test {test.test_id} runs on {task}; without a {test.spec.unit} id the "
+                "champion serves, outside the test"
+            )
+            return self._serve(table, base, champion, why)
+        role = "challenger" if assignment.arm == "b" else "champion"
+        why = (
+            f"A/B test {test.test_id}: {test.spec.unit} {assignment.unit_id!r} is in arm "
+            f"{assignment.arm} ({role}) at {test.phase.traffic_split:.0%} challenger traffic"
+        )
+        return self._serve(table, base, assignment.model_id, why)
+
+    def _serve(
+        self, table: ScoreTable, base: Recommendation, model_id: str, why: str
+    ) -> Recommendation:
+        if model_id == base.recommended_model_id:
+            return base.model_copy(update={"reasoning": f"{why}; {base.reasoning}"})
+        pick = table.model_ids.index(model_id)
+        estimate = table.estimates[model_id]
+        expected: dict[str, float | int] = {
+            k: v for k, v in estimate.values.items() if v is not None
+        }
+        expected["score"] = float(table.scores[pick])
+        expected["observations"] = estimate.observations
+        return Recommendation(
+            task_type=base.task_type,
+            recommended_model_id=model_id,
+            confidence_score=self.confidence(table, pick),
+            reasoning=f"{why}; the selector's own choice is {base.recommended_model_id}",
+            expected_performance=expected,
+            cost_estimate=estimate.values.get("cost"),
+            alternative_models=tuple(m for m in table.model_ids if m != model_id)[:3],
+            recommendation_factors=dict(table.weights),
+            timestamp=base.timestamp,
+        )
+
+    # -- choosing -------------------------------------------------------------------
+
+    def recommend(
+        self,
+        task: TaskLike,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: Mode = "greedy",
+        rng: np.random.Generator | None = None,
+        min_context_length: int | None = None,
+    ) -> Recommendation:
+        """Recommend a model for a task (synchronous, no I/O).
+
+        Args:
+            task: a built-in or declared task type.
+            priority_factors: weights over objectives (quality, cost, speed, reliability,
+                consciousness, creativity, accuracy, reasoning, humor, user_satisfaction,
+                cost_efficiency); they need not sum to 1.
+            mode: ``"greedy"`` takes the best expected score; ``"thompson"`` samples each
+                model's score from its posterior and takes the best draw, which explores.
+            rng: the generator Thompson sampling draws from (required for it).
+            min_context_length: exclude models whose context is shorter.
+
+        Raises:
+            NoEligibleModelError: every model breaches the task's hard limits.
+            UnknownTaskError: the task type is unknown.
+            ValueError: a priority factor is unknown or negative.
+        """
+        name = self.catalog.check_task(task)
+        weights = normalise_priorities(priority_factors)
+        if mode == "greedy":
+            key = self._key(name, weights, min_context_length)
+            cached = self._recommendations.get(key)
+            if cached is not None:
+                return cached
+        table = self._table(name, weights, min_context_length)
+        if not table.model_ids:
+            raise NoEligibleModelError(name, table.excluded)
+        if mode == "thompson":
+            if rng is None:
+                raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
+            draws = rng.normal(table.scores, table.spreads)
+            pick = int(np.argmax(draws))
+        elif mode == "greedy":
+            pick = 0
+        else:
+            raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
+        recommendation = self._explain(table, pick, self.clock.now())
+        if mode == "greedy":
+            self._recommendations[key] = recommendation
+        return recommendation
+
+    def choose(
+        self,
+        task: TaskLike,
+        n: int,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: Mode = "thompson",
+        rng: np.random.Generator | None = None,
+        min_context_length: int | None = None,
+        request_ids: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Choose models for ``n`` requests at once, as ``n`` calls of :meth:`recommend` would.
+
+        Thompson sampling draws every request's scores in one vectorised step, so a
+        simulation can route thousands of requests per step. With ``request_ids``, A/B
+        tests and their winners route the requests as :meth:`route` would (tests by
+        request; remember to :meth:`tag` the records).
+
+        Raises:
+            NoEligibleModelError: every model breaches the task's hard limits.
+        """
+        chosen = self._choose_own(
+            task, n, priority_factors, mode=mode, rng=rng, min_context_length=min_context_length
+        )
+        if request_ids is None:
+            return chosen
+        if len(request_ids) != n:
+            raise ValueError(f"got {len(request_ids)} request ids for {n} requests")
+        name = self.catalog.check_task(task)
+        test = self.active_test(name)
+        winner = self._winners.get(name)
+        if test is None and winner is None:
+            return chosen
+        table = self.score_table(name, priority_factors, min_context_length=min_context_length)
+        eligible = set(table.model_ids)
+        if test is not None:
+            if not {test.spec.model_a_id, test.spec.model_b_id} <= eligible:
+                return chosen
+            routed = []
+            for choice, request_id in zip(chosen, request_ids, strict=True):
+                assignment = self.assign(name, request_id=request_id)
+                routed.append(choice if assignment is None else assignment.model_id)
+            return routed
+        if winner in eligible:
+            return [winner] * n
+        return chosen
+
+    def _choose_own(
+        self,
+        task: TaskLike,
+        n: int,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: Mode = "thompson",
+        rng: np.random.Generator | None = None,
+        min_context_length: int | None = None,
+    ) -> list[str]:
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        name = self.catalog.check_task(task)
+        table = self._table(name, normalise_priorities(priority_factors), min_context_length)
+        if not table.model_ids:
+            raise NoEligibleModelError(name, table.excluded)
+        if mode == "greedy":
+            return [table.model_ids[0]] * n
+        if mode != "thompson":
+            raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
+        if rng is None:
+            raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
+        draws = rng.normal(table.scores, table.spreads, size=(n, len(table.model_ids)))
+        ids = table.model_ids
+        return [ids[i] for i in np.argmax(draws, axis=1)]
+
+    def confidence(self, table: ScoreTable, pick: int = 0) -> float:
+        """How sure we are that the picked model is the best eligible one, in [0, 1].
+
+        The probability that the pick truly beats the best of the others, from the scores'
+        spreads, rescaled so a coin toss reads 0, times the share of the pick's evidence
+        that is observed rather than prior; then the collective's factor, clamped.
+        """
+        model_id = table.model_ids[pick]
+        n = table.estimates[model_id].observations
+        evidence = n / (n + self.prior_strength)
+        others = [i for i in range(len(table.model_ids)) if i != pick]
+        if others:
+            rival = max(others, key=lambda i: table.scores[i])
+            margin = float(table.scores[pick] - table.scores[rival])
+            spread = math.hypot(float(table.spreads[pick]), float(table.spreads[rival]))
+            beats = 0.5 * (1.0 + math.erf(margin / (spread * math.sqrt(2.0)))) if spread else 1.0
+            separation = max(0.0, 2.0 * beats - 1.0)
+        else:
+            separation = 1.0
+        factor = self._collective_factor(table.task, model_id)
+        return min(1.0, max(0.0, separation * evidence * factor))
+
+    def _explain(self, table: ScoreTable, pick: int, now: datetime) -> Recommendation:
+        model_id = table.model_ids[pick]
+        estimate = table.estimates[model_id]
+        values = estimate.values
+        weights = ", ".join(f"{name} {w:.2f}" for name, w in table.weights)
+        cost = values["cost"]
+        cost_text = "price unknown" if cost is None else f"${cost:.4f}/request"
+        parts = [
+            f"{model_id} scores {table.scores[pick]:.3f} under {weights}",
+            f"expected quality {values['quality']:.3f}, {cost_text}, "
+            f"{values['speed']:.0f} ms, errors {values['reliability']:.1%} "
+            f"({estimate.observations} observations)",
+        ]
+        alternatives = tuple(m for m in table.model_ids if m != model_id)[:3]
+        if alternatives:
+            rival = alternatives[0]
+            parts.append(f"runner-up {rival} {table.scores[table.model_ids.index(rival)]:.3f}")
+        if pick != 0:
+            parts.append("explored by Thompson sampling")
+        if table.excluded:
+            parts.append(f"{len(table.excluded)} excluded by limits")
+        state = self._collective.get(table.task)
+        if state is not None:
+            preferred = state.feedback.preferred_model
+            parts.append("hive agrees" if preferred == model_id else f"hive prefers {preferred}")
+            if state.feedback.insight:
+                parts.append(f"Hive insight: {state.feedback.insight}")
+        expected = {k: v for k, v in values.items() if v is not None}
+        expected["score"] = float(table.scores[pick])
+        expected["observations"] = estimate.observations
+        return Recommendation(
+            task_type=table.task,
+            recommended_model_id=model_id,
+            confidence_score=self.confidence(table, pick),
+            reasoning="; ".join(parts),
+            expected_performance=expected,
+            cost_estimate=cost,
+            alternative_models=alternatives,
+            recommendation_factors=dict(table.weights),
+            timestamp=now,
+        )
+
+    def pareto_front(self, task: TaskLike) -> list[str]:
+        """Eligible models that no other beats on quality, cost and speed at once."""
+        table = self.score_table(task)
+        points = {}
+        for model_id in table.model_ids:
+            values = table.estimates[model_id].values
+            cost = values["cost"]
+            points[model_id] = [
+                values["quality"] or 0.0,
+                -(cost if cost is not None else math.inf),
+                -(values["speed"] or math.inf),
+            ]
+        return pareto_front(points, [True, True, True])
