@@ -12,9 +12,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from scenarios.eventlog import EventLog
+from scenarios.outputs import SUMMARY_COLUMNS, write_outputs
 from scenarios.policies import BASELINES
 from scenarios.replay import replay
-from scenarios.report import SUMMARY_COLUMNS, write_outputs
 from scenarios.run import RunResult, default_db_url, run_scenario
 from scenarios.spec import builtin_names, load_scenario
 from selection.errors import GenesisError
@@ -163,7 +163,7 @@ def _seeds(text: str) -> list[int]:
 async def _sweep(args: argparse.Namespace, console: Console) -> None:
     import asyncio
 
-    from scenarios.report import write_rows
+    from scenarios.outputs import write_rows
     from scenarios.sweep import aggregate_sweep, parse_param, sweep
 
     spec = load_scenario(args.scenario)

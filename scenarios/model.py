@@ -21,8 +21,8 @@ import numpy as np
 from agents.beliefs import BeliefConfig
 from agents.mesa_agent import MesaGenesisAgent
 from agents.persona import PERSONAS
-from hive.collective import HiveMind
 from hive.consensus import Consensus
+from hive.hivemind import HiveMind
 from hive.network import build_graph, label_agents, small_world
 from scenarios.automation import ABAutomation
 from scenarios.eventlog import EventLog

@@ -12,13 +12,13 @@ from typing import Protocol
 import numpy as np
 
 from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog
-from selection.core import Mode, Router
+from selection.core import ChoiceMode, Router
 from selection.errors import NoEligibleModelError
 
 __all__ = [
     "BASELINES",
     "SEED_STATIC_ASSIGNMENT",
-    "Policy",
+    "ScenarioPolicy",
     "SelectorPolicy",
     "StaticPolicy",
     "make_policy",
@@ -27,7 +27,7 @@ __all__ = [
 SEED_STATIC_ASSIGNMENT = SEED_COST_OPTIMIZED_ASSIGNMENT
 
 
-class Policy(Protocol):
+class ScenarioPolicy(Protocol):
     """Chooses a model per request."""
 
     name: str
@@ -52,12 +52,12 @@ class SelectorPolicy:
         selector: Router,
         weights: Mapping[str, float],
         *,
-        mode: Mode,
+        mode: ChoiceMode,
         hive: bool,
     ) -> None:
         self.selector = selector
         self.weights = dict(weights)
-        self.mode: Mode = mode
+        self.mode: ChoiceMode = mode
         self.uses_hive = hive
         self.name = "hive" if hive else "selector"
 
@@ -141,7 +141,7 @@ def make_policy(
     selector: Router,
     weights: Mapping[str, float],
     *,
-    mode: Mode,
+    mode: ChoiceMode,
 ) -> SelectorPolicy | StaticPolicy:
     """``hive``, ``selector`` (no hive) or one of :data:`BASELINES`."""
     if name in ("hive", "selector"):

@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from selection.catalog import ModelCatalog, ModelSpec
 from selection.clock import Clock
-from selection.core import Mode
+from selection.core import ChoiceMode
 from selection.errors import ConfigError, GenesisError
-from selection.judges import Judge, JudgeRequest, NoJudge, Verdict
+from selection.judges import Judge, Judgement, JudgeRequest, NoJudge
 from selection.providers import (
     AllModelsFailedError,
     Attempt,
@@ -84,7 +84,7 @@ class Recommender(Protocol):
         task: TaskLike,
         priority_factors: Mapping[str, float] | None = None,
         *,
-        mode: Mode = "greedy",
+        mode: ChoiceMode = "greedy",
         min_context_length: int | None = None,
         unit_id: str | None = None,
         request_id: str | None = None,
@@ -156,7 +156,7 @@ class CompletionOutcome:
     model_id: str
     recommendation: Recommendation
     records: tuple[PerformanceRecord, ...]
-    verdict: Verdict
+    verdict: Judgement
     skipped: tuple[str, ...] = ()
     unroutable: Mapping[str, str] = field(default_factory=dict)
 
@@ -256,7 +256,7 @@ class CompletionService:
         messages: Sequence[Message],
         priority_factors: Mapping[str, float] | None = None,
         *,
-        mode: Mode = "greedy",
+        mode: ChoiceMode = "greedy",
         min_context_length: int | None = None,
         params: GenerationParams | None = None,
         request_id: str | None = None,
@@ -368,7 +368,7 @@ class CompletionService:
         task_type: str,
         messages: tuple[Message, ...],
         result: FallbackResult,
-    ) -> Verdict:
+    ) -> Judgement:
         request = JudgeRequest(
             task_type=task_type,
             messages=messages,
@@ -381,7 +381,7 @@ class CompletionService:
             # The answer is paid for: a failing judge must not cost us its record.
             name = type(exc).__name__
             logger.warning("judge %s failed (%s); quality left unknown", judge.name, name)
-            return Verdict(judge=judge.name, error=name)
+            return Judgement(judge=judge.name, error=name)
 
     def _tag(
         self, records: list[PerformanceRecord], routed: str, rid: str, unit_id: str | None
@@ -421,7 +421,7 @@ class _Call:
     context: dict[str, Any]
 
     def records(
-        self, result: FallbackResult, verdict: Verdict, now: datetime
+        self, result: FallbackResult, verdict: Judgement, now: datetime
     ) -> list[PerformanceRecord]:
         attempts = result.attempts
         # A cache hit adds no attempt: then the last attempt (if any) is a failure.
@@ -449,7 +449,7 @@ class _Call:
         )
 
     def answer(
-        self, n: int, result: FallbackResult, verdict: Verdict, now: datetime
+        self, n: int, result: FallbackResult, verdict: Judgement, now: datetime
     ) -> PerformanceRecord:
         completion = result.completion
         if completion.cost_usd is None:

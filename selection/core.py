@@ -31,13 +31,13 @@ from selection.abtest.config import ABTest
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
-from selection.collective import (
+from selection.errors import NoEligibleModelError
+from selection.hive_feedback import (
     CollectiveFeedback,
     CollectiveState,
     ConsensusLike,
     parse_feedback,
 )
-from selection.errors import NoEligibleModelError
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
@@ -45,9 +45,9 @@ from selection.scoring import ScoreTable, build_score_table, pareto_front
 from selection.tasks import TaskLike
 from selection.thresholds import DEFAULT_THRESHOLDS, TaskThresholds
 
-__all__ = ["Mode", "Router"]
+__all__ = ["ChoiceMode", "Router"]
 
-Mode = Literal["greedy", "thompson"]
+ChoiceMode = Literal["greedy", "thompson"]
 _CACHE_LIMIT = 4096
 
 
@@ -237,7 +237,7 @@ class Router:
 
     @property
     def collective(self) -> Mapping[str, CollectiveState]:
-        """Per task, the hive's feedback in force (see :mod:`selection.collective`)."""
+        """Per task, the hive's feedback in force (see :mod:`selection.hive_feedback`)."""
         return self._collective
 
     def validate_feedback(
@@ -458,7 +458,7 @@ class Router:
         task: TaskLike,
         priority_factors: Mapping[str, float] | None = None,
         *,
-        mode: Mode = "greedy",
+        mode: ChoiceMode = "greedy",
         rng: np.random.Generator | None = None,
         min_context_length: int | None = None,
     ) -> Recommendation:
@@ -509,7 +509,7 @@ class Router:
         n: int,
         priority_factors: Mapping[str, float] | None = None,
         *,
-        mode: Mode = "thompson",
+        mode: ChoiceMode = "thompson",
         rng: np.random.Generator | None = None,
         min_context_length: int | None = None,
         request_ids: Sequence[str] | None = None,
@@ -556,7 +556,7 @@ class Router:
         n: int,
         priority_factors: Mapping[str, float] | None = None,
         *,
-        mode: Mode = "thompson",
+        mode: ChoiceMode = "thompson",
         rng: np.random.Generator | None = None,
         min_context_length: int | None = None,
     ) -> list[str]:

@@ -1,6 +1,6 @@
 """Judges: who says how good an answer was.
 
-A judge turns one answered request into a :class:`Verdict` whose ``quality_score`` (in
+A judge turns one answered request into a :class:`Judgement` whose ``quality_score`` (in
 [0, 1], or ``None``) goes into the answer's performance record. Three come built in:
 
 - :class:`NoJudge` scores nothing; quality stays unknown.
@@ -39,10 +39,10 @@ __all__ = [
     "Judge",
     "JudgeError",
     "JudgeRequest",
+    "Judgement",
     "ModelJudge",
     "NoJudge",
     "UserRatingJudge",
-    "Verdict",
     "judge_from_spec",
     "parse_score",
 ]
@@ -91,7 +91,7 @@ class JudgeRequest:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Verdict:
+class Judgement:
     """A judge's finding about one answer.
 
     Attributes:
@@ -136,8 +136,8 @@ class Judge(Protocol):
         """A short name stored with every verdict."""
         ...
 
-    async def evaluate(self, request: JudgeRequest) -> Verdict:
-        """Return the verdict on one answer; failures go into ``Verdict.error``."""
+    async def evaluate(self, request: JudgeRequest) -> Judgement:
+        """Return the verdict on one answer; failures go into ``Judgement.error``."""
         ...
 
 
@@ -146,9 +146,9 @@ class NoJudge:
 
     name = "none"
 
-    async def evaluate(self, request: JudgeRequest) -> Verdict:
+    async def evaluate(self, request: JudgeRequest) -> Judgement:
         """Return an empty verdict."""
-        return Verdict(judge=self.name)
+        return Judgement(judge=self.name)
 
     def __repr__(self) -> str:
         return "NoJudge()"
@@ -159,9 +159,9 @@ class UserRatingJudge:
 
     name = "user"
 
-    async def evaluate(self, request: JudgeRequest) -> Verdict:
+    async def evaluate(self, request: JudgeRequest) -> Judgement:
         """Return a verdict that marks the record as awaiting a user rating."""
-        return Verdict(judge=self.name, awaiting_rating=True)
+        return Judgement(judge=self.name, awaiting_rating=True)
 
     def __repr__(self) -> str:
         return "UserRatingJudge()"
@@ -210,7 +210,7 @@ class ModelJudge:
     def __repr__(self) -> str:
         return f"ModelJudge({self._model_id!r})"
 
-    async def evaluate(self, request: JudgeRequest) -> Verdict:
+    async def evaluate(self, request: JudgeRequest) -> Judgement:
         """Ask the judging model for a score and parse it."""
         messages = [Message.system(self._instructions), Message.user(_render(request))]
         try:
@@ -220,18 +220,18 @@ class ModelJudge:
         except ProviderError as exc:
             error = error_type_of(exc).value
             logger.info("judge %s gave no verdict: its call failed (%s)", self._model_id, error)
-            return Verdict(judge=self.name, judge_model=self._model_id, error=error)
+            return Judgement(judge=self.name, judge_model=self._model_id, error=error)
         try:
             score = parse_score(reply.text)
         except JudgeError:
             logger.info("judge %s gave no verdict: no score in its reply", self._model_id)
-            return Verdict(
+            return Judgement(
                 judge=self.name,
                 judge_model=self._model_id,
                 cost_usd=reply.cost_usd,
                 error="unparseable_score",
             )
-        return Verdict(
+        return Judgement(
             judge=self.name,
             quality_score=score,
             judge_model=self._model_id,

@@ -12,12 +12,12 @@ from typing import Any, Self
 
 import numpy as np
 
-from selection.abtest.manager import ABTestManager
+from selection.abtest.service import ABTestManager
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.completion import CompletionOutcome, CompletionService
-from selection.core import Mode
+from selection.core import ChoiceMode
 from selection.errors import ConfigError, ExperimentError, NoEligibleModelError
 from selection.feedback import record_or_amend
 from selection.judges import Judge
@@ -150,7 +150,7 @@ class DynamicModelManager:
         task: TaskLike,
         priority_factors: Mapping[str, float] | None = None,
         *,
-        mode: Mode = "greedy",
+        mode: ChoiceMode = "greedy",
         min_context_length: int | None = None,
         unit_id: str | None = None,
         request_id: str | None = None,
@@ -180,7 +180,7 @@ class DynamicModelManager:
         task: TaskLike,
         priority_factors: Mapping[str, float] | None = None,
         *,
-        mode: Mode = "greedy",
+        mode: ChoiceMode = "greedy",
         min_context_length: int | None = None,
         unit_id: str | None = None,
         request_id: str | None = None,
@@ -257,7 +257,7 @@ class DynamicModelManager:
         messages: Sequence[Message],
         priority_factors: Mapping[str, float] | None = None,
         *,
-        mode: Mode = "greedy",
+        mode: ChoiceMode = "greedy",
         min_context_length: int | None = None,
         params: GenerationParams | None = None,
         request_id: str | None = None,

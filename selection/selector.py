@@ -14,8 +14,8 @@ from typing import Any
 
 from selection.catalog import ModelCatalog
 from selection.clock import Clock
-from selection.collective import AdjustableRecommendation, ConsensusLike
 from selection.core import Router
+from selection.hive_feedback import AdjustableRecommendation, ConsensusLike
 from selection.recommendation import Recommendation
 from selection.store import Store
 from selection.tasks import TaskLike
@@ -63,7 +63,7 @@ class IntelligentModelSelector(Router):
         Accepts a ``hive.consensus.Consensus``, a list of them, or the seed's dictionary
         ``{task: {"preferred_model", "confidence_boost", "collective_insights",
         "performance_feedback", "collective_approval", "wisdom"}}``. See
-        :meth:`~selection.core.Router.apply_consensus` and :mod:`selection.collective`.
+        :meth:`~selection.core.Router.apply_consensus` and :mod:`selection.hive_feedback`.
 
         Returns:
             Per task, the recommendation after the adjustment, as stored in

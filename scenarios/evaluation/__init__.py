@@ -5,6 +5,16 @@ real tracker and selector (:func:`evaluate`), and reduce the runs to the papers'
 (:func:`build_report`): quality, cost, call shares, oracles, the Zero router, AIQ, CPT, regret.
 """
 
+from scenarios.evaluation.bandit import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_WEIGHTS,
+    Evaluation,
+    EvaluationConfig,
+    Run,
+    evaluate,
+    replay,
+    trace_catalog,
+)
 from scenarios.evaluation.formats import FORMATS, load_trace, trace_from_table
 from scenarios.evaluation.hive_policy import (
     CollectiveVote,
@@ -31,22 +41,12 @@ from scenarios.evaluation.policies import (
     POLICIES,
     SEED_ASSIGNMENT,
     Outcome,
-    Policy,
     PolicyContext,
     PolicySpec,
     Request,
+    TracePolicy,
 )
-from scenarios.evaluation.replay import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_WEIGHTS,
-    Evaluation,
-    EvaluationConfig,
-    Run,
-    evaluate,
-    replay,
-    trace_catalog,
-)
-from scenarios.evaluation.report import Report, build_report, print_report, write_csv
+from scenarios.evaluation.summary import Report, build_report, print_report, write_csv
 from scenarios.evaluation.synthetic import synthetic_trace
 from scenarios.evaluation.traces import Trace, TraceError
 
@@ -64,7 +64,6 @@ __all__ = [
     "HiveSnapshot",
     "HiveVoter",
     "Outcome",
-    "Policy",
     "PolicyContext",
     "PolicySpec",
     "Report",
@@ -73,6 +72,7 @@ __all__ = [
     "Summary",
     "Trace",
     "TraceError",
+    "TracePolicy",
     "aiq",
     "best_single_model",
     "build_report",

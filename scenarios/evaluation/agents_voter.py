@@ -3,7 +3,7 @@
 Each served request is handed to one agent (in turn), who judges the chosen model's outcome
 through its own eyes, as in production; nobody sees the models that were not chosen. Every
 vote, the agents' reputations are settled against the calls since the last vote, the
-:class:`hive.collective.HiveMind` votes per task (weighted by reputation), and the selector
+:class:`hive.hivemind.HiveMind` votes per task (weighted by reputation), and the selector
 takes the verdicts within its hard limits.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agents import PERSONAS, GenesisAgent
-from hive.collective import HiveMind
 from hive.consensus import Consensus
+from hive.hivemind import HiveMind
 from scenarios.evaluation.hive_policy import HiveSnapshot, hive_policy_spec
 from scenarios.evaluation.policies import Outcome, PolicyContext, PolicySpec
 from selection.records import PerformanceRecord

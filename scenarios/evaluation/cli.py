@@ -11,16 +11,16 @@ from typing import Any
 from rich.console import Console
 
 from scenarios.evaluation.agents_voter import agents_hive_policy
-from scenarios.evaluation.formats import FORMATS, load_trace
-from scenarios.evaluation.plots import plot_frontier, plot_regret
-from scenarios.evaluation.policies import POLICIES, PolicySpec
-from scenarios.evaluation.replay import (
+from scenarios.evaluation.bandit import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_WEIGHTS,
     EvaluationConfig,
     evaluate,
 )
-from scenarios.evaluation.report import build_report, print_report, write_csv
+from scenarios.evaluation.formats import FORMATS, load_trace
+from scenarios.evaluation.plots import plot_frontier, plot_regret
+from scenarios.evaluation.policies import POLICIES, PolicySpec
+from scenarios.evaluation.summary import build_report, print_report, write_csv
 from scenarios.evaluation.traces import Trace
 from selection import ModelCatalog
 

@@ -5,7 +5,7 @@ traces yet, so this module fixes only the seam. Every ``every`` requests a :clas
 is shown what the tracker holds (the chosen models' outcomes only, as agents would see them)
 and returns its verdicts: ``hive.consensus.Consensus`` objects, or the seed's feedback
 dictionary. They go through the selector's own bounded path (``validate_feedback`` then
-``apply_feedback``, see :mod:`selection.collective`), so the hive can nudge the selector's
+``apply_feedback``, see :mod:`selection.hive_feedback`), so the hive can nudge the selector's
 scores and confidence only within the hard limits. Build the policy with
 :func:`hive_policy_spec` and pass it to :func:`scenarios.evaluation.evaluate`.
 """
@@ -20,15 +20,15 @@ import numpy as np
 
 from scenarios.evaluation.policies import (
     Outcome,
-    Policy,
     PolicyContext,
     PolicySpec,
     Request,
     SelectorPolicy,
+    TracePolicy,
 )
 from selection import Router
-from selection.collective import ConsensusLike
-from selection.core import Mode
+from selection.core import ChoiceMode
+from selection.hive_feedback import ConsensusLike
 
 __all__ = ["CollectiveVote", "HiveSelectorPolicy", "HiveSnapshot", "HiveVoter", "hive_policy_spec"]
 
@@ -129,7 +129,7 @@ def hive_policy_spec(
     voter: Callable[[PolicyContext], HiveVoter],
     *,
     every: int,
-    mode: Mode = "greedy",
+    mode: ChoiceMode = "greedy",
     name: str = "selector+hive",
 ) -> PolicySpec:
     """A weighted policy: the selector with the hive voting every ``every`` requests.
@@ -143,7 +143,7 @@ def hive_policy_spec(
     if every < 1:
         raise ValueError(f"the hive votes every N >= 1 requests, got {every!r}")
 
-    def build(ctx: PolicyContext) -> Policy:
+    def build(ctx: PolicyContext) -> TracePolicy:
         inner = SelectorPolicy(ctx.selector, ctx.require_weight(), mode=mode, rng=ctx.rng)
         return HiveSelectorPolicy(
             inner, voter(ctx), every=every, tasks=ctx.tasks, models=ctx.model_ids, rng=ctx.rng

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from scenarios.evaluation.measures import frontier
-from scenarios.evaluation.report import Report
+from scenarios.evaluation.summary import Report
 
 __all__ = ["plot_frontier", "plot_regret"]
 

@@ -22,7 +22,7 @@ import numpy as np
 from scenarios.evaluation.measures import Hindsight
 from selection import ModelSpec, Router
 from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT
-from selection.core import Mode
+from selection.core import ChoiceMode
 
 __all__ = [
     "POLICIES",
@@ -30,12 +30,12 @@ __all__ = [
     "FixedPolicy",
     "LowestObservedPolicy",
     "Outcome",
-    "Policy",
     "PolicyContext",
     "PolicySpec",
     "RandomPolicy",
     "Request",
     "SelectorPolicy",
+    "TracePolicy",
     "cost_weight_factors",
     "list_price",
 ]
@@ -63,7 +63,7 @@ class Outcome:
     latency_ms: float | None
 
 
-class Policy(Protocol):
+class TracePolicy(Protocol):
     """Chooses a model per request and may learn from the chosen model's outcome."""
 
     def choose(self, request: Request) -> str:
@@ -124,7 +124,7 @@ class PolicySpec:
     """
 
     name: str
-    build: Callable[[PolicyContext], Policy]
+    build: Callable[[PolicyContext], TracePolicy]
     weighted: bool = False
     uses_hindsight: bool = False
     needs_latency: bool = False
@@ -156,12 +156,12 @@ class SelectorPolicy:
         selector: Router,
         weight: float,
         *,
-        mode: Mode,
+        mode: ChoiceMode,
         rng: np.random.Generator,
     ) -> None:
         self.selector = selector
         self.factors = cost_weight_factors(weight)
-        self.mode: Mode = mode
+        self.mode: ChoiceMode = mode
         self._rng = rng
 
     def choose(self, request: Request) -> str:
@@ -241,7 +241,7 @@ def _cheapest(ctx: PolicyContext) -> str:
     return ctx.models[int(np.argmin(prices))].id
 
 
-def _seed_assignment(ctx: PolicyContext) -> Policy:
+def _seed_assignment(ctx: PolicyContext) -> TracePolicy:
     """The seed's table where the trace has its task and model; the cheapest model elsewhere."""
     by_task = {}
     for task, short in SEED_ASSIGNMENT.items():
@@ -255,7 +255,7 @@ def _plain(model_id: str) -> str:
     return model_id.lower().replace("_", "-").replace(" ", "-")
 
 
-def _best_single(ctx: PolicyContext) -> Policy:
+def _best_single(ctx: PolicyContext) -> TracePolicy:
     """The one model with the best whole-trace utility at the run's cost weight."""
     h = ctx.require_hindsight()
     w = ctx.require_weight()
@@ -266,16 +266,18 @@ def _best_single(ctx: PolicyContext) -> Policy:
     return FixedPolicy(ctx.models[int(tied[np.argmin(h.cost[tied])])].id)
 
 
-def _lowest(column: str, key: Callable[[ModelSpec], float]) -> Callable[[PolicyContext], Policy]:
-    def build(ctx: PolicyContext) -> Policy:
+def _lowest(
+    column: str, key: Callable[[ModelSpec], float]
+) -> Callable[[PolicyContext], TracePolicy]:
+    def build(ctx: PolicyContext) -> TracePolicy:
         order = tuple(s.id for s in sorted(ctx.models, key=key))
         return LowestObservedPolicy(ctx.selector, column, order)
 
     return build
 
 
-def _selector(mode: Mode) -> Callable[[PolicyContext], Policy]:
-    def build(ctx: PolicyContext) -> Policy:
+def _selector(mode: ChoiceMode) -> Callable[[PolicyContext], TracePolicy]:
+    def build(ctx: PolicyContext) -> TracePolicy:
         return SelectorPolicy(ctx.selector, ctx.require_weight(), mode=mode, rng=ctx.rng)
 
     return build

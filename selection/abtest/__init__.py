@@ -21,9 +21,9 @@ from selection.abtest.config import (
     Plan,
     RampPlan,
 )
-from selection.abtest.manager import ABTestManager, winner_of
 from selection.abtest.planning import plan_test
-from selection.abtest.report import analysis_report
+from selection.abtest.results import analysis_report
+from selection.abtest.service import ABTestManager, winner_of
 
 __all__ = [
     "ACTIVE_STATUSES",

@@ -26,8 +26,8 @@ from selection.abtest.config import ABTest, Guardrail, higher_is_better
 from selection.abtest.latency import compare_latency
 from selection.abtest.metrics import (
     LATENCY,
+    AnalysisMode,
     MetricResult,
-    Mode,
     Role,
     compare_metric,
     decode_state,
@@ -68,7 +68,7 @@ class Analysis:
 
     test: ABTest
     phase: int
-    mode: Mode
+    mode: AnalysisMode
     time: datetime
     records: tuple[int, int]
     srm: SRMResult
@@ -119,7 +119,7 @@ def analyze(
     *,
     phase: int,
     now: datetime,
-    mode: Mode = "sequential",
+    mode: AnalysisMode = "sequential",
 ) -> Analysis:
     """Analyse one phase of a test from its arms' data (``"a"`` champion, ``"b"`` challenger).
 
@@ -181,7 +181,7 @@ def _holm(results: list[MetricResult], alpha: float) -> list[MetricResult]:
 
 
 def _status(
-    results: list[MetricResult], min_n: int, mode: Mode, alpha: float
+    results: list[MetricResult], min_n: int, mode: AnalysisMode, alpha: float
 ) -> SignificanceStatus:
     success = [m for m in results if m.role == "success"]
     if any(min(m.control.n, m.treatment.n) < min_n or m.error for m in success):

@@ -16,7 +16,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from selection.abtest.config import METRIC_NAMES, Guardrail
-from selection.abtest.manager import winner_of
+from selection.abtest.service import winner_of
 
 __all__ = ["add_ab_commands", "parse_guardrails"]
 

@@ -27,15 +27,15 @@ from dataclasses import dataclass
 
 from selection.abtest.analysis import Analysis
 from selection.abtest.config import ACTIVE_STATUSES, ABTest, Action, Decision, Phase, Status
-from selection.abtest.report import evidence
+from selection.abtest.results import evidence
 
-__all__ = ["Verdict", "apply_verdict", "decide", "decision_for", "ramp_steps", "winner_of"]
+__all__ = ["TestVerdict", "apply_verdict", "decide", "decision_for", "ramp_steps", "winner_of"]
 
 _CHAMPION_WINS = ("abandon", "rollback")
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class TestVerdict:
     """What to do: the action, the status it leads to and why (``split`` for ramp steps)."""
 
     action: Action
@@ -49,7 +49,7 @@ def ramp_steps(test: ABTest) -> tuple[float, ...]:
     return tuple(s for s in test.spec.ramp.steps if s > test.spec.traffic_split)
 
 
-def decide(test: ABTest, analysis: Analysis) -> Verdict | None:
+def decide(test: ABTest, analysis: Analysis) -> TestVerdict | None:
     """The state change a look calls for, or ``None`` to carry on."""
     if test.status == "running":
         return _running(test, analysis)
@@ -58,31 +58,31 @@ def decide(test: ABTest, analysis: Analysis) -> Verdict | None:
     return None
 
 
-def _running(test: ABTest, analysis: Analysis) -> Verdict | None:
+def _running(test: ABTest, analysis: Analysis) -> TestVerdict | None:
     spec, now = test.spec, analysis.time
     elapsed = test.hours_since(test.start_time, now)
     expired = elapsed >= spec.duration_hours
     if analysis.srm.mismatch:
         reason = f"{analysis.reason}; promotion is blocked"
         if expired:
-            return Verdict("expire", "completed", f"duration over; {reason}")
-        return Verdict("flag", "running", reason)
+            return TestVerdict("expire", "completed", f"duration over; {reason}")
+        return TestVerdict("flag", "running", reason)
     if analysis.min_records >= spec.min_samples_per_arm:
         if analysis.challenger_worse() or analysis.regressed():
-            return Verdict("abandon", "completed", analysis.reason)
+            return TestVerdict("abandon", "completed", analysis.reason)
         promotable = analysis.challenger_better() and analysis.guardrails_passed()
         if promotable and elapsed >= spec.min_runtime_hours:
             steps = ramp_steps(test)
             if steps:
-                return Verdict(
+                return TestVerdict(
                     "promote",
                     "ramping",
                     f"{analysis.reason}; ramping the challenger to {steps[0]:.0%}",
                     split=steps[0],
                 )
-            return Verdict("promote", "promoted", f"{analysis.reason}; promoted outright")
+            return TestVerdict("promote", "promoted", f"{analysis.reason}; promoted outright")
     if expired:
-        return Verdict(
+        return TestVerdict(
             "expire",
             "completed",
             f"duration of {spec.duration_hours} h is over: {analysis.reason}; the champion stays",
@@ -90,10 +90,10 @@ def _running(test: ABTest, analysis: Analysis) -> Verdict | None:
     return None
 
 
-def _ramping(test: ABTest, analysis: Analysis) -> Verdict | None:
+def _ramping(test: ABTest, analysis: Analysis) -> TestVerdict | None:
     ramp, phase = test.spec.ramp, test.phase
     if analysis.srm.mismatch:
-        return Verdict(
+        return TestVerdict(
             "rollback", "rolled_back", f"at {phase.traffic_split:.0%}: {analysis.reason}"
         )
     if analysis.min_records < ramp.min_samples_per_arm:
@@ -105,7 +105,7 @@ def _ramping(test: ABTest, analysis: Analysis) -> Verdict | None:
             if regressed
             else analysis.reason
         )
-        return Verdict("rollback", "rolled_back", f"at {phase.traffic_split:.0%}: {what}")
+        return TestVerdict("rollback", "rolled_back", f"at {phase.traffic_split:.0%}: {what}")
     if test.hours_since(phase.start_time, analysis.time) < ramp.step_hours:
         return None
     later = [s for s in ramp_steps(test) if s > phase.traffic_split]
@@ -114,8 +114,8 @@ def _ramping(test: ABTest, analysis: Analysis) -> Verdict | None:
         f"{phase.traffic_split:.0%} without a regression"
     )
     if later:
-        return Verdict("ramp", "ramping", f"{done}; moving to {later[0]:.0%}", split=later[0])
-    return Verdict("complete_ramp", "promoted", f"{done}; the challenger takes all traffic")
+        return TestVerdict("ramp", "ramping", f"{done}; moving to {later[0]:.0%}", split=later[0])
+    return TestVerdict("complete_ramp", "promoted", f"{done}; the challenger takes all traffic")
 
 
 def winner_of(test: ABTest) -> str | None:
@@ -127,7 +127,7 @@ def winner_of(test: ABTest) -> str | None:
     return None
 
 
-def decision_for(test: ABTest, verdict: Verdict, analysis: Analysis) -> Decision | None:
+def decision_for(test: ABTest, verdict: TestVerdict, analysis: Analysis) -> Decision | None:
     """The decision to store for a verdict; ``None`` for a flag raised already."""
     last = test.decisions[-1] if test.decisions else None
     if verdict.action == "flag" and last is not None and last.action == "flag":
@@ -143,7 +143,7 @@ def decision_for(test: ABTest, verdict: Verdict, analysis: Analysis) -> Decision
     )
 
 
-def apply_verdict(test: ABTest, verdict: Verdict, decision: Decision) -> ABTest:
+def apply_verdict(test: ABTest, verdict: TestVerdict, decision: Decision) -> ABTest:
     """The test after a decision: new status, a new phase for a ramp step, the end time."""
     now = decision.time
     phases = test.phases

@@ -41,8 +41,8 @@ from selection.stats import (
 )
 
 __all__ = [
+    "AnalysisMode",
     "MetricResult",
-    "Mode",
     "Role",
     "compare_metric",
     "decode_state",
@@ -50,7 +50,7 @@ __all__ = [
     "moments",
 ]
 
-Mode = Literal["sequential", "fixed"]
+AnalysisMode = Literal["sequential", "fixed"]
 Role = Literal["success", "guardrail"]
 LATENCY = "response_time_ms"
 _INDEX = {column: i for i, column in enumerate(METRIC_COLUMNS)}
@@ -91,13 +91,13 @@ class MetricResult:
             return self.latency.rank.error or self.fixed.error
         return self.fixed.error
 
-    def p(self, mode: Mode) -> float:
+    def p(self, mode: AnalysisMode) -> float:
         """The p-value a decision reads: Holm-adjusted for success metrics."""
         if self.role == "success":
             return self.sequential_p_adjusted if mode == "sequential" else self.p_adjusted
         return self.sequential.p_value if mode == "sequential" else self.p_value
 
-    def direction(self, mode: Mode) -> int:
+    def direction(self, mode: AnalysisMode) -> int:
         """+1 if the challenger looks better, -1 if worse, 0 if undecided (by the sign)."""
         if mode == "sequential":
             low, high = self.sequential.ci
@@ -110,15 +110,15 @@ class MetricResult:
             sign = 0 if math.isnan(diff) else (diff > 0) - (diff < 0)
         return sign if self.higher_is_better else -sign
 
-    def significant(self, mode: Mode, alpha: float) -> bool:
+    def significant(self, mode: AnalysisMode, alpha: float) -> bool:
         """Whether the (adjusted) p-value is at most ``alpha``."""
         return self.p(mode) <= alpha
 
-    def better(self, mode: Mode, alpha: float) -> bool:
+    def better(self, mode: AnalysisMode, alpha: float) -> bool:
         """Significantly better for the challenger."""
         return self.significant(mode, alpha) and self.direction(mode) > 0
 
-    def worse(self, mode: Mode, alpha: float) -> bool:
+    def worse(self, mode: AnalysisMode, alpha: float) -> bool:
         """Significantly worse for the challenger."""
         return self.significant(mode, alpha) and self.direction(mode) < 0
 
@@ -131,14 +131,14 @@ class MetricResult:
             return mean_t / mean_c - 1.0
         return mean_t - mean_c
 
-    def _interval(self, mode: Mode) -> tuple[float, float]:
+    def _interval(self, mode: AnalysisMode) -> tuple[float, float]:
         g = self.guardrail
         assert g is not None
         if mode == "sequential":
             return self.sequential.relative_ci if g.relative else self.sequential.ci
         return self.fixed.relative_ci if g.relative else self.fixed.ci
 
-    def noninferior(self, mode: Mode) -> bool:
+    def noninferior(self, mode: AnalysisMode) -> bool:
         """Guardrail: the challenger is shown not worse than the margin."""
         g = self.guardrail
         if g is None:
@@ -151,7 +151,7 @@ class MetricResult:
         low, high = self._interval(mode)
         return low > -g.margin if g.higher_is_better else high < g.margin
 
-    def inferior(self, mode: Mode) -> bool:
+    def inferior(self, mode: AnalysisMode) -> bool:
         """Guardrail: the challenger is shown worse than the margin (a regression)."""
         g = self.guardrail
         if g is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents import PERSONAS, AdversarialAgent, GenesisAgent
-from hive.collective import HiveMind
+from hive.hivemind import HiveMind
 from selection import PerformanceRecord
 
 TASK = "logical_reasoning"

@@ -18,7 +18,7 @@ from selection import (
     UnknownModelError,
     UnknownTaskError,
 )
-from selection.collective import (
+from selection.hive_feedback import (
     HALF_LIFE_RECORDS,
     MAX_BONUS,
     MAX_FACTOR,

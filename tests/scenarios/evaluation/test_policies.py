@@ -179,7 +179,7 @@ async def test_a_hive_vote_naming_an_unknown_model_is_refused():
 
 async def test_a_hive_of_agents_steers_the_selector_from_chosen_outcomes_only():
     from scenarios.evaluation.agents_voter import AgentsVoter, agents_hive_policy
-    from scenarios.evaluation.replay import EvaluationConfig
+    from scenarios.evaluation.bandit import EvaluationConfig
 
     seen: list[AgentsVoter] = []
 

@@ -8,11 +8,11 @@ from selection.completion import CompletionService
 from selection.errors import ConfigError, GenesisError
 from selection.judges import (
     JudgeError,
+    Judgement,
     JudgeRequest,
     ModelJudge,
     NoJudge,
     UserRatingJudge,
-    Verdict,
     judge_from_spec,
     parse_score,
 )
@@ -58,8 +58,8 @@ def test_parse_score_refuses_what_it_cannot_place_in_unit_range(reply, message):
 
 def test_verdict_refuses_a_score_outside_unit_range():
     with pytest.raises(ValueError, match="quality_score must be in"):
-        Verdict(judge="x", quality_score=1.2)
-    assert Verdict(judge="user", awaiting_rating=True).context() == {
+        Judgement(judge="x", quality_score=1.2)
+    assert Judgement(judge="user", awaiting_rating=True).context() == {
         "name": "user",
         "awaiting_rating": True,
     }
@@ -129,14 +129,14 @@ async def test_a_judge_that_raises_costs_no_record(manager, gateway):
     class Broken:
         name = "broken"
 
-        async def evaluate(self, request: JudgeRequest) -> Verdict:
+        async def evaluate(self, request: JudgeRequest) -> Judgement:
             raise GenesisError("judge crashed")
 
     outcome = await CompletionService.for_manager(manager, gateway, judge=Broken()).complete(
         TASK, ASK, QUALITY, request_id="r"
     )
 
-    assert outcome.verdict == Verdict(judge="broken", error="GenesisError")
+    assert outcome.verdict == Judgement(judge="broken", error="GenesisError")
     assert outcome.record is not None
 
 

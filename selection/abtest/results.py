@@ -11,7 +11,7 @@ from typing import Any
 
 from selection.abtest.analysis import SRM_ALPHA, Analysis
 from selection.abtest.config import ABTest
-from selection.abtest.metrics import MetricResult, Mode
+from selection.abtest.metrics import AnalysisMode, MetricResult
 from selection.stats import Moments, QuantileComparison
 
 __all__ = ["analysis_report", "evidence", "num", "pair", "test_summary"]
@@ -158,7 +158,7 @@ def analysis_report(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def evidence(analysis: Analysis, mode: Mode = "sequential") -> dict[str, Any]:
+def evidence(analysis: Analysis, mode: AnalysisMode = "sequential") -> dict[str, Any]:
     """The numbers a decision rests on, compact enough to store with it."""
     metrics = {}
     for m in analysis.metrics:

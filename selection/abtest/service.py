@@ -30,11 +30,11 @@ from selection.abtest.config import (
     Status,
     parse_spec,
 )
-from selection.abtest.decision import Verdict, apply_verdict, decide, decision_for, winner_of
+from selection.abtest.decision import TestVerdict, apply_verdict, decide, decision_for, winner_of
 from selection.abtest.latency import RAW_LIMIT
-from selection.abtest.metrics import LATENCY, Mode
+from selection.abtest.metrics import LATENCY, AnalysisMode
 from selection.abtest.planning import plan_test
-from selection.abtest.report import analysis_report, test_summary
+from selection.abtest.results import analysis_report, test_summary
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock
@@ -284,7 +284,7 @@ class ABTestManager:
     # -- analysing and deciding ---------------------------------------------------------
 
     async def analyze_test_results(
-        self, test_id: str, *, mode: Mode = "sequential", phase: int = 0
+        self, test_id: str, *, mode: AnalysisMode = "sequential", phase: int = 0
     ) -> dict[str, Any]:
         """Analyse a test: per-metric comparisons, sample ratio, significance and winner.
 
@@ -317,7 +317,7 @@ class ABTestManager:
         report["decisions"] = [d.model_dump(mode="json") for d in test.decisions]
         return report
 
-    async def _analyze(self, test: ABTest, phase: int, mode: Mode) -> Analysis:
+    async def _analyze(self, test: ABTest, phase: int, mode: AnalysisMode) -> Analysis:
         sums = await self.store.ab_arm_sums(test.test_id)
         arms = {arm: sums.get((phase, arm), Aggregate()) for arm in "ab"}
         metrics = {*test.spec.success_metrics, *(g.metric for g in test.spec.guardrails)}
@@ -391,7 +391,7 @@ class ABTestManager:
             if not test.is_active:
                 raise ExperimentError(f"A/B test {test_id!r} has already ended ({test.status})")
             analysis = await self._analyze(test, test.phase.index, "sequential")
-            verdict = Verdict("stop", "stopped", reason)
+            verdict = TestVerdict("stop", "stopped", reason)
             decision = decision_for(test, verdict, analysis)
             assert decision is not None
             await self._commit(apply_verdict(test, verdict, decision))

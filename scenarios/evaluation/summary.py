@@ -20,6 +20,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from scenarios.evaluation.bandit import Evaluation
 from scenarios.evaluation.measures import (
     Summary,
     aiq,
@@ -32,7 +33,6 @@ from scenarios.evaluation.measures import (
     per_task_oracle,
     summarize,
 )
-from scenarios.evaluation.replay import Evaluation
 from scenarios.evaluation.traces import FloatArray
 
 __all__ = ["CPT_LEVELS", "Report", "Row", "Score", "build_report", "print_report", "write_csv"]
