@@ -25,8 +25,7 @@ from agents.beliefs import BeliefConfig, Beliefs, Posterior
 from agents.perception import Perception, PerceptionConfig
 from agents.persona import Persona
 from agents.reputation import Reputation, ReputationConfig, outcomes_from_records
-from selection.records import PerformanceRecord
-from selection.tasks import TaskLike, task_name
+from selection import PerformanceRecord, TaskLike, task_name
 
 __all__ = ["AdversarialAgent", "GenesisAgent"]
 

@@ -25,8 +25,7 @@ from agents.core import GenesisAgent
 from agents.perception import PerceptionConfig
 from agents.persona import Persona
 from agents.reputation import ReputationConfig
-from selection.records import PerformanceRecord
-from selection.tasks import TaskLike
+from selection import PerformanceRecord, TaskLike
 
 __all__ = ["MesaGenesisAgent"]
 

@@ -25,8 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from selection.priorities import OBJECTIVES, Direction
-from selection.records import PerformanceRecord
+from selection import OBJECTIVES, Direction, PerformanceRecord
 
 __all__ = ["SCORE_OBJECTIVES", "Observations", "Perception", "PerceptionConfig"]
 

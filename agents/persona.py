@@ -21,8 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from selection.priorities import normalise_priorities
-from selection.tasks import task_name
+from selection import normalise_priorities, task_name
 
 __all__ = ["PERSONAS", "Persona"]
 

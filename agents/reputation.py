@@ -27,9 +27,7 @@ from agents.assessment import assess
 from agents.ballot import Ballot
 from agents.beliefs import BeliefConfig, Beliefs
 from agents.perception import Observations
-from selection.priorities import normalise_priorities
-from selection.records import PerformanceRecord
-from selection.tasks import TaskLike, task_name
+from selection import PerformanceRecord, TaskLike, normalise_priorities, task_name
 
 __all__ = ["Reputation", "ReputationConfig", "outcomes_from_records", "rank_agreement"]
 

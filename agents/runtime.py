@@ -16,10 +16,7 @@ import logging
 from datetime import datetime
 
 from agents.core import GenesisAgent
-from selection.records import PerformanceRecord
-from selection.store import Store
-from selection.tasks import TaskLike, task_name
-from selection.tracker import PerformanceTracker
+from selection import PerformanceRecord, PerformanceTracker, Store, TaskLike, task_name
 
 __all__ = ["HANDLED_BY", "StoreFeed"]
 

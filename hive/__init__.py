@@ -3,6 +3,7 @@
 from hive._errors import BallotError, DelegationError, HiveError, UnknownMethodError
 from hive.consensus import METHODS, Consensus, MethodOptions, Tie, aggregate
 from hive.delegation import DelegatedVote, DelegationResult, delegate_ballots, resolve_delegations
+from hive.hivemind import HiveMind
 from hive.network import (
     GraphKind,
     OpinionDynamics,
@@ -25,6 +26,7 @@ __all__ = [
     "DelegationResult",
     "GraphKind",
     "HiveError",
+    "HiveMind",
     "MethodOptions",
     "OpinionDynamics",
     "Tie",

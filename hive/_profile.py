@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from agents.ballot import Ballot
+from agents import Ballot
 from hive._errors import BallotError
 
 __all__ = ["FloatArray", "IntArray", "Profile", "build_profile"]

@@ -44,7 +44,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.ballot import Ballot
+from agents import Ballot
 from hive._errors import BallotError, UnknownMethodError
 from hive._methods import REGISTRY, MethodOptions, method_entry
 from hive._positional import kendalls_w, top_half_share

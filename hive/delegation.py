@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from agents.ballot import Ballot
+from agents import Ballot
 from hive._errors import BallotError, DelegationError
 
 __all__ = ["DelegatedVote", "DelegationResult", "delegate_ballots", "resolve_delegations"]

@@ -17,12 +17,10 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 
-from agents.ballot import Ballot
-from agents.core import GenesisAgent
-from agents.reputation import outcomes_from_records
+from agents import Ballot, GenesisAgent, outcomes_from_records
 from hive.consensus import BallotError, Consensus, aggregate
 from hive.network import friedkin_johnsen, trust_matrix
-from selection.records import PerformanceRecord
+from selection import PerformanceRecord
 
 __all__ = ["HiveMind"]
 

@@ -14,12 +14,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from selection import Clock, ExperimentError, NoEligibleModelError, PerformanceRecord, Router, Store
 from selection.abtest import ABTestManager
-from selection.clock import Clock
-from selection.core import Router
-from selection.errors import ExperimentError, NoEligibleModelError
-from selection.records import PerformanceRecord
-from selection.store import Store
 
 __all__ = ["ABAutomation"]
 

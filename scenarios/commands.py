@@ -17,7 +17,7 @@ from scenarios.policies import BASELINES
 from scenarios.replay import replay
 from scenarios.run import RunResult, default_db_url, run_scenario
 from scenarios.spec import builtin_names, load_scenario
-from selection.errors import GenesisError
+from selection import GenesisError
 
 __all__ = ["add_scenario_commands"]
 

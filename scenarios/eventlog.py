@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-from selection.errors import ConfigError
+from selection import ConfigError
 
 __all__ = ["EventLog", "encode", "read_log"]
 

@@ -18,26 +18,25 @@ from typing import Any
 import mesa
 import numpy as np
 
-from agents.beliefs import BeliefConfig
-from agents.mesa_agent import MesaGenesisAgent
-from agents.persona import PERSONAS
-from hive.consensus import Consensus
-from hive.hivemind import HiveMind
-from hive.network import build_graph, label_agents, small_world
+from agents import PERSONAS, BeliefConfig, MesaGenesisAgent
+from hive import Consensus, HiveMind, build_graph, label_agents, small_world
 from scenarios.automation import ABAutomation
 from scenarios.eventlog import EventLog
 from scenarios.oracle import true_values
 from scenarios.policies import SelectorPolicy, StaticPolicy, make_policy
 from scenarios.spec import Release, ScenarioSpec
 from scenarios.world import World
-from selection.clock import SimClock
-from selection.core import Router
-from selection.errors import ConfigError, NoEligibleModelError
-from selection.priorities import normalise_priorities
-from selection.recommendation import Recommendation
-from selection.records import PerformanceRecord
-from selection.store import Store
-from selection.tracker import PerformanceTracker
+from selection import (
+    ConfigError,
+    NoEligibleModelError,
+    PerformanceRecord,
+    PerformanceTracker,
+    Recommendation,
+    Router,
+    SimClock,
+    Store,
+    normalise_priorities,
+)
 
 __all__ = ["SCALAR_METRICS", "HiveModel"]
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from scenarios.world import World
-from selection.priorities import normalise_priorities
+from selection import normalise_priorities
 
 __all__ = ["true_values"]
 

@@ -11,9 +11,13 @@ from typing import Protocol
 
 import numpy as np
 
-from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog
-from selection.core import ChoiceMode, Router
-from selection.errors import NoEligibleModelError
+from selection import (
+    SEED_COST_OPTIMIZED_ASSIGNMENT,
+    ChoiceMode,
+    ModelCatalog,
+    NoEligibleModelError,
+    Router,
+)
 
 __all__ = [
     "BASELINES",

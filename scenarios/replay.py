@@ -10,7 +10,7 @@ from typing import Any
 from scenarios.eventlog import EventLog, encode, read_log
 from scenarios.run import LOG_FORMAT, run_scenario
 from scenarios.spec import ScenarioSpec
-from selection.errors import ConfigError
+from selection import ConfigError
 
 __all__ = ["Divergence", "ReplayReport", "replay"]
 

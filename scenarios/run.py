@@ -16,7 +16,7 @@ import numpy as np
 from scenarios.eventlog import EventLog
 from scenarios.model import SCALAR_METRICS, HiveModel
 from scenarios.spec import ScenarioSpec
-from selection.store import open_store
+from selection import open_store
 
 __all__ = ["LOG_FORMAT", "RunResult", "run_scenario"]
 

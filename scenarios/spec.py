@@ -11,8 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from selection.errors import ConfigError
-from selection.tasks import TASK_NAME_PATTERN
+from selection import TASK_NAME_PATTERN, ConfigError
 
 __all__ = [
     "AgentsSpec",

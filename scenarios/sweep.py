@@ -18,7 +18,7 @@ from typing import Any
 
 from scenarios.run import run_scenario
 from scenarios.spec import ScenarioSpec
-from selection.errors import ConfigError
+from selection import ConfigError
 
 __all__ = ["SWEPT_METRICS", "aggregate_sweep", "parse_param", "sweep"]
 

@@ -24,7 +24,7 @@ from scenarios.spec import (
     Retirement,
     ScenarioSpec,
 )
-from selection.catalog import ModelCatalog, ModelSpec
+from selection import ModelCatalog, ModelSpec
 
 __all__ = ["Outcomes", "World"]
 

@@ -12,9 +12,9 @@ from selection.abtest import (
     RampPlan,
 )
 from selection.aggregates import Aggregate
-from selection.catalog import ModelCatalog, ModelSpec, ModelStatus
+from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog, ModelSpec, ModelStatus
 from selection.clock import Clock, SimClock, SystemClock
-from selection.core import Router
+from selection.core import ChoiceMode, Router
 from selection.errors import (
     ConfigError,
     ExperimentError,
@@ -27,14 +27,15 @@ from selection.errors import (
     UnknownModelError,
     UnknownTaskError,
 )
+from selection.hive_feedback import ConsensusLike
 from selection.manager import DynamicModelManager
-from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES
+from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES, Direction, normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.scoring import pareto_front
 from selection.selector import IntelligentModelSelector
 from selection.store import Store, open_store
-from selection.tasks import METRICS, Metric, TaskLike, TaskType
+from selection.tasks import METRICS, TASK_NAME_PATTERN, Metric, TaskLike, TaskType, task_name
 from selection.thresholds import TaskThresholds
 from selection.tracker import PerformanceTracker
 
@@ -45,13 +46,18 @@ __all__ = [
     "DEFAULT_PRIORITIES",
     "METRICS",
     "OBJECTIVES",
+    "SEED_COST_OPTIMIZED_ASSIGNMENT",
+    "TASK_NAME_PATTERN",
     "ABTest",
     "ABTestManager",
     "ABTestSpec",
     "Aggregate",
+    "ChoiceMode",
     "Clock",
     "ConfigError",
+    "ConsensusLike",
     "Decision",
+    "Direction",
     "DynamicModelManager",
     "ExperimentError",
     "GenesisError",
@@ -80,6 +86,8 @@ __all__ = [
     "TaskType",
     "UnknownModelError",
     "UnknownTaskError",
+    "normalise_priorities",
     "open_store",
     "pareto_front",
+    "task_name",
 ]

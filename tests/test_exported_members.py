@@ -14,7 +14,44 @@ def test_all_names_exist(package):
         assert hasattr(module, name), f"{package}.{name} is in __all__ but missing"
 
 
-def test_selection_public_names():
+PUBLIC = {
+    "selection": {
+        "ABTest", "ABTestManager", "ABTestSpec", "Aggregate", "ChoiceMode", "Clock",
+        "ConfigError", "ConsensusLike", "DEFAULT_PRIORITIES", "Decision", "Direction",
+        "DynamicModelManager", "ExperimentError", "GenesisError", "Guardrail",
+        "IntelligentModelSelector", "InvalidRecordError", "METRICS", "Metric", "ModelCatalog",
+        "ModelDatabase", "ModelSpec", "ModelStatus", "NoEligibleModelError", "OBJECTIVES",
+        "PerformanceRecord", "PerformanceTracker", "ProviderError", "RampPlan", "Recommendation",
+        "Router", "SEED_COST_OPTIMIZED_ASSIGNMENT", "SimClock", "Store", "StoreError",
+        "StoreUnavailableError", "SystemClock", "TASK_NAME_PATTERN", "TaskLike", "TaskThresholds",
+        "TaskType", "UnknownModelError", "UnknownTaskError", "normalise_priorities",
+        "open_store", "pareto_front", "task_name",
+    },
+    "hive": {
+        "BallotError", "Consensus", "DelegatedVote", "DelegationError", "DelegationResult",
+        "GraphKind", "HiveError", "HiveMind", "METHODS", "MethodOptions", "OpinionDynamics",
+        "Tie", "UnknownMethodError", "aggregate", "build_graph", "complete", "degroot",
+        "delegate_ballots", "friedkin_johnsen", "label_agents", "resolve_delegations",
+        "scale_free", "small_world", "trust_matrix",
+    },
+    "scenarios": {
+        "Evaluation", "EvaluationConfig", "HiveModel", "RunResult", "ScenarioSpec", "Trace",
+        "builtin_names", "evaluate", "load_scenario", "load_trace", "run_scenario",
+    },
+}  # fmt: skip
+"""Each package's public API (agents' is pinned in tests/agents)."""
+
+# Sub-packages with an API of their own, and the command registration the entry point composes.
+_API_MODULES = {"selection.abtest", "selection.providers", "selection.stats", "selection.cli"}
+
+
+@pytest.mark.parametrize("package", sorted(PUBLIC))
+def test_public_names_are_pinned(package):
+    module = importlib.import_module(package)
+    assert set(module.__all__) == PUBLIC[package]
+
+
+def test_the_seed_names_are_public():
     import selection
 
     assert {
@@ -29,6 +66,32 @@ def test_selection_public_names():
         "Store",
         "open_store",
     } <= set(selection.__all__)
+
+
+def test_upper_layers_use_the_public_api_of_lower_ones():
+    """An import from another package names its root (or a sub-package with its own API)."""
+    import ast
+    from pathlib import Path
+
+    layers = ("selection", "agents", "hive", "scenarios")
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for package in layers:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.ImportFrom) or node.module is None:
+                    continue
+                top = node.module.split(".")[0]
+                if top in layers and top != package and node.module != top:
+                    if node.module not in _API_MODULES:
+                        found.append(f"{path.relative_to(root)}: from {node.module}")
+                    continue
+                if top in layers and top != package:
+                    exported = set(importlib.import_module(top).__all__)
+                    hidden = [a.name for a in node.names if a.name not in exported]
+                    if hidden:
+                        found.append(f"{path.relative_to(root)}: {top}.{hidden} not exported")
+    assert found == []
 
 
 def test_selection_imports_without_mesa_or_upper_layers():

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agents import PERSONAS, GenesisAgent
-from hive.consensus import Consensus
-from hive.hivemind import HiveMind
+from hive import Consensus, HiveMind
 from scenarios.evaluation.hive_policy import HiveSnapshot, hive_policy_spec
 from scenarios.evaluation.policies import Outcome, PolicyContext, PolicySpec
-from selection.records import PerformanceRecord
+from selection import PerformanceRecord
 
 __all__ = ["AgentsVoter", "agents_hive_policy"]
 

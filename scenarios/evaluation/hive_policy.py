@@ -26,9 +26,7 @@ from scenarios.evaluation.policies import (
     SelectorPolicy,
     TracePolicy,
 )
-from selection import Router
-from selection.core import ChoiceMode
-from selection.hive_feedback import ConsensusLike
+from selection import ChoiceMode, ConsensusLike, Router
 
 __all__ = ["CollectiveVote", "HiveSelectorPolicy", "HiveSnapshot", "HiveVoter", "hive_policy_spec"]
 

@@ -20,9 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from scenarios.evaluation.measures import Hindsight
-from selection import ModelSpec, Router
-from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT
-from selection.core import ChoiceMode
+from selection import SEED_COST_OPTIMIZED_ASSIGNMENT, ChoiceMode, ModelSpec, Router
 
 __all__ = [
     "POLICIES",

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from selection import ConfigError, ModelSpec
-from selection.tasks import task_name
+from selection import ConfigError, ModelSpec, task_name
 
 __all__ = ["FloatArray", "IntArray", "Trace", "TraceError", "normalise_task"]
 
