@@ -42,7 +42,13 @@ PUBLIC = {
 """Each package's public API (agents' is pinned in tests/agents)."""
 
 # Sub-packages with an API of their own, and the command registration the entry point composes.
-_API_MODULES = {"selection.abtest", "selection.providers", "selection.stats", "selection.cli"}
+_API_MODULES = {
+    "selection.abtest",
+    "selection.providers",
+    "selection.stats",
+    "selection.cli",
+    "selection.extras",
+}
 
 
 @pytest.mark.parametrize("package", sorted(PUBLIC))
