@@ -81,13 +81,14 @@ def run_scenario(
         {"step": i, **{name: float(row[name]) for name in SCALAR_METRICS}}
         for i, row in enumerate(model.datacollector.get_model_vars_dataframe().to_dict("records"))
     ]
-    summary = _summarise(model, metrics)
+    traffic = model.traffic_rows()
+    summary = _summarise(model, metrics, traffic)
     log.write({"kind": "summary", **_finite(summary)})
     return RunResult(
         spec=spec,
         policy=policy,
         metrics=metrics,
-        traffic=model.traffic_rows,
+        traffic=traffic,
         summary=summary,
         log_digest=log.digest,
         requests_generated=model.requests_generated,
@@ -114,7 +115,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _summarise(model: HiveModel, metrics: list[dict[str, float]]) -> dict[str, Any]:
+def _summarise(
+    model: HiveModel, metrics: list[dict[str, float]], traffic: list[dict[str, Any]]
+) -> dict[str, Any]:
     requests = sum(m["requests"] for m in metrics)
     cost = sum(m["cost"] for m in metrics)
     oracle_cost = sum(m["oracle_cost"] for m in metrics)
@@ -132,20 +135,20 @@ def _summarise(model: HiveModel, metrics: list[dict[str, float]]) -> dict[str, A
         "cumulative_regret": model.cumulative_regret,
         "regret_per_request": model.cumulative_regret / requests if requests else math.nan,
         "mean_agreement": sum(agreements) / len(agreements) if agreements else math.nan,
-        "requests_to_80pct": _requests_to_win(model),
+        "requests_to_80pct": _requests_to_win(model, traffic),
         "ab_promotions": len(model.ab.promotions) if model.ab else 0,
         "wrong_promotions": model.ab.wrong_promotions if model.ab else 0,
         "wrong_rejections": model.ab.wrong_rejections if model.ab else 0,
     }
 
 
-def _requests_to_win(model: HiveModel) -> dict[str, int | None]:
+def _requests_to_win(model: HiveModel, traffic: list[dict[str, Any]]) -> dict[str, int | None]:
     """Per released model that is its task's oracle: requests until it holds 80% of them."""
     found: dict[str, int | None] = {}
     for model_id, released in model.release_steps().items():
         for task in model.tasks:
             rows = [
-                r for r in model.traffic_rows
+                r for r in traffic
                 if r["task"] == task and r["step"] >= released and r["model"] == model_id
             ]  # fmt: skip
             if not rows or not rows[0]["oracle"]:
@@ -154,7 +157,7 @@ def _requests_to_win(model: HiveModel) -> dict[str, int | None]:
             found[f"{model_id}@{task}"] = None
             for row in rows:
                 total = sum(
-                    r["requests"] for r in model.traffic_rows
+                    r["requests"] for r in traffic
                     if r["task"] == task and r["step"] == row["step"]
                 )  # fmt: skip
                 seen += total
