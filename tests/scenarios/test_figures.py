@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+from matplotlib.patches import Rectangle
 
 from scenarios import arun_scenario, load_scenario, run_scenario
 from scenarios.figures import coinciding, model_colour, policy_style, scale_for
@@ -49,8 +50,8 @@ def test_traffic_share_has_a_panel_per_task_and_policy(runs) -> None:
 def test_the_outage_is_shaded_over_its_duration(runs) -> None:
     ax = draw_metric(runs, "cumulative_regret").axes[0]
     outage = next(e for e in runs[0].spec.events if e.kind == "outage")
-    spans = [p.get_x() for p in ax.patches]
-    assert outage.step in spans
+    spans = [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches if isinstance(p, Rectangle)]
+    assert (outage.step, outage.step + outage.duration) in spans
 
 
 def test_identical_policies_are_named_under_the_plot(runs) -> None:
