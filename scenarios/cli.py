@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -20,6 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="genesis-prime",
         description="Choose which LLM serves which job, and learn from every call.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default="warning",
+        help="log messages at this level and above to stderr (default: warning)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_selection_commands(commands)
@@ -40,7 +49,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     from selection.cli import run_handler
 
-    return run_handler(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return run_handler(args)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("genesis-prime")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown"
 
 
 if __name__ == "__main__":

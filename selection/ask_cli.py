@@ -64,7 +64,9 @@ def add_ask_command(
     """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", help="database URL (default: $DATABASE_URL, else sqlite:///genesis_prime.db)"
+        "--db",
+        help="database URL (default: $GENESIS_DATABASE_URL, else $DATABASE_URL, "
+        "else sqlite:///genesis_prime.db)",
     )
     common.add_argument("--catalog", help="a catalog JSON file instead of the built-in catalog")
 

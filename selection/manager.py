@@ -38,11 +38,15 @@ RECENT_HOURS = 24
 
 
 def resolve_database_url(database_url: str | None, environ: Mapping[str, str] | None = None) -> str:
-    """The URL given, else ``DATABASE_URL`` from the environment, else a local SQLite file."""
+    """The URL given, else the environment's, else a local SQLite file.
+
+    ``GENESIS_DATABASE_URL`` wins over the seed's ``DATABASE_URL``: the generic name is often
+    set by other applications on the same machine.
+    """
     if database_url:
         return database_url
     env = os.environ if environ is None else environ
-    return env.get("DATABASE_URL") or DEFAULT_SQLITE_URL
+    return env.get("GENESIS_DATABASE_URL") or env.get("DATABASE_URL") or DEFAULT_SQLITE_URL
 
 
 class DynamicModelManager:
@@ -52,8 +56,9 @@ class DynamicModelManager:
     examples that skip :meth:`initialize` work too. Use ``async with`` or :meth:`close`.
 
     Args:
-        database_url: ``sqlite:///file.db`` or ``postgresql://...``; defaults to the
-            ``DATABASE_URL`` environment variable, then to ``sqlite:///genesis_prime.db``.
+        database_url: ``sqlite:///file.db`` or ``postgresql://...``; defaults to
+            ``GENESIS_DATABASE_URL``, else ``DATABASE_URL`` from the environment, else
+            ``sqlite:///genesis_prime.db``.
         catalog: the models to choose from; the built-in catalog by default.
         clock: where timestamps come from (inject a simulated one in simulations).
         thresholds: per-task hard limits on top of the seed's defaults.
