@@ -12,19 +12,11 @@ import math
 from collections.abc import Mapping, Sequence
 
 from scenarios.world import World
-from selection import normalise_priorities
+from selection import OBJECTIVES, MetricKind, expected_cost, normalise_priorities
 
 __all__ = ["true_values"]
 
-_QUALITY_LIKE = {
-    "quality",
-    "consciousness",
-    "creativity",
-    "accuracy",
-    "reasoning",
-    "humor",
-    "user_satisfaction",
-}
+_QUALITY_LIKE = frozenset(name for name, o in OBJECTIVES.items() if o.kind is MetricKind.SCORE)
 
 
 def true_values(
@@ -40,8 +32,13 @@ def true_values(
         raw[model_id] = {
             "quality": b.quality,
             "reliability": 1.0 - b.error_rate,
-            "cost": (b.tokens_in * price_in + b.tokens_out * (1 - b.error_rate) * price_out)
-            / 1000.0,
+            "cost": expected_cost(
+                b.tokens_in,
+                b.tokens_out,
+                price_in=price_in,
+                price_out=price_out,
+                error_rate=b.error_rate,
+            ),
             "speed": b.latency_ms * math.exp(b.latency_sigma**2 / 2),
         }
         cost = raw[model_id]["cost"]
