@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from selection.metrics import COLUMN_INDEX, METRIC_COLUMNS
-from selection.stats._moments import Moments, sample_mean, sample_variance
+from selection.stats._moments import Moments, sample_variance
 
 __all__ = ["Aggregate", "ColumnSummary"]
 
@@ -119,7 +119,7 @@ class Aggregate:
     def mean(self, column: str) -> float | None:
         """Mean of ``column``, or ``None`` with no values."""
         i = _INDEX[column]
-        return sample_mean(self.count[i], self.total[i]) if self.count[i] else None
+        return self.total[i] / self.count[i] if self.count[i] else None
 
     def variance(self, column: str) -> float | None:
         """Sample variance (n - 1) of ``column``, or ``None`` with fewer than two values.

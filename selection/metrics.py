@@ -118,6 +118,11 @@ class MetricSpec:
         return self.direction is Direction.HIGHER
 
     @property
+    def on_unit_interval(self) -> bool:
+        """Whether values lie in [0, 1] (scores, rates); others are compared by position."""
+        return (self.low, self.high) == (0.0, 1.0)
+
+    @property
     def stored(self) -> bool:
         """Whether it is a column of ``model_performance_records``."""
         return self.sql is not None

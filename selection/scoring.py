@@ -288,7 +288,7 @@ def build_score_table(
     for name, weight in weights:
         objective = OBJECTIVES[name]
         values = [e.values[name] for e in eligible]
-        relative = name in ("cost", "speed", "cost_efficiency")
+        relative = not objective.on_unit_interval  # cost, speed, cost efficiency
         if relative:
             log = name == "cost_efficiency"
             higher = objective.direction is Direction.HIGHER
