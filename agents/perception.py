@@ -25,14 +25,12 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from selection import OBJECTIVES, Direction, PerformanceRecord
+from selection import OBJECTIVES, MetricKind, PerformanceRecord
 
 __all__ = ["SCORE_OBJECTIVES", "Observations", "Perception", "PerceptionConfig"]
 
 SCORE_OBJECTIVES: tuple[str, ...] = tuple(
-    name
-    for name, o in OBJECTIVES.items()
-    if o.direction is Direction.HIGHER and o.column.endswith(("_score", "_rating"))
+    name for name, o in OBJECTIVES.items() if o.kind is MetricKind.SCORE
 )
 """The judged objectives (quality, consciousness, ... user_satisfaction), in column order."""
 

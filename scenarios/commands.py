@@ -144,6 +144,10 @@ async def _replay(args: argparse.Namespace, console: Console) -> None:
     report = await asyncio.to_thread(replay, args.log)
     if report.identical:
         console.print(f"identical: {report.entries} entries replayed bit for bit")
+        if report.not_compared:
+            console.print(
+                f"(an older log: its summary's {', '.join(report.not_compared)} not compared)"
+            )
         return
     d = report.divergence
     assert d is not None

@@ -35,6 +35,7 @@ from selection import (
     Router,
     SimClock,
     Store,
+    expected_cost,
     normalise_priorities,
 )
 
@@ -259,7 +260,15 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         if oracle is not None and n:
             b = self.world.behaviour(oracle, task)
             price_in, price_out = self.world.prices(oracle)
-            totals["oracle_cost"] += n * (b.tokens_in * price_in + b.tokens_out * price_out) / 1000
+            # Priced as the oracle's truth is valued (scenarios.oracle): failed calls bill no
+            # output tokens, as the calls actually made are billed (World.draw).
+            totals["oracle_cost"] += n * expected_cost(
+                b.tokens_in,
+                b.tokens_out,
+                price_in=price_in,
+                price_out=price_out,
+                error_rate=b.error_rate,
+            )
         totals["requests"] += n
         for model_id in self.world.active:
             share = counts.get(model_id, 0) / n if n else 0.0

@@ -12,19 +12,13 @@ import math
 from collections.abc import Mapping, Sequence
 
 from scenarios.world import World
-from selection import normalise_priorities
+from selection import OBJECTIVES, MetricKind, expected_cost, normalise_priorities
 
 __all__ = ["true_values"]
 
-_QUALITY_LIKE = {
-    "quality",
-    "consciousness",
-    "creativity",
-    "accuracy",
-    "reasoning",
-    "humor",
-    "user_satisfaction",
-}
+# Objectives not on [0, 1] are valued by their position between the best and worst model.
+_RELATIVE = tuple(name for name, o in OBJECTIVES.items() if not o.on_unit_interval)
+_QUALITY_LIKE = frozenset(name for name, o in OBJECTIVES.items() if o.kind is MetricKind.SCORE)
 
 
 def true_values(
@@ -40,15 +34,20 @@ def true_values(
         raw[model_id] = {
             "quality": b.quality,
             "reliability": 1.0 - b.error_rate,
-            "cost": (b.tokens_in * price_in + b.tokens_out * (1 - b.error_rate) * price_out)
-            / 1000.0,
+            "cost": expected_cost(
+                b.tokens_in,
+                b.tokens_out,
+                price_in=price_in,
+                price_out=price_out,
+                error_rate=b.error_rate,
+            ),
             "speed": b.latency_ms * math.exp(b.latency_sigma**2 / 2),
         }
         cost = raw[model_id]["cost"]
         raw[model_id]["cost_efficiency"] = math.log(b.quality / (cost + 1e-6) + 1e-6)
     spans = {
         name: (min(r[name] for r in raw.values()), max(r[name] for r in raw.values()))
-        for name in ("cost", "speed", "cost_efficiency")
+        for name in _RELATIVE
     }
     values = {}
     for model_id, r in raw.items():
@@ -61,7 +60,7 @@ def true_values(
             else:  # cost and speed: lower is better; cost efficiency (log): higher is better
                 low, high = spans[name]
                 position = 1.0 if high - low < 1e-12 else (r[name] - low) / (high - low)
-                part = position if name == "cost_efficiency" else 1.0 - position
+                part = position if OBJECTIVES[name].higher_is_better else 1.0 - position
                 if high - low < 1e-12:
                     part = 1.0
             total += weight * part

@@ -32,6 +32,8 @@ class ReplayReport:
     entries: int
     identical: bool
     divergence: Divergence | None
+    not_compared: tuple[str, ...] = ()
+    """Summary fields an older log format computed differently, left out of the comparison."""
 
 
 class _Diverged(Exception):
@@ -40,12 +42,28 @@ class _Diverged(Exception):
         self.divergence = divergence
 
 
+# Summary fields a log of an older format computed differently, so not compared: format 1
+# priced the oracle's calls without discounting failed calls (its cost / oracle was biased).
+_RECOMPUTED_SINCE: dict[int, frozenset[str]] = {1: frozenset({"oracle_cost", "cost_vs_oracle"})}
+_READABLE_FORMATS = (1, LOG_FORMAT)
+
+
 class _CheckingLog(EventLog):
     """An event log that compares every entry with the recorded one as it is written."""
 
-    def __init__(self, expected: Iterator[dict[str, Any]]) -> None:
+    def __init__(self, expected: Iterator[dict[str, Any]], *, log_format: int) -> None:
         super().__init__()
         self._expected = expected
+        self._format = log_format
+        self._skipped = _RECOMPUTED_SINCE.get(log_format, frozenset())
+        self.not_compared = tuple(sorted(self._skipped))
+
+    def _comparable(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if entry.get("kind") == "header":
+            return {**entry, "format": self._format}
+        if entry.get("kind") == "summary" and self._skipped:
+            return {k: v for k, v in entry.items() if k not in self._skipped}
+        return entry
 
     def write(self, entry: dict[str, Any]) -> None:
         index = self.entries
@@ -55,9 +73,10 @@ class _CheckingLog(EventLog):
             raise _Diverged(
                 Divergence(index, entry.get("step"), entry["kind"], "the log ends here")
             )
-        if encode(recorded) != encode(entry):
+        recorded, replayed = self._comparable(recorded), self._comparable(entry)
+        if encode(recorded) != encode(replayed):
             raise _Diverged(
-                Divergence(index, entry.get("step"), entry["kind"], _difference(recorded, entry))
+                Divergence(index, entry.get("step"), entry["kind"], _difference(recorded, replayed))
             )
 
 
@@ -76,6 +95,9 @@ def _difference(recorded: dict[str, Any], replayed: dict[str, Any], path: str = 
 def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
     """Re-run the run that wrote ``path`` and compare every entry.
 
+    A log of format 1 is compared field for field too, except the summary's
+    ``oracle_cost`` and ``cost_vs_oracle``, which format 2 computes with the corrected price.
+
     Raises:
         ConfigError: the log is unreadable or was not written by a run.
     """
@@ -83,21 +105,29 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
     header = next(entries, None)
     if header is None or header.get("kind") != "header":
         raise ConfigError(f"{path}: not a Genesis Prime event log (no header)")
-    if header.get("format") != LOG_FORMAT:
-        raise ConfigError(f"{path}: log format {header.get('format')} is not {LOG_FORMAT}")
+    log_format = header.get("format")
+    if log_format not in _READABLE_FORMATS:
+        readable = " or ".join(map(str, _READABLE_FORMATS))
+        raise ConfigError(f"{path}: log format {log_format} is not {readable}")
     spec = ScenarioSpec.model_validate(header["scenario"])
-    log = _CheckingLog(_prepend(header, entries))  # the run writes its header again
+    # The run writes its header again.
+    log = _CheckingLog(_prepend(header, entries), log_format=int(log_format))
     try:
         run_scenario(spec, policy=header["policy"], db_url=db_url, log=log)
     except _Diverged as diverged:
-        return ReplayReport(diverged.divergence.entry + 1, False, diverged.divergence)
+        return ReplayReport(
+            diverged.divergence.entry + 1, False, diverged.divergence, log.not_compared
+        )
     leftover = next(entries, None)
     if leftover is not None:
         step, kind = leftover.get("step"), leftover["kind"]
         return ReplayReport(
-            log.entries, False, Divergence(log.entries, step, kind, "replay ends early")
+            log.entries,
+            False,
+            Divergence(log.entries, step, kind, "replay ends early"),
+            log.not_compared,
         )
-    return ReplayReport(log.entries, True, None)
+    return ReplayReport(log.entries, True, None, log.not_compared)
 
 
 def _prepend(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["LOG_FORMAT", "RunResult", "arun_scenario", "run_scenario"]
 
-LOG_FORMAT = 1
+LOG_FORMAT = 2
+"""Version of the event log; 2 prices the oracle's calls as they are billed (failed calls
+bill no output tokens). Format 1 logs still replay (see :mod:`scenarios.replay`)."""
 SHARE_TO_WIN = 0.8
 
 

@@ -24,7 +24,7 @@ from scenarios.spec import (
     Retirement,
     ScenarioSpec,
 )
-from selection import ModelCatalog, ModelSpec
+from selection import ModelCatalog, ModelSpec, call_cost
 
 __all__ = ["Outcomes", "World"]
 
@@ -145,7 +145,7 @@ class World:
         tokens_in = _poisson_quantile(b.tokens_in, noise[:, 3])
         tokens_out = np.where(failed, 0, _poisson_quantile(b.tokens_out, noise[:, 4]))
         price_in, price_out = self.prices(model_id)
-        cost = (tokens_in * price_in + tokens_out * price_out) / 1000.0
+        cost = call_cost(tokens_in, tokens_out, price_in=price_in, price_out=price_out)
         return Outcomes(quality, latency, failed, timed_out, tokens_in, tokens_out, cost)
 
 

@@ -29,7 +29,9 @@ from selection.errors import (
 )
 from selection.hive_feedback import ConsensusLike
 from selection.manager import DynamicModelManager
-from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES, Direction, normalise_priorities
+from selection.metrics import Direction, MetricKind
+from selection.pricing import call_cost, expected_cost
+from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES, normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.scoring import pareto_front
@@ -65,6 +67,7 @@ __all__ = [
     "IntelligentModelSelector",
     "InvalidRecordError",
     "Metric",
+    "MetricKind",
     "ModelCatalog",
     "ModelDatabase",
     "ModelSpec",
@@ -86,6 +89,8 @@ __all__ = [
     "TaskType",
     "UnknownModelError",
     "UnknownTaskError",
+    "call_cost",
+    "expected_cost",
     "normalise_priorities",
     "open_store",
     "pareto_front",

@@ -2,6 +2,11 @@
 
 The tracker keeps one :class:`Aggregate` per (model, task) in memory and the stores compute
 the same sums in SQL, so the two can be compared and the memory rebuilt from the database.
+
+An aggregate is one :class:`~selection.stats.Moments` per metric column plus the record and
+error counts, stored column-wise so that adding a record is a tight loop. Each column's
+arithmetic (mean, the variance rule, replacing a value) is :class:`Moments`'; read a column
+as one with :meth:`Aggregate.moments`.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from selection.records import METRIC_COLUMNS
+from selection.metrics import COLUMN_INDEX, METRIC_COLUMNS
+from selection.stats._moments import Moments, sample_variance
 
 __all__ = ["Aggregate", "ColumnSummary"]
 
-_INDEX = {name: i for i, name in enumerate(METRIC_COLUMNS)}
+_INDEX = COLUMN_INDEX
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +100,17 @@ class Aggregate:
         The record and error counts do not change (a rating given later).
         """
         i = _INDEX[column]
-        if old is not None:
-            self.count[i] -= 1
-            self.total[i] -= old
-            self.total_sq[i] -= old * old
-        if new is not None:
-            self.count[i] += 1
-            self.total[i] += new
-            self.total_sq[i] += new * new
+        replaced = self.moments(column).replaced(old, new)
+        self.count[i], self.total[i], self.total_sq[i] = (
+            replaced.n,
+            replaced.total,
+            replaced.total_sq,
+        )
+
+    def moments(self, column: str) -> Moments:
+        """The count, sum and sum of squares of ``column`` as :class:`~selection.stats.Moments`."""
+        i = _INDEX[column]
+        return Moments.from_sums(self.count[i], self.total[i], self.total_sq[i])
 
     def n(self, column: str) -> int:
         """How many records carry a value for ``column``."""
@@ -113,14 +122,15 @@ class Aggregate:
         return self.total[i] / self.count[i] if self.count[i] else None
 
     def variance(self, column: str) -> float | None:
-        """Sample variance (n - 1) of ``column``, or ``None`` with fewer than two values."""
+        """Sample variance (n - 1) of ``column``, or ``None`` with fewer than two values.
+
+        The rule is :func:`selection.stats.sample_variance`'s (rounding residue reads as 0).
+        """
         i = _INDEX[column]
         n = self.count[i]
         if n < 2:
             return None
-        # Sums of squares lose precision when the mean is large against the spread;
-        # clamp the rounding residue so a constant column reads as zero, not negative.
-        return max(0.0, (self.total_sq[i] - self.total[i] * self.total[i] / n) / (n - 1))
+        return sample_variance(n, self.total[i], self.total_sq[i])
 
     def summary(self, column: str) -> ColumnSummary:
         """Count, mean and standard deviation of ``column``."""

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from selection.errors import ConfigError, UnknownModelError, UnknownTaskError
+from selection.pricing import call_cost
 from selection.tasks import TaskLike, TaskType, task_name
 
 __all__ = ["SEED_COST_OPTIMIZED_ASSIGNMENT", "ModelCatalog", "ModelSpec", "ModelStatus"]
@@ -104,10 +105,12 @@ class ModelSpec(BaseModel):
         """Return the USD cost of a call with these token counts, or ``None`` if unpriced."""
         if self.input_cost_per_1k_tokens is None or self.output_cost_per_1k_tokens is None:
             return None
-        return (
-            input_tokens * self.input_cost_per_1k_tokens
-            + output_tokens * self.output_cost_per_1k_tokens
-        ) / 1000.0
+        return call_cost(
+            input_tokens,
+            output_tokens,
+            price_in=self.input_cost_per_1k_tokens,
+            price_out=self.output_cost_per_1k_tokens,
+        )
 
     def specializes_in(self, task: TaskLike) -> bool:
         """Whether the catalog names this task among the model's specializations."""

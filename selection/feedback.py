@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from selection.errors import InvalidRecordError
+from selection.metrics import REGISTRY
 from selection.records import PerformanceRecord
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-RATING_COLUMNS: tuple[str, ...] = ("quality_score", "user_rating")
+RATING_COLUMNS: tuple[str, ...] = tuple(m.column for m in REGISTRY if m.rated_later)
 """The columns a later rating may set."""
 
 

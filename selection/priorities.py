@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
+
+from selection.metrics import REGISTRY, Direction, MetricSpec
 
 __all__ = [
     "DEFAULT_PRIORITIES",
@@ -16,64 +16,13 @@ __all__ = [
 ]
 
 
-class Direction(StrEnum):
-    """Whether more of an objective's column is better or worse."""
+Objective = MetricSpec
+"""One thing a model can be scored on: a registry entry that callers may weigh."""
 
-    HIGHER = "higher"
-    LOWER = "lower"
+OBJECTIVES: dict[str, Objective] = {m.name: m for m in REGISTRY if m.objective}
+"""Every objective by canonical name (derived from :data:`selection.metrics.REGISTRY`)."""
 
-
-@dataclass(frozen=True, slots=True)
-class Objective:
-    """One thing a model can be scored on.
-
-    Attributes:
-        name: the canonical factor name (``"quality"``, ``"cost"``...).
-        column: the record column it is estimated from, or ``"error_rate"``.
-        direction: whether higher or lower values are better.
-    """
-
-    name: str
-    column: str
-    direction: Direction
-
-
-OBJECTIVES: dict[str, Objective] = {
-    o.name: o
-    for o in (
-        Objective("quality", "quality_score", Direction.HIGHER),
-        Objective("consciousness", "consciousness_score", Direction.HIGHER),
-        Objective("creativity", "creativity_score", Direction.HIGHER),
-        Objective("accuracy", "accuracy_score", Direction.HIGHER),
-        Objective("reasoning", "reasoning_depth_score", Direction.HIGHER),
-        Objective("humor", "humor_score", Direction.HIGHER),
-        Objective("user_satisfaction", "user_rating", Direction.HIGHER),
-        Objective("reliability", "error_rate", Direction.LOWER),
-        Objective("cost", "cost", Direction.LOWER),
-        Objective("speed", "response_time_ms", Direction.LOWER),
-        Objective("cost_efficiency", "cost_efficiency", Direction.HIGHER),
-    )
-}
-"""Every objective by canonical name."""
-
-_ALIASES = {
-    "response_quality": "quality",
-    "quality_score": "quality",
-    "consciousness_score": "consciousness",
-    "consciousness_coherence": "consciousness",
-    "creativity_score": "creativity",
-    "accuracy_score": "accuracy",
-    "reasoning_depth": "reasoning",
-    "reasoning_depth_score": "reasoning",
-    "humor_effectiveness": "humor",
-    "humor_score": "humor",
-    "user_rating": "user_satisfaction",
-    "error_rate": "reliability",
-    "price": "cost",
-    "latency": "speed",
-    "response_time": "speed",
-    "response_time_ms": "speed",
-}
+_ALIASES = {alias: m.name for m in OBJECTIVES.values() for alias in m.aliases}
 
 DEFAULT_PRIORITIES: dict[str, float] = {
     "quality": 0.5,

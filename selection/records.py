@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from pydantic import (
 )
 
 from selection.errors import InvalidRecordError
+from selection.metrics import METRIC_COLUMNS
 from selection.tasks import TASK_NAME_PATTERN, TaskLike
 
 __all__ = [
@@ -27,20 +29,7 @@ __all__ = [
     "parse_records",
 ]
 
-# Numeric columns that the tracker aggregates, in storage order. Scores are in [0, 1].
-METRIC_COLUMNS: tuple[str, ...] = (
-    "response_time_ms",
-    "token_count_input",
-    "token_count_output",
-    "cost",
-    "quality_score",
-    "consciousness_score",
-    "creativity_score",
-    "accuracy_score",
-    "reasoning_depth_score",
-    "humor_score",
-    "user_rating",
-)
+_METRIC_VALUES = operator.attrgetter(*METRIC_COLUMNS)
 
 Score = float | None
 
@@ -132,19 +121,8 @@ class PerformanceRecord(BaseModel):
 
     def metric_values(self) -> tuple[float | None, ...]:
         """The aggregated columns' values, in :data:`METRIC_COLUMNS` order."""
-        return (
-            self.response_time_ms,
-            self.token_count_input,
-            self.token_count_output,
-            self.cost,
-            self.quality_score,
-            self.consciousness_score,
-            self.creativity_score,
-            self.accuracy_score,
-            self.reasoning_depth_score,
-            self.humor_score,
-            self.user_rating,
-        )
+        values: tuple[float | None, ...] = _METRIC_VALUES(self)
+        return values
 
 
 _RECORD_LIST = TypeAdapter(list[PerformanceRecord])

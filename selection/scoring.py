@@ -21,7 +21,8 @@ import numpy.typing as npt
 
 from selection.aggregates import Aggregate
 from selection.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS, ModelSpec
-from selection.priorities import OBJECTIVES, Direction
+from selection.metrics import Direction, MetricKind
+from selection.priorities import OBJECTIVES
 from selection.thresholds import TaskThresholds
 
 __all__ = [
@@ -62,11 +63,7 @@ class Estimate:
     observed: dict[str, float | None] = field(default_factory=dict)
 
 
-_SCORES = tuple(
-    (name, o.column)
-    for name, o in OBJECTIVES.items()
-    if o.direction is Direction.HIGHER and o.column.endswith(("_score", "_rating"))
-)
+_SCORES = tuple((m.name, m.column) for m in OBJECTIVES.values() if m.kind is MetricKind.SCORE)
 
 
 def _shrink(prior: float, agg: Aggregate | None, column: str, k: float) -> tuple[float, float, int]:
@@ -291,7 +288,7 @@ def build_score_table(
     for name, weight in weights:
         objective = OBJECTIVES[name]
         values = [e.values[name] for e in eligible]
-        relative = name in ("cost", "speed", "cost_efficiency")
+        relative = not objective.on_unit_interval  # cost, speed, cost efficiency
         if relative:
             log = name == "cost_efficiency"
             higher = objective.direction is Direction.HIGHER

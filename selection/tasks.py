@@ -1,4 +1,4 @@
-"""Task types and the performance metrics they are judged by.
+"""Task types and the performance metrics they are judged by (:mod:`selection.metrics`).
 
 The seed's task types are built in as :class:`TaskType`. Users declare their own by name
 (a catalog, a scenario or a benchmark trace brings its own); everything that takes a task
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+
+from selection.metrics import Metric
 
 __all__ = [
     "METRICS",
@@ -60,21 +62,6 @@ def task_name(task: TaskLike) -> str:
             f"invalid task type name {task!r}: use lower snake case, e.g. 'legal_review'"
         )
     return name
-
-
-class Metric(StrEnum):
-    """The seed's ten performance metrics, by the column or statistic that carries each."""
-
-    RESPONSE_QUALITY = "quality_score"
-    RESPONSE_TIME = "response_time_ms"
-    COST_EFFICIENCY = "cost_efficiency"
-    CONSCIOUSNESS_SCORE = "consciousness_score"
-    CREATIVITY_SCORE = "creativity_score"
-    ACCURACY_SCORE = "accuracy_score"
-    REASONING_DEPTH = "reasoning_depth_score"
-    HUMOR_EFFECTIVENESS = "humor_score"
-    ERROR_RATE = "error_rate"
-    USER_SATISFACTION = "user_rating"
 
 
 METRICS: tuple[Metric, ...] = tuple(Metric)

@@ -19,6 +19,7 @@ from selection.aggregates import Aggregate
 from selection.clock import Clock
 from selection.errors import InvalidRecordError, UnknownModelError, UnknownTaskError
 from selection.feedback import ScoreAmendment, amend_scores
+from selection.metrics import REGISTRY, MetricKind
 from selection.records import PerformanceRecord, parse_records
 from selection.store import Store
 from selection.tasks import TaskLike
@@ -30,15 +31,9 @@ __all__ = ["RANKED_STATISTICS", "PerformanceTracker"]
 
 # Statistic name in compare_models' report -> (column, True if higher is better).
 RANKED_STATISTICS: dict[str, tuple[str, bool]] = {
-    "avg_quality_score": ("quality_score", True),
-    "avg_consciousness_score": ("consciousness_score", True),
-    "avg_creativity_score": ("creativity_score", True),
-    "avg_accuracy_score": ("accuracy_score", True),
-    "avg_reasoning_depth_score": ("reasoning_depth_score", True),
-    "avg_humor_score": ("humor_score", True),
-    "avg_user_rating": ("user_rating", True),
-    "avg_cost": ("cost", False),
-    "avg_response_time_ms": ("response_time_ms", False),
+    f"avg_{m.column}": (m.column, m.higher_is_better)
+    for m in REGISTRY
+    if m.stored and m.kind is not MetricKind.TOKENS
 }
 
 

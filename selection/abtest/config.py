@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from selection.errors import ExperimentError
-from selection.records import METRIC_COLUMNS
+from selection.metrics import METRIC_COLUMNS, Metric, higher_is_better
 from selection.tasks import task_name
 
 __all__ = [
@@ -47,18 +47,10 @@ Action = Literal[
     "promote", "ramp", "complete_ramp", "rollback", "abandon", "expire", "stop", "flag"
 ]
 
-ERROR_RATE = "error_rate"
+ERROR_RATE = Metric.ERROR_RATE.value
 METRIC_NAMES: tuple[str, ...] = (*METRIC_COLUMNS, ERROR_RATE)
-_LOWER_IS_BETTER = frozenset(
-    ("response_time_ms", "token_count_input", "token_count_output", "cost", ERROR_RATE)
-)
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-
-def higher_is_better(metric: str) -> bool:
-    """Whether a larger value of ``metric`` is an improvement (scores) or not (cost, latency)."""
-    return metric not in _LOWER_IS_BETTER
 
 
 def _check_metric(metric: str) -> str:

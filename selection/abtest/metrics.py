@@ -26,7 +26,6 @@ from typing import Any, Literal
 from selection.abtest.config import ERROR_RATE, Guardrail
 from selection.abtest.latency import LatencyComparison
 from selection.aggregates import Aggregate
-from selection.records import METRIC_COLUMNS
 from selection.stats import (
     ComparisonResult,
     Moments,
@@ -53,16 +52,11 @@ __all__ = [
 AnalysisMode = Literal["sequential", "fixed"]
 Role = Literal["success", "guardrail"]
 LATENCY = "response_time_ms"
-_INDEX = {column: i for i, column in enumerate(METRIC_COLUMNS)}
 
 
 def moments(agg: Aggregate, column: str) -> Moments:
     """The moments of one column (rounding residue of removed records cleared)."""
-    n = agg.n(column)
-    if n == 0:
-        return Moments(0, 0.0, 0.0)
-    i = _INDEX[column]
-    return Moments(n, agg.total[i], max(0.0, agg.total_sq[i]))
+    return agg.moments(column)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from scipy import special, stats
 from selection.abtest.config import ERROR_RATE, ABTestSpec, Plan
 from selection.aggregates import Aggregate
 from selection.errors import ExperimentError
+from selection.metrics import MetricKind, metric_spec
 from selection.stats import sample_size_means, sample_size_proportions
 
 __all__ = ["DEFAULT_ERROR_RATE", "DEFAULT_SCORE_SD", "MIN_BASELINE", "plan_test"]
@@ -88,7 +89,7 @@ def plan_test(
         observed = bool(summary and summary.n >= MIN_BASELINE and summary.std)
         if observed and summary is not None and summary.mean is not None:
             mean, sd = summary.mean, summary.std
-        elif metric.endswith(("_score", "_rating")):
+        elif metric_spec(metric).kind is MetricKind.SCORE:
             mean, sd = prior_mean or DEFAULT_SCORE_MEAN, DEFAULT_SCORE_SD
         else:
             raise ExperimentError(

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from selection.aggregates import Aggregate
-from selection.records import METRIC_COLUMNS
+from selection.metrics import METRIC_COLUMNS
 from selection.store._sql import AB_TEST_COLUMNS
 
 __all__ = [

@@ -8,7 +8,8 @@ from typing import Any
 
 from selection.aggregates import Aggregate
 from selection.errors import StoreError
-from selection.records import METRIC_COLUMNS, PerformanceRecord
+from selection.metrics import METRIC_COLUMNS, SCORE_COLUMNS
+from selection.records import PerformanceRecord
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -110,12 +111,6 @@ def aggregates_from_rows(rows: Sequence[Sequence[object]]) -> dict[tuple[str, st
             [float(v) for v in sums[2::3]],  # type: ignore[arg-type]
         )
     return found
-
-
-SCORE_COLUMNS: tuple[str, ...] = tuple(
-    c for c in METRIC_COLUMNS if c.endswith("_score") or c == "user_rating"
-)
-"""Columns :meth:`Store.update_scores` may set."""
 
 
 def score_update_sql(

@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from selection.aggregates import Aggregate
 from selection.errors import StoreError, StoreUnavailableError
+from selection.metrics import COPY_TYPES
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.store import redact_url
@@ -41,13 +42,13 @@ from selection.store._sql import (
 
 __all__ = ["PostgresStore"]
 
-_COPY_TYPES = [
-    "text", "text", "text", "text",
-    "float8", "int4", "int4", "float8",
-    "float8", "float8", "float8", "float8", "float8", "float8", "float8",
-    "bool", "text", "timestamptz", "jsonb",
-    "text", "text", "int4",
-]  # fmt: skip
+# COPY's binary types of the record columns that are not metrics (theirs are in the registry).
+_OTHER_COPY_TYPES = {
+    "record_id": "text", "model_id": "text", "task_type": "text", "prompt_hash": "text",
+    "error_occurred": "bool", "error_type": "text", "timestamp": "timestamptz",
+    "context_data": "jsonb", "ab_test_id": "text", "ab_arm": "text", "ab_phase": "int4",
+}  # fmt: skip
+_COPY_TYPES = [COPY_TYPES.get(c) or _OTHER_COPY_TYPES[c] for c in RECORD_COLUMNS]
 _COLUMN_LIST = ", ".join(RECORD_COLUMNS)
 _SCHEMA_LOCK = 0x47454E45  # any constant: serialises concurrent schema creation
 
