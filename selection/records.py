@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -23,6 +25,7 @@ from selection.tasks import TASK_NAME_PATTERN, TaskLike
 
 __all__ = [
     "METRIC_COLUMNS",
+    "METRIC_RANGES",
     "PerformanceRecord",
     "parse_records",
 ]
@@ -42,7 +45,30 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "user_rating",
 )
 
+# The physically sensible range of each metric, inclusive. A value outside it is a bug or an
+# attack, never a measurement: it is refused at the boundary, and SQL aggregates ignore any
+# stored value outside it, so the sums of squares cannot overflow a double whatever a table
+# holds (86,400,000 ms squared, times 10^12 rows, is ~10^28).
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    "response_time_ms": (0.0, 86_400_000.0),  # one day
+    "token_count_input": (0, 1_000_000_000),  # far beyond any context window; fits int64
+    "token_count_output": (0, 1_000_000_000),
+    "cost": (0.0, 10_000.0),  # US dollars for one call
+    "quality_score": (0.0, 1.0),
+    "consciousness_score": (0.0, 1.0),
+    "creativity_score": (0.0, 1.0),
+    "accuracy_score": (0.0, 1.0),
+    "reasoning_depth_score": (0.0, 1.0),
+    "humor_score": (0.0, 1.0),
+    "user_rating": (0.0, 1.0),
+}
+
 Score = float | None
+
+
+def _metric(column: str) -> Any:
+    low, high = METRIC_RANGES[column]
+    return Field(default=None, ge=low, le=high)
 
 
 def _new_record_id() -> str:
@@ -64,17 +90,17 @@ class PerformanceRecord(BaseModel):
     model_id: str = Field(min_length=1, max_length=255)
     task_type: str = Field(pattern=TASK_NAME_PATTERN)  # canonical names; TaskType members pass
     prompt_hash: str = Field(default="", max_length=64)
-    response_time_ms: float | None = Field(default=None, ge=0)
-    token_count_input: int | None = Field(default=None, ge=0)
-    token_count_output: int | None = Field(default=None, ge=0)
-    cost: float | None = Field(default=None, ge=0)
-    quality_score: Score = Field(default=None, ge=0, le=1)
-    consciousness_score: Score = Field(default=None, ge=0, le=1)
-    creativity_score: Score = Field(default=None, ge=0, le=1)
-    accuracy_score: Score = Field(default=None, ge=0, le=1)
-    reasoning_depth_score: Score = Field(default=None, ge=0, le=1)
-    humor_score: Score = Field(default=None, ge=0, le=1)
-    user_rating: Score = Field(default=None, ge=0, le=1)
+    response_time_ms: float | None = _metric("response_time_ms")
+    token_count_input: int | None = _metric("token_count_input")
+    token_count_output: int | None = _metric("token_count_output")
+    cost: float | None = _metric("cost")
+    quality_score: Score = _metric("quality_score")
+    consciousness_score: Score = _metric("consciousness_score")
+    creativity_score: Score = _metric("creativity_score")
+    accuracy_score: Score = _metric("accuracy_score")
+    reasoning_depth_score: Score = _metric("reasoning_depth_score")
+    humor_score: Score = _metric("humor_score")
+    user_rating: Score = _metric("user_rating")
     error_occurred: bool = False
     error_type: str | None = Field(default=None, max_length=255)
     timestamp: datetime | None = None
@@ -83,6 +109,23 @@ class PerformanceRecord(BaseModel):
     ab_test_id: str | None = Field(default=None, min_length=1, max_length=255)
     ab_arm: Literal["a", "b"] | None = None
     ab_phase: int | None = Field(default=None, ge=0)
+
+    @field_validator(
+        "record_id", "model_id", "prompt_hash", "error_type", "ab_test_id", mode="after"
+    )
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL's text cannot hold NUL and SQLite's can: refuse it so both agree.
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
+
+    @field_validator("context_data", mode="after")
+    @classmethod
+    def _json_object(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if value:
+            check_json(value)
+        return value
 
     @field_validator("timestamp")
     @classmethod
@@ -107,6 +150,19 @@ class PerformanceRecord(BaseModel):
         return self
 
     @classmethod
+    def model_construct(  # type: ignore[override]  # the pydantic plugin types each field
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """Validate like the constructor: no record reaches a store unchecked."""
+        return cls.model_validate(values)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, validated again like the constructor."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return type(self).model_validate({**self.__dict__, **update})
+
+    @classmethod
     def from_performance(
         cls,
         model_id: str,
@@ -121,6 +177,11 @@ class PerformanceRecord(BaseModel):
         Raises:
             InvalidRecordError: naming the field that is wrong.
         """
+        if not isinstance(performance, Mapping):
+            raise InvalidRecordError(
+                f"invalid performance record: performance must be a mapping of metric -> "
+                f"value, got {type(performance).__name__}"
+            )
         data = dict(performance)
         data["model_id"] = model_id
         data["task_type"] = task
@@ -145,6 +206,23 @@ class PerformanceRecord(BaseModel):
             self.humor_score,
             self.user_rating,
         )
+
+
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash
+
+
+def check_json(value: Any) -> None:
+    """Refuse what JSON (and PostgreSQL's ``jsonb``) cannot hold the same way as SQLite.
+
+    Raises:
+        ValueError: not JSON-serialisable, a NaN or infinity, or a NUL character anywhere.
+    """
+    try:
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"must be JSON (no NaN or infinity): {exc}") from None
+    if "\\u0000" in text and _JSON_NUL.search(text):
+        raise ValueError("must not contain a NUL character")
 
 
 _RECORD_LIST = TypeAdapter(list[PerformanceRecord])

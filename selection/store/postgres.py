@@ -36,6 +36,7 @@ from selection.store._sql import (
     RowStream,
     aggregate_query,
     aggregates_from_rows,
+    record_from_columns,
     score_update_sql,
 )
 
@@ -43,7 +44,7 @@ __all__ = ["PostgresStore"]
 
 _COPY_TYPES = [
     "text", "text", "text", "text",
-    "float8", "int4", "int4", "float8",
+    "float8", "int8", "int8", "float8",
     "float8", "float8", "float8", "float8", "float8", "float8", "float8",
     "bool", "text", "timestamptz", "jsonb",
     "text", "text", "int4",
@@ -203,10 +204,7 @@ class PostgresStore(OpenClose):
             "ORDER BY timestamp DESC LIMIT %s"
         )
         rows = await self._fetch(query, [*params, limit])
-        return [
-            PerformanceRecord.model_validate(dict(zip(RECORD_COLUMNS, row, strict=True)))
-            for row in rows
-        ]
+        return [record_from_columns(dict(zip(RECORD_COLUMNS, row, strict=True))) for row in rows]
 
     # -- recommendations and A/B tests --------------------------------------------------
 

@@ -43,6 +43,7 @@ from selection.store._sql import (
     RowStream,
     aggregate_query,
     aggregates_from_rows,
+    record_from_columns,
     score_update_sql,
 )
 
@@ -487,4 +488,4 @@ def _record_from_row(row: Sequence[Any]) -> PerformanceRecord:
     data["error_occurred"] = bool(data["error_occurred"])
     data["timestamp"] = datetime.fromisoformat(data["timestamp"])
     data["context_data"] = json.loads(data["context_data"])
-    return PerformanceRecord.model_validate(data)
+    return record_from_columns(data)
