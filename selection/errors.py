@@ -10,6 +10,7 @@ Every error derives from :class:`GenesisError`, so a caller can catch one root::
     ├── NoEligibleModelError        the task's thresholds exclude every candidate
     ├── StoreError                  the database refused or failed
     │   └── StoreUnavailableError   the database cannot be reached
+    │       └── AmbiguousWriteError the connection was lost at COMMIT (.stored, .reconciled)
     ├── ProviderError               a model provider's call failed (.provider)
     │   ├── ProviderTimeout
     │   ├── ProviderHTTPError       .status_code, .retry_after
@@ -23,8 +24,10 @@ Messages name what is wrong; they never carry secrets (API keys, headers).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
+    "AmbiguousWriteError",
     "ConfigError",
     "ExperimentError",
     "GenesisError",
@@ -99,6 +102,21 @@ class StoreError(GenesisError):
 
 class StoreUnavailableError(StoreError):
     """The database cannot be reached."""
+
+
+class AmbiguousWriteError(StoreUnavailableError):
+    """The connection was lost while a write committed, so its outcome was not reported.
+
+    Attributes:
+        stored: the records the store found committed afterwards (empty when none were).
+        reconciled: whether the store could find out; if not, ``stored`` is empty and the
+            records may or may not be stored (a restart re-reads the sums).
+    """
+
+    def __init__(self, message: str, *, stored: Sequence[Any], reconciled: bool) -> None:
+        self.stored = list(stored)
+        self.reconciled = reconciled
+        super().__init__(message)
 
 
 class ProviderError(GenesisError):
