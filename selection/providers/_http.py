@@ -102,7 +102,7 @@ def _base64_forms(secret: str) -> set[str]:
     One per byte alignment the secret can have inside a longer encoded text (three).
     """
     raw = secret.encode()
-    forms = set()
+    forms: set[str] = set()
     for shift in range(3):
         encoded = base64.b64encode(b"\0" * shift + raw).decode()
         start = -(-shift * 4 // 3)  # characters touched by the unknown bytes before it
