@@ -71,6 +71,9 @@ def _metric(column: str) -> Any:
     return Field(default=None, ge=low, le=high)
 
 
+_TEXT_FIELDS = ("record_id", "model_id", "prompt_hash", "error_type", "ab_test_id")
+
+
 def _new_record_id() -> str:
     return uuid.uuid4().hex
 
@@ -110,16 +113,6 @@ class PerformanceRecord(BaseModel):
     ab_arm: Literal["a", "b"] | None = None
     ab_phase: int | None = Field(default=None, ge=0)
 
-    @field_validator(
-        "record_id", "model_id", "prompt_hash", "error_type", "ab_test_id", mode="after"
-    )
-    @classmethod
-    def _no_nul(cls, value: str | None) -> str | None:
-        # PostgreSQL's text cannot hold NUL and SQLite's can: refuse it so both agree.
-        if value is not None and "\x00" in value:
-            raise ValueError("must not contain a NUL character")
-        return value
-
     @field_validator("context_data", mode="after")
     @classmethod
     def _json_object(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -140,6 +133,12 @@ class PerformanceRecord(BaseModel):
     def _error_consistent(self) -> PerformanceRecord:
         if self.error_type is not None and not self.error_occurred:
             raise ValueError("error_type is set but error_occurred is false")
+        # PostgreSQL's text cannot hold NUL and SQLite's can: refuse it so both agree. One
+        # check over the joined ids costs less than a validator per field.
+        texts = (self.record_id, self.model_id, self.prompt_hash, self.error_type, self.ab_test_id)
+        if "\x00" in "".join(t for t in texts if t):
+            bad = next(n for n, t in zip(_TEXT_FIELDS, texts, strict=True) if t and "\x00" in t)
+            raise ValueError(f"{bad} must not contain a NUL character")
         return self
 
     @model_validator(mode="after")
