@@ -1,8 +1,9 @@
 """The exceptions the hive raises.
 
-Each is a ``ValueError``: the caller handed the hive something it cannot use::
+Each is a ``ValueError`` (the caller handed the hive something it cannot use) and a
+:class:`selection.GenesisError`, the one root every Genesis Prime error shares::
 
-    HiveError (ValueError)
+    HiveError (GenesisError, ValueError)
     ├── BallotError            ballots that cannot be counted together (.voter, .model_id)
     ├── UnknownMethodError     a consensus method name not in the registry (.method)
     └── DelegationError        a delegation the graph does not allow (.agent)
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from selection import GenesisError
+
 __all__ = ["BallotError", "DelegationError", "HiveError", "UnknownMethodError"]
 
 
-class HiveError(ValueError):
+class HiveError(GenesisError, ValueError):
     """Root of the errors raised by the hive package."""
 
 

@@ -6,15 +6,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from scenarios.commands import add_scenario_commands
-from scenarios.evaluation.cli import add_evaluate_command
-from selection.cli import add_selection_commands, run_handler
+from selection.extras import missing_extra
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full ``genesis-prime`` argument parser."""
+    from scenarios.commands import add_scenario_commands
+    from scenarios.evaluation.cli import add_evaluate_command
+    from selection.cli import add_selection_commands
+
     parser = argparse.ArgumentParser(
         prog="genesis-prime",
         description="Choose which LLM serves which job, and learn from every call.",
@@ -28,7 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (errors: one line, status 1)."""
-    return run_handler(build_parser().parse_args(argv))
+    try:
+        parser = build_parser()
+    except ModuleNotFoundError as exc:
+        error = missing_extra(exc, feature="the genesis-prime command")
+        if error is None:
+            raise
+        print(f"genesis-prime: {error}", file=sys.stderr)
+        return 1
+    from selection.cli import run_handler
+
+    return run_handler(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

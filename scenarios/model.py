@@ -54,6 +54,9 @@ SCALAR_METRICS = (
 )
 """Per-step metrics collected by the model's DataCollector."""
 
+TRAFFIC_COLUMNS = ("step", "task", "model", "requests", "share", "oracle")
+"""The DataCollector's ``traffic`` table: one row per (step, task, active model)."""
+
 
 class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type information
     """One run of a scenario under one policy.
@@ -110,12 +113,13 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         self._since_vote: dict[str, list[PerformanceRecord]] = {t: [] for t in self.tasks}
         self.agreement: dict[str, float] = {}
         self.latest: dict[str, float] = dict.fromkeys(SCALAR_METRICS, 0.0)
-        self.traffic_rows: list[dict[str, Any]] = []
         self.cumulative_regret = 0.0
         self.records_written = 0
         self.requests_generated = 0
         self._adjustments: list[Recommendation] = []  # the hive's, stored with the next write
-        self.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        self.datacollector = mesa.DataCollector(
+            model_reporters=_reporters(), tables={"traffic": list(TRAFFIC_COLUMNS)}
+        )
         log.write({"kind": "start", "policy": self.policy.name, "models": self.world.active})
 
     # -- set-up ---------------------------------------------------------------------------
@@ -259,12 +263,19 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         totals["requests"] += n
         for model_id in self.world.active:
             share = counts.get(model_id, 0) / n if n else 0.0
-            self.traffic_rows.append(
+            self.datacollector.add_table_row(
+                "traffic",
                 {"step": index, "task": task, "model": model_id,
                  "requests": counts.get(model_id, 0), "share": share, "oracle": model_id == oracle}
             )  # fmt: skip
         summary = {"requests": n, "choices": counts, "oracle": oracle, "digest": digest.hexdigest()}
         return records, summary
+
+    def traffic_rows(self) -> list[dict[str, Any]]:
+        """The ``traffic`` table as rows, in the order they were added."""
+        table = self.datacollector.tables["traffic"]
+        columns = [table[name] for name in TRAFFIC_COLUMNS]
+        return [dict(zip(TRAFFIC_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
 
     def _arrivals(self, task: str, index: int) -> int:
         traffic = self.spec.traffic[task]

@@ -31,8 +31,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from selection.catalog import ModelCatalog, ModelSpec
-from selection.providers import CallResponseError
-from selection.providers._errors import http_error
+from selection.errors import http_error
+from selection.providers import ProviderResponseError
 from selection.providers._http import excerpt, send
 
 __all__ = [
@@ -151,7 +151,7 @@ async def fetch_openrouter_models(
     try:
         envelope = _Envelope.model_validate_json(response.content)
     except ValidationError as exc:
-        raise CallResponseError(
+        raise ProviderResponseError(
             f"models list is not {{'data': [...]}}: {excerpt(response.text)}", provider=_PROVIDER
         ) from exc
     models: list[OpenRouterModel] = []

@@ -31,7 +31,6 @@ from selection.providers import (
     Message,
     ModelGateway,
     Prices,
-    error_type_of,
 )
 
 __all__ = [
@@ -218,7 +217,7 @@ class ModelJudge:
                 self._model_id, messages, params=self._params, prices=self._prices
             )
         except ProviderError as exc:
-            error = error_type_of(exc).value
+            error = exc.error_type.value
             logger.info("judge %s gave no verdict: its call failed (%s)", self._model_id, error)
             return Judgement(judge=self.name, judge_model=self._model_id, error=error)
         try:

@@ -36,13 +36,19 @@ PUBLIC = {
     },
     "scenarios": {
         "Evaluation", "EvaluationConfig", "HiveModel", "RunResult", "ScenarioSpec", "Trace",
-        "builtin_names", "evaluate", "load_scenario", "load_trace", "run_scenario",
+        "arun_scenario", "builtin_names", "evaluate", "load_scenario", "load_trace", "run_scenario",
     },
 }  # fmt: skip
 """Each package's public API (agents' is pinned in tests/agents)."""
 
 # Sub-packages with an API of their own, and the command registration the entry point composes.
-_API_MODULES = {"selection.abtest", "selection.providers", "selection.stats", "selection.cli"}
+_API_MODULES = {
+    "selection.abtest",
+    "selection.providers",
+    "selection.stats",
+    "selection.cli",
+    "selection.extras",
+}
 
 
 @pytest.mark.parametrize("package", sorted(PUBLIC))

@@ -9,8 +9,13 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from selection.errors import ProviderError
-from selection.providers._errors import CallResponseError, ErrorType, classify_status, http_error
+from selection.errors import (
+    ErrorType,
+    ProviderError,
+    ProviderResponseError,
+    classify_status,
+    http_error,
+)
 from selection.providers._http import excerpt, parse_retry_after, send
 from selection.providers._types import Completion, GenerationParams, Message, Prices
 
@@ -80,7 +85,7 @@ class HTTPChatClient(ABC):
 
         For a deadline on the whole call, wrap it in ``asyncio.timeout``;
         :class:`ModelGateway` does so with its ``call_timeout``. httpx's own timeouts
-        (see ``DEFAULT_TIMEOUT``) raise :class:`CallTimeout`.
+        (see ``DEFAULT_TIMEOUT``) raise :class:`ProviderTimeout`.
 
         Args:
             model: The upstream model name (as the provider spells it).
@@ -92,7 +97,7 @@ class HTTPChatClient(ABC):
             The frozen completion.
 
         Raises:
-            selection.errors.ProviderError: A classified subclass (see ``_errors``).
+            selection.errors.ProviderError: A subclass carrying its ``error_type``.
         """
         request = self._http.build_request(
             "POST",
@@ -110,7 +115,7 @@ class HTTPChatClient(ABC):
                 f"{'.'.join(map(str, err['loc'])) or 'body'}: {err['msg']}"
                 for err in exc.errors()[:3]
             )
-            raise CallResponseError(
+            raise ProviderResponseError(
                 f"unexpected body ({where}): {self._excerpt(response)}", provider=self._provider
             ) from exc
 
@@ -158,5 +163,5 @@ class HTTPChatClient(ABC):
     ) -> Completion:
         """Read a 2xx response into a completion, raising classified errors.
 
-        A ``pydantic.ValidationError`` raised here becomes a ``CallResponseError``.
+        A ``pydantic.ValidationError`` raised here becomes a ``ProviderResponseError``.
         """

@@ -14,8 +14,13 @@ from datetime import UTC, datetime
 
 import httpx
 
-from selection.errors import ConfigError, ProviderError
-from selection.providers._errors import CallConnectionError, CallResponseError, CallTimeout
+from selection.errors import (
+    ConfigError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderResponseError,
+    ProviderTimeout,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -193,20 +198,22 @@ async def send(
         The successful (2xx) response and the seconds it took.
 
     Raises:
-        CallTimeout: httpx timed out.
-        CallConnectionError: The transport failed.
-        CallResponseError: The body could not be decoded.
+        ProviderTimeout: httpx timed out.
+        ProviderConnectionError: The transport failed.
+        ProviderResponseError: The body could not be decoded.
         selection.errors.ProviderError: From ``status_error``, for a non-2xx status.
     """
     start = time.monotonic()
     try:
         response = await http.send(request)
     except httpx.TimeoutException as exc:
-        raise CallTimeout(f"no answer in time ({type(exc).__name__})", provider=provider) from exc
+        raise ProviderTimeout(
+            f"no answer in time ({type(exc).__name__})", provider=provider
+        ) from exc
     except httpx.DecodingError as exc:
-        raise CallResponseError("the body could not be decoded", provider=provider) from exc
+        raise ProviderResponseError("the body could not be decoded", provider=provider) from exc
     except httpx.HTTPError as exc:
-        raise CallConnectionError(
+        raise ProviderConnectionError(
             f"request failed ({type(exc).__name__})", provider=provider
         ) from exc
     latency = time.monotonic() - start

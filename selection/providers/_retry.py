@@ -11,8 +11,11 @@ from typing import TypeVar
 
 import numpy as np
 
-from selection.errors import ProviderError, ProviderHTTPError
-from selection.providers._errors import ErrorType, error_type_of, is_retryable
+from selection.errors import (
+    ErrorType,
+    ProviderError,
+    ProviderHTTPError,
+)
 
 __all__ = ["Jitter", "Retrier", "RetryPolicy", "Sleep", "full_jitter"]
 
@@ -96,7 +99,7 @@ class Retrier:
             exc: The failure of the last try.
             retries_done: Retries already made (0 after the first try).
         """
-        if not is_retryable(exc) or retries_done + 1 >= self._policy.max_attempts:
+        if not exc.retryable or retries_done + 1 >= self._policy.max_attempts:
             return None
         retry_after = exc.retry_after if isinstance(exc, ProviderHTTPError) else None
         if retry_after is not None:
@@ -129,13 +132,13 @@ class Retrier:
                 return await call()
             except ProviderError as exc:
                 if on_failure is not None:
-                    on_failure(error_type_of(exc), time.monotonic() - start)
+                    on_failure(exc.error_type, time.monotonic() - start)
                 delay = self.next_delay(exc, retries)
                 if delay is None:
                     raise
                 logger.info(
                     "provider call failed (%s: %s); retry %d in %.2fs",
-                    error_type_of(exc),
+                    exc.error_type,
                     exc,
                     retries + 1,
                     delay,

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import httpx
 from pydantic import BaseModel, SecretStr
 
+from selection.errors import ContentFilteredError
 from selection.providers._base import HTTPChatClient, JSONBody
-from selection.providers._errors import ContentFilteredError
 from selection.providers._types import (
     Completion,
     GenerationParams,

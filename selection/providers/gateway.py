@@ -11,10 +11,15 @@ from typing import Self
 
 import httpx
 
-from selection.errors import ConfigError, ProviderError
+from selection.errors import (
+    CircuitOpenError,
+    ConfigError,
+    ErrorType,
+    ProviderError,
+    ProviderTimeout,
+)
 from selection.providers._breaker import CircuitBreaker
 from selection.providers._cache import ResponseCache, cache_key
-from selection.providers._errors import CallTimeout, CircuitOpenError, ErrorType, error_type_of
 from selection.providers._http import default_http_client
 from selection.providers._retry import Retrier
 from selection.providers._types import ChatClient, Completion, GenerationParams, Message, Prices
@@ -246,7 +251,7 @@ class ModelGateway:
                     model_id, route, client, messages, params, price, attempts
                 )
             except ProviderError as exc:
-                logger.info("model %s failed (%s); trying the next", model_id, error_type_of(exc))
+                logger.info("model %s failed (%s); trying the next", model_id, exc.error_type)
                 last = exc
                 continue
             return FallbackResult(completion, model_id, tuple(attempts), tuple(skipped))
@@ -280,14 +285,14 @@ class ModelGateway:
                         route.upstream_model, messages, params=params, prices=prices
                     )
             except TimeoutError as exc:
-                raise CallTimeout(
+                raise ProviderTimeout(
                     f"no answer within {self._call_timeout}s", provider=route.provider
                 ) from exc
 
         try:
             completion = await self._retrier.run(one_try, on_failure=failed)
         except ProviderError as exc:
-            if error_type_of(exc) in _NOT_HEALTH:
+            if exc.error_type in _NOT_HEALTH:
                 self._breaker.release(model_id)
             else:
                 self._breaker.record_failure(model_id)

@@ -9,8 +9,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from selection.errors import ContentFilteredError, ErrorType, ProviderResponseError
 from selection.providers._base import HTTPChatClient, JSONBody
-from selection.providers._errors import CallResponseError, ContentFilteredError, ErrorType
 from selection.providers._types import (
     Completion,
     GenerationParams,
@@ -141,7 +141,7 @@ class GeminiClient(HTTPChatClient):
         if blocked:
             raise self._filtered(f"prompt blocked ({blocked})", blocked)
         if not wire.candidates:
-            raise CallResponseError(
+            raise ProviderResponseError(
                 f"no candidate in the answer: {self._excerpt(response)}", provider=self._provider
             )
         candidate = wire.candidates[0]

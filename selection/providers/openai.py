@@ -7,14 +7,14 @@ from collections.abc import Sequence
 import httpx
 from pydantic import BaseModel
 
-from selection.errors import ProviderError
-from selection.providers._base import HTTPChatClient, JSONBody
-from selection.providers._errors import (
-    CallResponseError,
+from selection.errors import (
     ContentFilteredError,
+    ProviderError,
+    ProviderResponseError,
     UpstreamError,
     http_error,
 )
+from selection.providers._base import HTTPChatClient, JSONBody
 from selection.providers._http import excerpt
 from selection.providers._types import (
     Completion,
@@ -100,7 +100,7 @@ class OpenAICompatibleClient(HTTPChatClient):
         if wire.error is not None:
             raise self._body_error(wire.error, self._excerpt(response), where="error in a 200 body")
         if not wire.choices:
-            raise CallResponseError(
+            raise ProviderResponseError(
                 f"no choice in the answer: {self._excerpt(response)}", provider=self._provider
             )
         choice = wire.choices[0]
@@ -114,7 +114,7 @@ class OpenAICompatibleClient(HTTPChatClient):
             )
         message = choice.message
         if message is None:
-            raise CallResponseError(
+            raise ProviderResponseError(
                 f"no message in the choice: {self._excerpt(response)}", provider=self._provider
             )
         if choice.finish_reason == "content_filter" or message.refusal:

@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 
 from selection.aggregates import Aggregate
 from selection.errors import ConfigError
+from selection.extras import missing_extra
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 
@@ -164,7 +165,8 @@ def open_store(url: str) -> Store:
     """Create (not yet open) the store that a URL names.
 
     Raises:
-        ConfigError: if the URL's scheme is not ``sqlite`` or ``postgresql``.
+        ConfigError: if the URL's scheme is not ``sqlite`` or ``postgresql``, or PostgreSQL
+            is asked for without the ``[postgres]`` extra installed.
     """
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     factory = _FACTORIES.get(scheme)
@@ -183,8 +185,13 @@ def _sqlite(url: str) -> Store:
 
 
 def _postgres(url: str) -> Store:
-    from selection.store.postgres import PostgresStore
-
+    try:
+        from selection.store.postgres import PostgresStore
+    except ModuleNotFoundError as exc:
+        error = missing_extra(exc, feature="PostgreSQL storage")
+        if error is None:
+            raise
+        raise error from exc
     return PostgresStore(url)
 
 

@@ -15,7 +15,7 @@ from selection.catalog_sync import (
     fetch_openrouter_models,
     sync_openrouter_catalog,
 )
-from selection.providers import CallHTTPError, CallResponseError, ErrorType
+from selection.providers import ErrorType, ProviderHTTPError, ProviderResponseError
 
 TODAY = date(2025, 6, 1)
 BASE = "https://openrouter.test/api/v1"
@@ -219,10 +219,18 @@ def test_a_new_model_without_context_length_is_skipped():
 @pytest.mark.parametrize(
     ("response", "error", "error_type"),
     [
-        (httpx.Response(500, json={"error": {"message": "boom"}}), CallHTTPError, "server_error"),
-        (httpx.Response(429, json={"error": {"message": "slow"}}), CallHTTPError, "rate_limited"),
-        (httpx.Response(200, json={"models": []}), CallResponseError, "malformed_response"),
-        (httpx.Response(200, content=b"<html>"), CallResponseError, "malformed_response"),
+        (
+            httpx.Response(500, json={"error": {"message": "boom"}}),
+            ProviderHTTPError,
+            "server_error",
+        ),
+        (
+            httpx.Response(429, json={"error": {"message": "slow"}}),
+            ProviderHTTPError,
+            "rate_limited",
+        ),
+        (httpx.Response(200, json={"models": []}), ProviderResponseError, "malformed_response"),
+        (httpx.Response(200, content=b"<html>"), ProviderResponseError, "malformed_response"),
     ],
 )
 async def test_fetch_failures_are_classified_provider_errors(response, error, error_type):

@@ -11,11 +11,11 @@ from pydantic import SecretStr
 
 from selection.providers import (
     AnthropicClient,
-    CallHTTPError,
     ContentFilteredError,
     ErrorType,
     GenerationParams,
     Message,
+    ProviderHTTPError,
 )
 from tests.selection.providers.fakes import KEY, anthropic_fake, anthropic_ok
 from tests.selection.providers.support import Sleeps, gateway_for
@@ -121,7 +121,7 @@ async def test_529_overloaded_error_when_it_persists(fake, http):
     fake.script(fake.errors["529"])
     gateway = gateway_for(fake, http, sleeps)
 
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await gateway.complete("anthropic/claude-3-opus-20240229", CHAT)
 
     assert exc_info.value.status_code == 529
@@ -132,7 +132,7 @@ async def test_529_overloaded_error_when_it_persists(fake, http):
 
 async def test_overloaded_error_body_on_a_500_is_overloaded(fake, client):
     fake.script(httpx.Response(500, json=json.loads(fake.errors["529"].content)))
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete("claude-3-opus-20240229", CHAT)
     assert exc_info.value.error_type is ErrorType.OVERLOADED
 
@@ -145,6 +145,6 @@ async def test_retry_after_ms_header_wins(fake, client):
             headers={"retry-after": "3", "retry-after-ms": "1500"},
         )
     )
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete("claude-3-opus-20240229", CHAT)
     assert exc_info.value.retry_after == 1.5

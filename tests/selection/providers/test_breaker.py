@@ -7,12 +7,12 @@ import pytest
 
 from selection.providers import (
     BreakerState,
-    CallHTTPError,
     CircuitBreaker,
     CircuitOpenError,
     ErrorType,
     Message,
     ModelGateway,
+    ProviderHTTPError,
 )
 from tests.selection.providers.fakes import openai_fake, openai_ok
 from tests.selection.providers.support import Sleeps, retrier
@@ -124,7 +124,7 @@ async def test_gateway_stops_calling_a_failing_model_then_probes(breaker, clock)
             {"openai": client}, retrier=retrier(Sleeps(), max_attempts=1), breaker=breaker
         )
         for _ in range(3):
-            with pytest.raises(CallHTTPError) as exc_info:
+            with pytest.raises(ProviderHTTPError) as exc_info:
                 await gateway.complete("openai/gpt-4o", PING)
             assert exc_info.value.error_type is ErrorType.SERVER_ERROR
         assert len(fake.requests) == 3
@@ -137,7 +137,7 @@ async def test_gateway_stops_calling_a_failing_model_then_probes(breaker, clock)
         clock.now += 30
         fake.script(server_error, openai_ok())
         fake.requests.clear()
-        with pytest.raises(CallHTTPError):  # the probe fails
+        with pytest.raises(ProviderHTTPError):  # the probe fails
             await gateway.complete("openai/gpt-4o", PING)
         assert len(fake.requests) == 1
         assert gateway.breaker.state("openai/gpt-4o") is BreakerState.OPEN
@@ -157,7 +157,7 @@ async def test_bad_requests_do_not_trip_the_breaker(breaker):
             {"openai": fake.client(http)}, retrier=retrier(Sleeps()), breaker=breaker
         )
         for _ in range(5):
-            with pytest.raises(CallHTTPError):
+            with pytest.raises(ProviderHTTPError):
                 await gateway.complete("openai/gpt-4o", PING)
     assert breaker.state("openai/gpt-4o") is BreakerState.CLOSED
     assert len(fake.requests) == 5

@@ -5,15 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from selection.errors import ProviderHTTPError, ProviderResponseError, ProviderTimeout
 from selection.providers import (
-    CallHTTPError,
-    CallRateLimited,
-    CallResponseError,
-    CallTimeout,
     ErrorType,
     Message,
     Prices,
+    ProviderHTTPError,
+    ProviderResponseError,
+    ProviderTimeout,
+    RateLimited,
 )
 from tests.selection.providers.fakes import CANARY, Fake, malformed, read_timeout
 from tests.selection.providers.support import Sleeps, gateway_for
@@ -70,7 +69,7 @@ async def test_429_exhausting_retries_raises_rate_limited(
     fake.script(fake.errors["429"])
     gateway = gateway_for(fake, http, sleeps)
 
-    with pytest.raises(CallRateLimited) as exc_info:
+    with pytest.raises(RateLimited) as exc_info:
         await gateway.complete(fake.model_id, PING)
 
     assert exc_info.value.status_code == 429
@@ -83,7 +82,7 @@ async def test_500_is_retried_then_fails(fake: Fake, http: httpx.AsyncClient, sl
     fake.script(fake.errors["500"])
     gateway = gateway_for(fake, http, sleeps)
 
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await gateway.complete(fake.model_id, PING)
 
     assert isinstance(exc_info.value, ProviderHTTPError)
@@ -107,7 +106,7 @@ async def test_timeout_is_classified_and_retried(
     fake.script(read_timeout)
     gateway = gateway_for(fake, http, sleeps)
 
-    with pytest.raises(CallTimeout) as exc_info:
+    with pytest.raises(ProviderTimeout) as exc_info:
         await gateway.complete(fake.model_id, PING)
 
     assert isinstance(exc_info.value, ProviderTimeout)
@@ -120,7 +119,7 @@ async def test_malformed_json_is_not_retried(fake: Fake, http: httpx.AsyncClient
     fake.script(malformed)
     gateway = gateway_for(fake, http, sleeps)
 
-    with pytest.raises(CallResponseError) as exc_info:
+    with pytest.raises(ProviderResponseError) as exc_info:
         await gateway.complete(fake.model_id, PING)
 
     assert isinstance(exc_info.value, ProviderResponseError)
@@ -134,7 +133,7 @@ async def test_wrong_shape_is_malformed(fake: Fake, http: httpx.AsyncClient):
     fake.script(httpx.Response(200, json={"unexpected": True}))
     client = fake.client(http)
 
-    with pytest.raises(CallResponseError):
+    with pytest.raises(ProviderResponseError):
         await client.complete(fake.model_id.partition("/")[2], PING)
 
 
@@ -144,7 +143,7 @@ async def test_bad_key_is_authentication_and_not_retried(
     fake.script(fake.ok())
     gateway = gateway_for(fake, http, sleeps, key=CANARY)
 
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await gateway.complete(fake.model_id, PING)
 
     # Gemini answers a bad key with 400 API_KEY_INVALID; the others with 401.
@@ -159,7 +158,7 @@ async def test_errors_carry_a_body_excerpt(fake: Fake, http: httpx.AsyncClient):
     fake.script(fake.errors["500"])
     client = fake.client(http)
 
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete(fake.model_id.partition("/")[2], PING)
 
     message = str(exc_info.value)

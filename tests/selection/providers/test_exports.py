@@ -9,15 +9,15 @@ import selection.providers as providers
 EXPECTED = {
     "DEFAULT_PREFIXES", "DEFAULT_TIMEOUT", "PROVIDERS", "RETRY_STATUSES",
     "AllModelsFailedError", "AnthropicClient", "Attempt", "BreakerState",
-    "CallConnectionError", "CallHTTPError", "CallRateLimited", "CallResponseError",
-    "CallTimeout", "ChatClient", "CircuitBreaker", "CircuitOpenError", "ClassifiedError",
+    "ProviderConnectionError", "ProviderHTTPError", "RateLimited", "ProviderResponseError",
+    "ProviderTimeout", "ChatClient", "CircuitBreaker", "CircuitOpenError", "ProviderError",
     "Completion", "ContentFilteredError", "CostSource", "ErrorType", "FallbackResult",
     "GeminiClient", "GenerationParams", "HTTPChatClient", "Jitter", "Message",
     "ModelGateway", "OpenAICompatibleClient", "OpenRouterClient", "Prices",
     "ProviderConfig", "ProviderSettings", "ProviderSpec", "RealRequestsBlockedError",
     "ResponseCache", "Retrier", "RetryPolicy", "Role", "Route", "Sleep", "UpstreamError",
     "allow_real_requests", "build_clients", "cache_key", "classify_status",
-    "default_http_client", "error_type_of", "full_jitter", "is_retryable",
+    "default_http_client", "full_jitter",
     "parse_retry_after", "resolve_cost", "resolve_route",
 }  # fmt: skip
 

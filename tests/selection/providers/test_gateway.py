@@ -14,15 +14,15 @@ from selection.providers import (
     AllModelsFailedError,
     AnthropicClient,
     Attempt,
-    CallHTTPError,
-    CallTimeout,
     CircuitBreaker,
     ErrorType,
     Message,
     ModelGateway,
     OpenAICompatibleClient,
     Prices,
+    ProviderHTTPError,
     ProviderSettings,
+    ProviderTimeout,
     allow_real_requests,
 )
 from tests.selection.providers.fakes import (
@@ -134,7 +134,7 @@ async def test_all_failing_raises_with_every_attempt(gateway, openai, anthropic)
         ErrorType.OVERLOADED,
         ErrorType.OVERLOADED,
     ]
-    assert isinstance(error.__cause__, CallHTTPError)
+    assert isinstance(error.__cause__, ProviderHTTPError)
     assert error.__cause__.status_code == 529
     assert "openai/gpt-4o=server_error" in str(error)
 
@@ -169,7 +169,7 @@ async def test_call_timeout_bounds_each_try():
         gateway = ModelGateway(
             {"openai": client}, retrier=retrier(sleeps, max_attempts=2), call_timeout=0.01
         )
-        with pytest.raises(CallTimeout) as exc_info:
+        with pytest.raises(ProviderTimeout) as exc_info:
             await gateway.complete("openai/gpt-4o", PING)
 
     assert exc_info.value.error_type is ErrorType.TIMEOUT

@@ -10,14 +10,14 @@ import pytest
 from pydantic import SecretStr
 
 from selection.providers import (
-    CallHTTPError,
-    CallRateLimited,
-    CallResponseError,
     ContentFilteredError,
     ErrorType,
     GeminiClient,
     GenerationParams,
     Message,
+    ProviderHTTPError,
+    ProviderResponseError,
+    RateLimited,
 )
 from tests.selection.providers.fakes import KEY, gemini_fake, gemini_ok
 
@@ -142,20 +142,20 @@ async def test_safety_finish_reason_is_content_filtered(fake, client):
 
 async def test_no_candidates_without_block_is_malformed(fake, client):
     fake.script(httpx.Response(200, json={"usageMetadata": {"promptTokenCount": 1}}))
-    with pytest.raises(CallResponseError):
+    with pytest.raises(ProviderResponseError):
         await client.complete("gemini-1.5-pro", CHAT)
 
 
 async def test_429_retry_delay_comes_from_retry_info_in_body(fake, client):
     fake.script(fake.errors["429"])
-    with pytest.raises(CallRateLimited) as exc_info:
+    with pytest.raises(RateLimited) as exc_info:
         await client.complete("gemini-1.5-pro", CHAT)
     assert exc_info.value.retry_after == 2.0
 
 
 async def test_503_model_overloaded(fake, client):
     fake.script(fake.errors["503"])
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete("gemini-1.5-pro", CHAT)
     assert exc_info.value.error_type is ErrorType.OVERLOADED
     assert exc_info.value.retryable
@@ -174,6 +174,6 @@ async def test_plain_400_is_bad_request(fake, client):
             },
         )
     )
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete("gemini-1.5-pro", CHAT)
     assert exc_info.value.error_type is ErrorType.BAD_REQUEST

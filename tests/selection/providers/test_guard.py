@@ -6,9 +6,9 @@ import httpx
 import pytest
 
 from selection.providers import (
-    CallConnectionError,
     Message,
     OpenAICompatibleClient,
+    ProviderConnectionError,
     RealRequestsBlockedError,
     allow_real_requests,
     default_http_client,
@@ -38,7 +38,7 @@ async def test_allow_real_requests_restores_the_previous_setting():
 async def test_even_a_hand_made_client_cannot_leave_the_machine(url):
     async with httpx.AsyncClient(timeout=2.0) as http:  # no transport: the real network
         client = OpenAICompatibleClient(http=http, base_url=url)
-        with pytest.raises(CallConnectionError) as exc_info:
+        with pytest.raises(ProviderConnectionError) as exc_info:
             await client.complete("gpt-4o", [Message.user("hi")])
     assert any("tests may not" in str(e) for e in _chain(exc_info.value))
 

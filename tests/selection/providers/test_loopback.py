@@ -11,13 +11,13 @@ import pytest
 from pydantic import SecretStr
 
 from selection.providers import (
-    CallConnectionError,
-    CallHTTPError,
     ErrorType,
     Message,
     ModelGateway,
     OpenAICompatibleClient,
     Prices,
+    ProviderConnectionError,
+    ProviderHTTPError,
     ProviderSettings,
     allow_real_requests,
     default_http_client,
@@ -149,7 +149,7 @@ async def test_real_401_is_not_retried(server: ChatServer):
             http=http, api_key=SecretStr("sk-wrong"), base_url=server.base_url
         )
         gateway = ModelGateway({"openai": client}, retrier=retrier(sleeps))
-        with pytest.raises(CallHTTPError) as exc_info:
+        with pytest.raises(ProviderHTTPError) as exc_info:
             await gateway.complete("openai/gpt-4o", [Message.user("hi")])
 
     assert exc_info.value.error_type is ErrorType.AUTHENTICATION
@@ -165,7 +165,7 @@ async def test_refused_connection_is_a_connection_error():
         http = default_http_client()
     async with http:
         client = OpenAICompatibleClient(http=http, base_url=base_url)
-        with pytest.raises(CallConnectionError) as exc_info:
+        with pytest.raises(ProviderConnectionError) as exc_info:
             await client.complete("llama3", [Message.user("hi")])
     assert exc_info.value.error_type is ErrorType.CONNECTION
     assert exc_info.value.retryable

@@ -10,14 +10,14 @@ import pytest
 from pydantic import SecretStr
 
 from selection.providers import (
-    CallHTTPError,
-    CallResponseError,
     ContentFilteredError,
     ErrorType,
     GenerationParams,
     Message,
     OpenAICompatibleClient,
     Prices,
+    ProviderHTTPError,
+    ProviderResponseError,
 )
 from tests.selection.providers.fakes import KEY, OPENAI_ERRORS, openai_fake, openai_ok
 
@@ -130,13 +130,13 @@ async def test_no_choices_is_malformed(fake, client):
     body = json.loads(openai_ok().content)
     body["choices"] = []
     fake.script(httpx.Response(200, json=body))
-    with pytest.raises(CallResponseError, match="no choice"):
+    with pytest.raises(ProviderResponseError, match="no choice"):
         await client.complete("gpt-4o", CHAT)
 
 
 async def test_503_overloaded_is_classified_overloaded(fake, client):
     fake.script(OPENAI_ERRORS["503"])
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete("gpt-4o", CHAT)
     assert exc_info.value.status_code == 503
     assert exc_info.value.error_type is ErrorType.OVERLOADED
@@ -157,7 +157,7 @@ async def test_404_unknown_model_is_bad_request(fake, client):
             },
         )
     )
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete("gpt-9", CHAT)
     assert exc_info.value.error_type is ErrorType.BAD_REQUEST
     assert not exc_info.value.retryable

@@ -10,12 +10,12 @@ import pytest
 from pydantic import SecretStr
 
 from selection.providers import (
-    CallHTTPError,
-    CallRateLimited,
     ErrorType,
     Message,
     OpenRouterClient,
     Prices,
+    ProviderHTTPError,
+    RateLimited,
     UpstreamError,
 )
 from tests.selection.providers.fakes import (
@@ -95,7 +95,7 @@ async def test_reported_zero_cost_is_kept(fake, client):
 async def test_error_object_in_200_body_raises_with_its_code(fake, client):
     fake.script(OPENROUTER_ERROR_IN_200)
 
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete("anthropic/claude-3-opus", PING)
 
     assert exc_info.value.status_code == 502
@@ -109,7 +109,7 @@ async def test_rate_limit_in_200_body_is_rate_limited(fake, client):
     fake.script(
         httpx.Response(200, json={"error": {"message": "Rate limit exceeded", "code": 429}})
     )
-    with pytest.raises(CallRateLimited):
+    with pytest.raises(RateLimited):
         await client.complete("anthropic/claude-3-opus", PING)
 
 
@@ -122,7 +122,7 @@ async def test_error_without_http_code_in_200_body_is_upstream_error(fake, clien
 async def test_choice_with_finish_reason_error_raises(fake, client):
     fake.script(OPENROUTER_CHOICE_ERROR)
 
-    with pytest.raises(CallHTTPError) as exc_info:
+    with pytest.raises(ProviderHTTPError) as exc_info:
         await client.complete("meta-llama/llama-3-70b-instruct", PING)
 
     assert exc_info.value.status_code == 502

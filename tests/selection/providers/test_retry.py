@@ -8,12 +8,12 @@ import httpx
 import numpy as np
 import pytest
 
-from selection.errors import ProviderHTTPError, ProviderTimeout
 from selection.providers import (
-    CallHTTPError,
-    CallRateLimited,
-    CallResponseError,
     ErrorType,
+    ProviderHTTPError,
+    ProviderResponseError,
+    ProviderTimeout,
+    RateLimited,
     Retrier,
     RetryPolicy,
     full_jitter,
@@ -70,8 +70,8 @@ def test_http_date_without_any_reference_is_ignored():
     )
 
 
-def _http_error(status: int, retry_after: float | None = None) -> CallHTTPError:
-    from selection.providers._errors import http_error
+def _http_error(status: int, retry_after: float | None = None) -> ProviderHTTPError:
+    from selection.errors import http_error
 
     return http_error(status, "body", provider="p", retry_after=retry_after)
 
@@ -123,7 +123,7 @@ def test_jitter_outside_the_bound_is_clamped():
     assert Retrier(jitter=lambda b: -1.0).next_delay(_http_error(500), 0) == 0.0
 
 
-def test_unclassified_base_errors_follow_the_same_rules():
+def test_errors_built_directly_follow_the_same_rules():
     r = Retrier(RetryPolicy(), jitter=lambda b: b)
     assert r.next_delay(ProviderTimeout("slow", provider="sim"), 0) == 0.5
     assert r.next_delay(ProviderHTTPError("x", provider="sim", status_code=502), 0) == 0.5
@@ -134,7 +134,7 @@ async def test_run_reports_every_failure_and_returns_the_success():
     sleeps = Sleeps()
     failures: list[tuple[ErrorType, float]] = []
     answers: list[Exception | str] = [
-        CallRateLimited("slow down", provider="p", retry_after=1.25),
+        RateLimited("slow down", provider="p", retry_after=1.25),
         _http_error(503),
         "ok",
     ]
@@ -160,9 +160,9 @@ async def test_run_does_not_retry_malformed_answers():
     async def call() -> str:
         nonlocal calls
         calls += 1
-        raise CallResponseError("not JSON", provider="p")
+        raise ProviderResponseError("not JSON", provider="p")
 
-    with pytest.raises(CallResponseError):
+    with pytest.raises(ProviderResponseError):
         await retrier(sleeps).run(call)
     assert (calls, sleeps) == (1, [])
 

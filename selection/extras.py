@@ -1,0 +1,42 @@
+"""Which optional extra provides which third-party package, and the error that says so.
+
+The selection core needs only numpy, scipy, pydantic and httpx. Everything else comes with an
+extra (see ``pyproject.toml``): ``[postgres]``, ``[sim]``, ``[cli]`` or ``[all]``.
+"""
+
+from __future__ import annotations
+
+from selection.errors import ConfigError
+
+__all__ = ["EXTRA_OF", "MissingExtraError", "missing_extra"]
+
+EXTRA_OF: dict[str, str] = {
+    "psycopg": "postgres",
+    "psycopg_pool": "postgres",
+    "mesa": "sim",
+    "networkx": "sim",
+    "matplotlib": "sim",
+    "rich": "cli",
+}
+"""Top-level package name -> the extra that installs it."""
+
+
+class MissingExtraError(ConfigError):
+    """A feature needs a package from an optional extra that is not installed."""
+
+
+def missing_extra(exc: ModuleNotFoundError, *, feature: str) -> MissingExtraError | None:
+    """The error to raise instead of ``exc``, or None when ``exc`` is not about an extra.
+
+    Args:
+        exc: The import failure.
+        feature: What the caller was about to do, in words ("PostgreSQL storage").
+    """
+    package = (exc.name or "").split(".")[0]
+    extra = EXTRA_OF.get(package)
+    if extra is None:
+        return None
+    return MissingExtraError(
+        f"{feature} needs {package!r}, which comes with the [{extra}] extra: "
+        f"pip install 'genesis-prime[{extra}]' (or -e '.[all]' in a checkout)"
+    )
