@@ -30,6 +30,7 @@ kept only as ``prompt_hash`` (see :func:`prompt_hash`) unless ``store_prompt`` i
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import uuid
@@ -43,6 +44,7 @@ from selection.clock import Clock
 from selection.core import ChoiceMode
 from selection.errors import ConfigError, GenesisError
 from selection.judges import Judge, Judgement, JudgeRequest, NoJudge
+from selection.prompt_key import load_or_create_key
 from selection.providers import (
     AllModelsFailedError,
     Attempt,
@@ -111,18 +113,20 @@ class Experiments(Protocol):
         ...
 
 
-def prompt_hash(messages: Sequence[Message]) -> str:
-    """Return the SHA-256 hex digest that stands for the prompt in stored records.
+def prompt_hash(messages: Sequence[Message], *, key: bytes) -> str:
+    """Return the keyed hash (HMAC-SHA-256, hex) that stands for the prompt in stored records.
 
-    A single user message hashes its text (UTF-8), so ``ask TASK "prompt"`` stores
-    ``sha256(prompt)``; any other conversation hashes its canonical JSON,
-    ``[{"role": ..., "content": ...}, ...]`` with no spaces and UTF-8 kept as is.
+    Keyed with the installation's secret (:mod:`selection.prompt_key`), so a short prompt
+    cannot be recovered by hashing likely ones. A single user message hashes its text
+    (UTF-8), so ``ask TASK "prompt"`` stores ``hmac(key, prompt)``; any other conversation
+    hashes its canonical JSON, ``[{"role": ..., "content": ...}, ...]`` with no spaces and
+    UTF-8 kept as is.
     """
     if len(messages) == 1 and messages[0].role == "user":
         text = messages[0].content
     else:
         text = json.dumps(_as_dicts(messages), separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def catalog_prices(spec: ModelSpec) -> Prices | None:
@@ -200,6 +204,8 @@ class CompletionService:
         judge: Scores answers; :class:`NoJudge` by default.
         clock: Stamps the records; the tracker's clock by default.
         store_prompt: Keep the conversation in ``context_data["messages"]`` (opt-in).
+        prompt_key: Keys the prompt hash; the installation's (see
+            :mod:`selection.prompt_key`) by default, read on the first call.
         experiments: Tags the routed model's record with its A/B test arm, if any.
     """
 
@@ -212,8 +218,10 @@ class CompletionService:
         judge: Judge | None = None,
         clock: Clock | None = None,
         store_prompt: bool = False,
+        prompt_key: bytes | None = None,
         experiments: Experiments | None = None,
     ) -> None:
+        self._prompt_key = prompt_key
         self._recommender = recommender
         self._tracker = tracker
         self._gateway = gateway
@@ -304,7 +312,10 @@ class CompletionService:
         )
         chain, unroutable = self._chain(rec)
         prices = {m: p for m in chain if (p := catalog_prices(self.catalog.get(m))) is not None}
-        call = _Call(rid, rec.task_type, prompt_hash(messages), self._context(rid, rec, messages))
+        if self._prompt_key is None:
+            self._prompt_key = load_or_create_key()
+        hashed = prompt_hash(messages, key=self._prompt_key)
+        call = _Call(rid, rec.task_type, hashed, self._context(rid, rec, messages))
         try:
             result = await self._gateway.complete_with_fallback(
                 chain, messages, params=params, prices=prices

@@ -10,6 +10,7 @@ Every error derives from :class:`GenesisError`, so a caller can catch one root::
     ├── NoEligibleModelError        the task's thresholds exclude every candidate
     ├── StoreError                  the database refused or failed
     │   └── StoreUnavailableError   the database cannot be reached
+    │       └── AmbiguousWriteError the connection was lost at COMMIT (.stored, .reconciled)
     ├── ProviderError               a provider call failed (.provider, .error_type, .retryable)
     │   ├── ProviderTimeout             timeout               retried
     │   ├── ProviderConnectionError     connection            retried
@@ -30,9 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 __all__ = [
     "RETRY_STATUSES",
+    "AmbiguousWriteError",
     "CircuitOpenError",
     "ConfigError",
     "ContentFilteredError",
@@ -114,6 +117,21 @@ class StoreError(GenesisError):
 
 class StoreUnavailableError(StoreError):
     """The database cannot be reached."""
+
+
+class AmbiguousWriteError(StoreUnavailableError):
+    """The connection was lost while a write committed, so its outcome was not reported.
+
+    Attributes:
+        stored: the records the store found committed afterwards (empty when none were).
+        reconciled: whether the store could find out; if not, ``stored`` is empty and the
+            records may or may not be stored (a restart re-reads the sums).
+    """
+
+    def __init__(self, message: str, *, stored: Sequence[Any], reconciled: bool) -> None:
+        self.stored = list(stored)
+        self.reconciled = reconciled
+        super().__init__(message)
 
 
 class ErrorType(StrEnum):

@@ -21,6 +21,7 @@ from selection.core import ChoiceMode
 from selection.errors import ConfigError, ExperimentError, NoEligibleModelError
 from selection.feedback import record_or_amend
 from selection.judges import Judge
+from selection.outbox import RecommendationOutbox
 from selection.providers import GenerationParams, Message, ModelGateway
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
@@ -103,6 +104,7 @@ class DynamicModelManager:
         self._initialized = False
         self._init_lock = asyncio.Lock()
         self._stored_choice: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {}
+        self.recommendation_outbox = RecommendationOutbox(self.store)
 
     def __repr__(self) -> str:
         return f"DynamicModelManager(store={self.store!r}, models={len(self.catalog)})"
@@ -120,15 +122,21 @@ class DynamicModelManager:
             if self._initialized:
                 return
             await self.store.open()
-            await self.performance_tracker.start()
-            await self.ab_test_manager.load()
-            for task, rec in (await self.store.latest_recommendations()).items():
-                factors = tuple(sorted(rec.recommendation_factors.items()))
-                self._stored_choice[task] = (rec.recommended_model_id, factors)
+            try:
+                await self.performance_tracker.start()
+                await self.ab_test_manager.load()
+                for task, rec in (await self.store.latest_recommendations()).items():
+                    factors = tuple(sorted(rec.recommendation_factors.items()))
+                    self._stored_choice[task] = (rec.recommended_model_id, factors)
+            except BaseException:
+                await self.store.aclose()  # a failed start keeps no connections
+                raise
             self._initialized = True
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Write queued recommendations if the store answers soon, then release connections."""
+        await self.recommendation_outbox.flush(wait_seconds=2.0)
+        await self.recommendation_outbox.aclose()
         await self.store.aclose()
         self._initialized = False
 
@@ -193,7 +201,9 @@ class DynamicModelManager:
         """The full recommendation for ``task``: model, confidence, reasoning, alternatives.
 
         A recommendation is stored in ``model_recommendations`` when the chosen model or
-        the factors differ from the last one stored for the task, not on every call.
+        the factors differ from the last one stored for the task, not on every call. A
+        choice never fails because the store does: while it is down, that write is queued
+        and made when it is back (see :class:`~selection.outbox.RecommendationOutbox`).
 
         While an A/B test runs on the task, a request is served its arm's model, chosen by a
         stable hash of ``request_id`` (tests by request) or ``unit_id`` (by session or user);
@@ -212,7 +222,7 @@ class DynamicModelManager:
         choice = (rec.recommended_model_id, factors)
         if mode == "greedy" and self._stored_choice.get(rec.task_type) != choice:
             self._stored_choice[rec.task_type] = choice
-            await self.store.add_recommendation(rec)
+            await self.recommendation_outbox.put(rec)
         return self.model_selector.route(
             rec,
             priority_factors,

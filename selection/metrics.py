@@ -80,7 +80,7 @@ class SqlTypes:
 
 
 _REAL = SqlTypes("REAL", "DOUBLE PRECISION", "float8")
-_INTEGER = SqlTypes("INTEGER", "INTEGER", "int4")
+_BIGINT = SqlTypes("INTEGER", "BIGINT", "int8")  # SQLite's INTEGER is 64-bit already
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,8 @@ class MetricSpec:
         return self.sql is not None
 
 
-_TOKEN_MAX = 2**31 - 1  # PostgreSQL INTEGER; far above any context window
+_TOKEN_MAX = 1_000_000_000  # tokens of one call: far beyond any context window
+_LATENCY_MAX_MS = 86_400_000.0  # one day
 
 
 def _score(name: str, column: str, *aliases: str, rated_later: bool = False) -> MetricSpec:
@@ -141,16 +142,17 @@ def _score(name: str, column: str, *aliases: str, rated_later: bool = False) -> 
 # Record columns in storage order (the schemas' order), then the statistics.
 REGISTRY: tuple[MetricSpec, ...] = (
     MetricSpec(
-        "speed", Metric.RESPONSE_TIME.value, Direction.LOWER, MetricKind.LATENCY, 0.0, 1e7,
+        "speed", Metric.RESPONSE_TIME.value, Direction.LOWER, MetricKind.LATENCY,
+        0.0, _LATENCY_MAX_MS,
         ("latency", "response_time", "response_time_ms"), _REAL,
     ),
     MetricSpec(
         "tokens_in", "token_count_input", Direction.LOWER, MetricKind.TOKENS, 0, _TOKEN_MAX,
-        sql=_INTEGER, objective=False,
+        sql=_BIGINT, objective=False,
     ),
     MetricSpec(
         "tokens_out", "token_count_output", Direction.LOWER, MetricKind.TOKENS, 0, _TOKEN_MAX,
-        sql=_INTEGER, objective=False,
+        sql=_BIGINT, objective=False,
     ),
     MetricSpec("cost", "cost", Direction.LOWER, MetricKind.COST, 0.0, 1e4, ("price",), _REAL),
     _score("quality", Metric.RESPONSE_QUALITY.value, "response_quality", "quality_score",
@@ -218,8 +220,10 @@ def higher_is_better(key: str) -> bool:
 def column_range(key: str) -> tuple[float, float]:
     """The physically sensible ``(low, high)`` of a metric, by name, column or alias.
 
-    Quality-like scores and rates lie in [0, 1], latency in [0, 1e7] ms (under three hours),
-    cost per call in [0, 1e4] USD, token counts in [0, 2**31 - 1] (what both stores hold).
+    Quality-like scores and rates lie in [0, 1], latency in [0, 86,400,000] ms (one day),
+    cost per call in [0, 1e4] USD, token counts in [0, 10**9]. A value outside is refused at
+    the boundary, and the SQL aggregates ignore any stored value outside, so sums of squares
+    cannot overflow a double whatever a table holds.
 
     Raises:
         KeyError: the metric is unknown.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import operator
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -20,18 +22,30 @@ from pydantic import (
 )
 
 from selection.errors import InvalidRecordError
-from selection.metrics import METRIC_COLUMNS
+from selection.metrics import METRIC_COLUMNS, column_range
 from selection.tasks import TASK_NAME_PATTERN, TaskLike
 
 __all__ = [
     "METRIC_COLUMNS",
+    "METRIC_RANGES",
     "PerformanceRecord",
     "parse_records",
 ]
 
 _METRIC_VALUES = operator.attrgetter(*METRIC_COLUMNS)
 
+METRIC_RANGES: dict[str, tuple[float, float]] = {c: column_range(c) for c in METRIC_COLUMNS}
+"""Each stored metric's physically sensible range, inclusive (from :mod:`selection.metrics`)."""
+
 Score = float | None
+
+
+def _metric(column: str) -> Any:
+    low, high = METRIC_RANGES[column]
+    return Field(default=None, ge=low, le=high)
+
+
+_TEXT_FIELDS = ("record_id", "model_id", "prompt_hash", "error_type", "ab_test_id")
 
 
 def _new_record_id() -> str:
@@ -53,17 +67,17 @@ class PerformanceRecord(BaseModel):
     model_id: str = Field(min_length=1, max_length=255)
     task_type: str = Field(pattern=TASK_NAME_PATTERN)  # canonical names; TaskType members pass
     prompt_hash: str = Field(default="", max_length=64)
-    response_time_ms: float | None = Field(default=None, ge=0)
-    token_count_input: int | None = Field(default=None, ge=0)
-    token_count_output: int | None = Field(default=None, ge=0)
-    cost: float | None = Field(default=None, ge=0)
-    quality_score: Score = Field(default=None, ge=0, le=1)
-    consciousness_score: Score = Field(default=None, ge=0, le=1)
-    creativity_score: Score = Field(default=None, ge=0, le=1)
-    accuracy_score: Score = Field(default=None, ge=0, le=1)
-    reasoning_depth_score: Score = Field(default=None, ge=0, le=1)
-    humor_score: Score = Field(default=None, ge=0, le=1)
-    user_rating: Score = Field(default=None, ge=0, le=1)
+    response_time_ms: float | None = _metric("response_time_ms")
+    token_count_input: int | None = _metric("token_count_input")
+    token_count_output: int | None = _metric("token_count_output")
+    cost: float | None = _metric("cost")
+    quality_score: Score = _metric("quality_score")
+    consciousness_score: Score = _metric("consciousness_score")
+    creativity_score: Score = _metric("creativity_score")
+    accuracy_score: Score = _metric("accuracy_score")
+    reasoning_depth_score: Score = _metric("reasoning_depth_score")
+    humor_score: Score = _metric("humor_score")
+    user_rating: Score = _metric("user_rating")
     error_occurred: bool = False
     error_type: str | None = Field(default=None, max_length=255)
     timestamp: datetime | None = None
@@ -72,6 +86,13 @@ class PerformanceRecord(BaseModel):
     ab_test_id: str | None = Field(default=None, min_length=1, max_length=255)
     ab_arm: Literal["a", "b"] | None = None
     ab_phase: int | None = Field(default=None, ge=0)
+
+    @field_validator("context_data", mode="after")
+    @classmethod
+    def _json_object(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if value:
+            check_json(value)
+        return value
 
     @field_validator("timestamp")
     @classmethod
@@ -86,6 +107,12 @@ class PerformanceRecord(BaseModel):
     def _error_consistent(self) -> PerformanceRecord:
         if self.error_type is not None and not self.error_occurred:
             raise ValueError("error_type is set but error_occurred is false")
+        # PostgreSQL's text cannot hold NUL and SQLite's can: refuse it so both agree. One
+        # check over the joined ids costs less than a validator per field.
+        texts = (self.record_id, self.model_id, self.prompt_hash, self.error_type, self.ab_test_id)
+        if "\x00" in "".join(t for t in texts if t):
+            bad = next(n for n, t in zip(_TEXT_FIELDS, texts, strict=True) if t and "\x00" in t)
+            raise ValueError(f"{bad} must not contain a NUL character")
         return self
 
     @model_validator(mode="after")
@@ -94,6 +121,19 @@ class PerformanceRecord(BaseModel):
         if any(tagged) and not all(tagged):
             raise ValueError("ab_test_id, ab_arm and ab_phase are set together or not at all")
         return self
+
+    @classmethod
+    def model_construct(  # type: ignore[override]  # the pydantic plugin types each field
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """Validate like the constructor: no record reaches a store unchecked."""
+        return cls.model_validate(values)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, validated again like the constructor."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return type(self).model_validate({**self.__dict__, **update})
 
     @classmethod
     def from_performance(
@@ -110,6 +150,11 @@ class PerformanceRecord(BaseModel):
         Raises:
             InvalidRecordError: naming the field that is wrong.
         """
+        if not isinstance(performance, Mapping):
+            raise InvalidRecordError(
+                f"invalid performance record: performance must be a mapping of metric -> "
+                f"value, got {type(performance).__name__}"
+            )
         data = dict(performance)
         data["model_id"] = model_id
         data["task_type"] = task
@@ -123,6 +168,23 @@ class PerformanceRecord(BaseModel):
         """The aggregated columns' values, in :data:`METRIC_COLUMNS` order."""
         values: tuple[float | None, ...] = _METRIC_VALUES(self)
         return values
+
+
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash
+
+
+def check_json(value: Any) -> None:
+    """Refuse what JSON (and PostgreSQL's ``jsonb``) cannot hold the same way as SQLite.
+
+    Raises:
+        ValueError: not JSON-serialisable, a NaN or infinity, or a NUL character anywhere.
+    """
+    try:
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"must be JSON (no NaN or infinity): {exc}") from None
+    if "\\u0000" in text and _JSON_NUL.search(text):
+        raise ValueError("must not contain a NUL character")
 
 
 _RECORD_LIST = TypeAdapter(list[PerformanceRecord])

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from selection.aggregates import Aggregate
 from selection.clock import Clock
-from selection.errors import InvalidRecordError, UnknownModelError, UnknownTaskError
+from selection.errors import (
+    AmbiguousWriteError,
+    InvalidRecordError,
+    UnknownModelError,
+    UnknownTaskError,
+)
 from selection.feedback import ScoreAmendment, amend_scores
 from selection.metrics import REGISTRY, MetricKind
 from selection.records import PerformanceRecord, parse_records
@@ -91,6 +96,8 @@ class PerformanceTracker:
             InvalidRecordError: a record is malformed, or two in the batch share an id.
             UnknownModelError: a record names a model the catalog does not hold.
             UnknownTaskError: a record names an undeclared task type.
+            AmbiguousWriteError: the connection was lost at COMMIT; the records the store
+                found committed are counted, so memory equals the database.
         """
         items = records if isinstance(records, Sequence) else list(records)
         if not items:
@@ -99,7 +106,11 @@ class PerformanceTracker:
             # Validated lazily, chunk by chunk, while the store writes: PostgreSQL processes
             # one chunk while the next is validated. An invalid record anywhere still aborts
             # the one transaction, so nothing of the batch is written.
-            stored = await self.store.add_records(self._prepare(items))
+            try:
+                stored = await self.store.add_records(self._prepare(items))
+            except AmbiguousWriteError as exc:
+                self.router.absorb(exc.stored)  # what the store found committed after all
+                raise
             self.router.absorb(stored)
         return len(stored)
 

@@ -65,3 +65,10 @@ async def store(store_url: str) -> AsyncIterator[object]:
 
     async with open_store(store_url) as opened:
         yield opened
+
+
+@pytest.fixture(autouse=True)
+def _private_prompt_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Each test's prompt-hash key in its own folder, never the user's config."""
+    folder = tmp_path_factory.mktemp("key")
+    monkeypatch.setenv("GENESIS_PRIME_KEY_FILE", str(folder / "prompt-hash.key"))

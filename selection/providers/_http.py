@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import math
+import re
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -89,11 +92,45 @@ def default_http_client(
     return httpx.AsyncClient(transport=transport, timeout=timeout, trust_env=trust_env)
 
 
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
+
+
+def _unescape(text: str) -> str:
+    """Decode backslash-u / backslash-x escapes and %-encoding: an echoed key shows plainly."""
+    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return urllib.parse.unquote(text)
+
+
+def _base64_forms(secret: str) -> set[str]:
+    """The parts of ``secret``'s base64 (standard and URL-safe) that surroundings cannot change.
+
+    One per byte alignment the secret can have inside a longer encoded text (three).
+    """
+    raw = secret.encode()
+    forms: set[str] = set()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode()
+        start = -(-shift * 4 // 3)  # characters touched by the unknown bytes before it
+        end = (shift + len(raw)) // 3 * 4  # whole groups only: what follows may change the rest
+        core = encoded[start:end]
+        if len(core) >= 8:
+            forms.update((core, core.replace("+", "-").replace("/", "_")))
+    return forms
+
+
 def excerpt(text: str, secrets: Iterable[str] = ()) -> str:
-    """Return a short one-line excerpt of a body with every secret replaced by ``***``."""
+    """Return a short one-line excerpt of a body with every secret replaced by ``***``.
+
+    A secret is also found echoed with backslash-u or -x escapes, %-encoded or in base64.
+    """
+    secrets = [s for s in secrets if s]
+    if secrets:
+        text = _unescape(text)
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+        text = text.replace(secret, "***")
+        if len(secret) >= 8:
+            for form in _base64_forms(secret):
+                text = text.replace(form, "***")
     flat = " ".join(text.split())
     return flat if len(flat) <= _EXCERPT_CHARS else flat[:_EXCERPT_CHARS] + "…"
 

@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from selection.aggregates import Aggregate
 from selection.errors import StoreError
 from selection.metrics import METRIC_COLUMNS, SCORE_COLUMNS
-from selection.records import PerformanceRecord
+from selection.records import METRIC_RANGES, PerformanceRecord
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -54,10 +56,19 @@ RECOMMENDATION_COLUMNS: tuple[str, ...] = (
     "timestamp",
 )
 
-# Squares in floating point: PostgreSQL's INTEGER * INTEGER overflows past 46,340 tokens.
+
+def _guarded(column: str) -> str:
+    # Only values in the metric's sensible range count, in floating point: whatever a table
+    # holds (a row written by another program, a value from before the ranges existed), the
+    # sums of squares cannot overflow, and INTEGER * INTEGER cannot wrap.
+    low, high = METRIC_RANGES[column]
+    value = f"CAST({column} AS DOUBLE PRECISION)"
+    return f"CASE WHEN {column} BETWEEN {low!r} AND {high!r} THEN {value} END"
+
+
+_GUARDED = ", ".join(f"{_guarded(c)} AS {c}" for c in METRIC_COLUMNS)
 _SUMS = ", ".join(
-    f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM(CAST({c} AS DOUBLE PRECISION) * {c}), 0)"
-    for c in METRIC_COLUMNS
+    f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM({c} * {c}), 0)" for c in METRIC_COLUMNS
 )
 
 
@@ -93,7 +104,8 @@ def aggregate_query(
     sql = (
         "SELECT model_id, task_type, COUNT(*), "
         "COALESCE(SUM(CASE WHEN error_occurred THEN 1 ELSE 0 END), 0), "
-        f"{_SUMS} FROM model_performance_records{clause} GROUP BY model_id, task_type"
+        f"{_SUMS} FROM (SELECT model_id, task_type, error_occurred, {_GUARDED} "
+        f"FROM model_performance_records{clause}) AS guarded GROUP BY model_id, task_type"
     )
     return sql, params
 
@@ -143,6 +155,24 @@ def score_update_sql(
         f"{', '.join(f'{c} = {placeholder}' for c in columns)} WHERE record_id = {placeholder}"
     )
     return select, update, params
+
+
+def record_from_columns(data: dict[str, Any]) -> PerformanceRecord:
+    """A stored row as a record.
+
+    Raises:
+        StoreError: the row is not a valid record (written by another program or an older
+            version), naming the record and the field.
+    """
+    try:
+        return PerformanceRecord.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "record"
+        raise StoreError(
+            f"stored record {data.get('record_id')!r} is not a valid record: {field}: "
+            f"{first['msg']}; correct or delete that row"
+        ) from None
 
 
 class RowStream:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from importlib import resources
@@ -13,7 +14,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from selection.aggregates import Aggregate
-from selection.errors import StoreError, StoreUnavailableError
+from selection.errors import AmbiguousWriteError, StoreError, StoreUnavailableError
 from selection.metrics import COPY_TYPES
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
@@ -37,6 +38,7 @@ from selection.store._sql import (
     RowStream,
     aggregate_query,
     aggregates_from_rows,
+    record_from_columns,
     score_update_sql,
 )
 
@@ -71,30 +73,53 @@ class PostgresStore(OpenClose):
     # -- lifecycle ----------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Open the pool and create the schema if needed."""
+        """Open the pool and create the schema if needed.
+
+        Raises:
+            StoreUnavailableError: in one line, why the server cannot be used (unreachable,
+                no such database, authentication refused).
+        """
         if self._pool is not None:
             return
+        # One direct connection first: its error says exactly what is wrong, where a pool
+        # would log a warning per retry and then only time out.
+        try:
+            probe = await psycopg.AsyncConnection.connect(
+                self.url, connect_timeout=max(1, int(self._connect_timeout))
+            )
+        except psycopg.Error as exc:
+            raise StoreUnavailableError(
+                f"cannot use PostgreSQL at {redact_url(self.url)}: {_first_line(exc)}"
+            ) from None
+        await probe.close()
         pool = AsyncConnectionPool(
             self.url,
             min_size=self._min_size,
             max_size=self._max_size,
             open=False,
+            timeout=self._connect_timeout,
             kwargs={"connect_timeout": max(1, int(self._connect_timeout))},
         )
         try:
             await pool.open(wait=True, timeout=self._connect_timeout)
+            schema = resources.files("selection.store").joinpath("schema/postgres.sql")
+            async with pool.connection() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
+                await conn.execute(schema.read_text("utf-8"))
+                await conn.execute(rollup_ddl("postgres"))
         except PoolTimeout as exc:
             await pool.close()
             raise StoreUnavailableError(
                 f"cannot reach PostgreSQL at {redact_url(self.url)} "
                 f"within {self._connect_timeout:g} s"
             ) from exc
+        except psycopg.Error as exc:
+            await pool.close()
+            raise _store_error("creating the schema failed", exc) from exc
+        except BaseException:
+            await pool.close()
+            raise
         self._pool = pool
-        schema = resources.files("selection.store").joinpath("schema/postgres.sql")
-        async with self._connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
-            await conn.execute(schema.read_text("utf-8"))
-            await conn.execute(rollup_ddl("postgres"))
 
     async def aclose(self) -> None:
         """Close the pool."""
@@ -115,32 +140,79 @@ class PostgresStore(OpenClose):
         Rows stream to the server as ``records`` yields them, so the server inserts while
         the caller validates the next ones; an exception from ``records`` aborts the COPY
         and its transaction.
+
+        Raises:
+            AmbiguousWriteError: the connection was lost around COMMIT; the store asked the
+                server whether the transaction committed, and ``.stored`` says what it wrote.
         """
         stream = RowStream(records, _record_row)
-        rows = stream.rows
+        write = _Write()
         try:
-            async with self._connection() as conn:
-                try:
-                    async with conn.transaction():
-                        await _copy(conn, "model_performance_records", stream)
-                    return stream.records
-                except psycopg.errors.UniqueViolation:
-                    stream.drain()  # some ids are stored already: keep only the new ones
-                async with conn.transaction():
-                    await conn.execute(
-                        "CREATE TEMP TABLE _gp_staging "
-                        "(LIKE model_performance_records INCLUDING DEFAULTS) ON COMMIT DROP"
-                    )
-                    await _copy(conn, "_gp_staging", rows)
-                    cur = await conn.execute(
-                        f"INSERT INTO model_performance_records ({_COLUMN_LIST}) "
-                        f"SELECT {_COLUMN_LIST} FROM _gp_staging "
-                        "ON CONFLICT (record_id) DO NOTHING RETURNING record_id"
-                    )
-                    new_ids = {row[0] for row in await cur.fetchall()}
+            return await self._add(stream, write)
         except psycopg.Error as exc:
-            raise _store_error(f"writing {len(rows)} records failed", exc) from exc
-        return [r for r in stream.records if r.record_id in new_ids]
+            error = _store_error(f"writing {len(stream.rows)} records failed", exc)
+            if isinstance(exc, psycopg.OperationalError) and write.txid is not None:
+                raise await self._reconcile(error, write) from exc
+            raise error from exc
+
+    async def _add(self, stream: RowStream, write: _Write) -> list[PerformanceRecord]:
+        async with self._connection() as conn:
+            try:
+                async with conn.transaction():
+                    write.txid = await _txid(conn)
+                    await _copy(conn, "model_performance_records", stream)
+                    write.records = stream.records  # what COMMIT, sent next, makes durable
+                return stream.records
+            except psycopg.errors.UniqueViolation:
+                write.txid = None
+                stream.drain()  # some ids are stored already: keep only the new ones
+            async with conn.transaction():
+                write.txid = await _txid(conn)
+                await conn.execute(
+                    "CREATE TEMP TABLE _gp_staging "
+                    "(LIKE model_performance_records INCLUDING DEFAULTS) ON COMMIT DROP"
+                )
+                await _copy(conn, "_gp_staging", stream.rows)
+                cur = await conn.execute(
+                    f"INSERT INTO model_performance_records ({_COLUMN_LIST}) "
+                    f"SELECT {_COLUMN_LIST} FROM _gp_staging "
+                    "ON CONFLICT (record_id) DO NOTHING RETURNING record_id"
+                )
+                new_ids = {row[0] for row in await cur.fetchall()}
+                write.records = [r for r in stream.records if r.record_id in new_ids]
+            return write.records
+
+    async def _reconcile(self, error: StoreError, write: _Write) -> StoreError:
+        """After a lost connection, ask the server whether the write's transaction committed."""
+        status = None
+        for _ in range(50):  # the server aborts an orphaned transaction within moments
+            try:
+                async with self._connection() as conn:
+                    cur = await conn.execute("SELECT txid_status(%s)", [write.txid])
+                    row = await cur.fetchone()
+            except (psycopg.Error, PoolTimeout):
+                break
+            status = row[0] if row else None
+            if status != "in progress":
+                break
+            await asyncio.sleep(0.1)
+        if status == "committed":
+            return AmbiguousWriteError(
+                f"{error}; the outcome was ambiguous (the connection was lost at COMMIT) and "
+                f"was reconciled: the transaction committed, {len(write.records)} new records "
+                "are stored and counted",
+                stored=write.records,
+                reconciled=True,
+            )
+        if status == "aborted":
+            return type(error)(f"{error}; reconciled: the transaction rolled back, nothing stored")
+        return AmbiguousWriteError(
+            f"{error}; the outcome is ambiguous and could not be reconciled (the server did not "
+            "answer): the records may be stored; retry with the same ids, which are never "
+            "counted twice, or restart to re-read the sums",
+            stored=[],
+            reconciled=False,
+        )
 
     async def aggregates(
         self,
@@ -204,10 +276,7 @@ class PostgresStore(OpenClose):
             "ORDER BY timestamp DESC LIMIT %s"
         )
         rows = await self._fetch(query, [*params, limit])
-        return [
-            PerformanceRecord.model_validate(dict(zip(RECORD_COLUMNS, row, strict=True)))
-            for row in rows
-        ]
+        return [record_from_columns(dict(zip(RECORD_COLUMNS, row, strict=True))) for row in rows]
 
     # -- recommendations and A/B tests --------------------------------------------------
 
@@ -384,7 +453,26 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
 
 
+class _Write:
+    """What one ``add_records`` has sent: its transaction id and the records it would commit."""
+
+    def __init__(self) -> None:
+        self.txid: int | None = None
+        self.records: list[PerformanceRecord] = []
+
+
+async def _txid(conn: psycopg.AsyncConnection[Any]) -> int:
+    cur = await conn.execute("SELECT txid_current()")
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _store_error(what: str, exc: psycopg.Error) -> StoreError:
     kind = StoreUnavailableError if isinstance(exc, psycopg.OperationalError) else StoreError
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return kind(f"PostgreSQL: {what}: {first_line}")
+    return kind(f"PostgreSQL: {what}: {_first_line(exc)}")

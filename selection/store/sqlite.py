@@ -8,7 +8,9 @@ record survives a crash of the process (not necessarily a power cut of the machi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +45,7 @@ from selection.store._sql import (
     RowStream,
     aggregate_query,
     aggregates_from_rows,
+    record_from_columns,
     score_update_sql,
 )
 
@@ -71,8 +74,9 @@ def _json(value: object) -> str:
 class SqliteStore(OpenClose):
     """A :class:`~selection.store.Store` in one SQLite file (or in memory)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
+        self.busy_timeout = busy_timeout  # how long a writer waits for another's lock
         self.url = f"sqlite:///{self.path}"
         self._conn: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -109,11 +113,16 @@ class SqliteStore(OpenClose):
             return
         if self.path != ":memory:" and not Path(self.path).parent.exists():
             raise StoreUnavailableError(f"cannot open {self.path}: its folder does not exist")
+        if self.path != ":memory:" and not Path(self.path).exists():
+            # Readable by its owner only: records may hold prompts. SQLite gives the -wal and
+            # -shm files the database file's permissions.
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             prepare_sqlite(conn)
             schema = resources.files("selection.store").joinpath("schema/sqlite.sql")
             conn.executescript(schema.read_text("utf-8"))
@@ -130,7 +139,10 @@ class SqliteStore(OpenClose):
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             raise StoreError("the SQLite store is not open; call open() or use 'async with'")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        except sqlite3.Error as exc:  # callers that say more catch these first, in the thread
+            raise self._error("database operation failed", exc) from exc
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -143,29 +155,45 @@ class SqliteStore(OpenClose):
     async def add_records(self, records: Iterable[PerformanceRecord]) -> list[PerformanceRecord]:
         """Write the records in one transaction; return those not stored before.
 
-        An exception from ``records`` (consumed on the database thread) rolls back.
+        ``records`` is consumed (validated, converted to rows) before the write lock is
+        taken, so the lock is held only while rows are inserted; an exception from
+        ``records`` leaves the database untouched.
         """
         stream = RowStream(records, _record_row)
-        try:
-            stored = await self._run(self._insert, stream)
-        except sqlite3.Error as exc:
-            raise StoreError(f"writing {len(stream.rows)} records failed: {exc}") from exc
+        rows = await self._run(stream.drain)
+        stored = await self._run(
+            self._guard, f"writing {len(rows)} records failed", self._insert, rows
+        )
         if stored is None:
             return stream.records
         return [r for r, new in zip(stream.records, stored, strict=True) if new]
 
-    def _insert(self, stream: RowStream) -> list[bool] | None:
+    def _guard(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return fn(*args)
+        except sqlite3.Error as exc:
+            raise self._error(what, exc) from exc
+
+    def _error(self, what: str, exc: sqlite3.Error) -> StoreError:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return StoreUnavailableError(
+                f"SQLite: {what}: another writer held {self.path} for more than "
+                f"{self.busy_timeout:g} s"
+            )
+        return StoreError(f"SQLite: {what}: {exc}")
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> list[bool] | None:
         """Insert rows; ``None`` means all were new, else a per-row 'was new' mask."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             last = self._last_rowid()
-            db.executemany(_INSERT_RECORD, stream)
-            self._roll_up(stream.rows, last)
+            db.executemany(_INSERT_RECORD, rows)
+            self._roll_up(rows, last)
         except sqlite3.IntegrityError:
             # Some ids are stored already: the rare path, keep only the new rows.
             db.execute("ROLLBACK")
-            return self._insert_new_only(stream.drain())
+            return self._insert_new_only(rows)
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -249,10 +277,7 @@ class SqliteStore(OpenClose):
                 return None
             return row[0], row[1], dict(zip(columns, row[2:], strict=True))
 
-        try:
-            return await self._run(run)
-        except sqlite3.Error as exc:
-            raise StoreError(f"amending record {record_id!r} failed: {exc}") from exc
+        return await self._run(self._guard, f"amending record {record_id!r} failed", run)
 
     async def count_records(self) -> int:
         """How many performance records are stored."""
@@ -487,4 +512,4 @@ def _record_from_row(row: Sequence[Any]) -> PerformanceRecord:
     data["error_occurred"] = bool(data["error_occurred"])
     data["timestamp"] = datetime.fromisoformat(data["timestamp"])
     data["context_data"] = json.loads(data["context_data"])
-    return PerformanceRecord.model_validate(data)
+    return record_from_columns(data)

@@ -6,8 +6,8 @@ CREATE TABLE IF NOT EXISTS model_performance_records (
     task_type VARCHAR(100) NOT NULL,
     prompt_hash VARCHAR(64) NOT NULL,
     response_time_ms DOUBLE PRECISION,
-    token_count_input INTEGER,
-    token_count_output INTEGER,
+    token_count_input BIGINT,
+    token_count_output BIGINT,
     cost DOUBLE PRECISION,
     quality_score DOUBLE PRECISION,
     consciousness_score DOUBLE PRECISION,
@@ -29,6 +29,22 @@ ALTER TABLE model_performance_records
     ADD COLUMN IF NOT EXISTS ab_test_id VARCHAR(255),
     ADD COLUMN IF NOT EXISTS ab_arm VARCHAR(1),
     ADD COLUMN IF NOT EXISTS ab_phase INTEGER;
+-- Databases created with 32-bit token columns, which wrapped past 2^31, become 64-bit (once:
+-- the check keeps later starts from rewriting the table).
+DO $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'model_performance_records'
+          AND column_name IN ('token_count_input', 'token_count_output')
+          AND data_type = 'integer'
+    ) THEN
+        ALTER TABLE model_performance_records
+            ALTER COLUMN token_count_input TYPE BIGINT,
+            ALTER COLUMN token_count_output TYPE BIGINT;
+    END IF;
+END
+$$;
 CREATE INDEX IF NOT EXISTS ix_records_task_model_time
     ON model_performance_records (task_type, model_id, timestamp);
 CREATE INDEX IF NOT EXISTS ix_records_time ON model_performance_records (timestamp);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 
 import httpx
@@ -15,6 +16,7 @@ from selection.completion import (
     prompt_hash,
 )
 from selection.errors import ConfigError
+from selection.prompt_key import load_or_create_key
 from selection.providers import (
     AllModelsFailedError,
     CircuitBreaker,
@@ -267,20 +269,23 @@ async def test_the_prompt_is_stored_as_its_hash_unless_opted_in(manager, gateway
     await service(manager, gateway).complete(TASK, ASK, QUALITY, request_id="p")
     await service(manager, gateway, store_prompt=True).complete(TASK, ASK, QUALITY, request_id="s")
 
-    expected = hashlib.sha256(PROMPT.encode()).hexdigest()
+    expected = hmac.new(load_or_create_key(), PROMPT.encode(), hashlib.sha256).hexdigest()
     rows = await stored(manager)
     assert rows["p"].prompt_hash == rows["s"].prompt_hash == expected
+    assert expected != hashlib.sha256(PROMPT.encode()).hexdigest()  # keyed, not a bare hash
     assert PROMPT not in rows["p"].model_dump_json()
     assert "messages" not in rows["p"].context_data
     assert rows["s"].context_data["messages"] == [{"role": "user", "content": PROMPT}]
 
 
 def test_prompt_hash_of_a_conversation_covers_roles_and_order():
-    one = prompt_hash([Message.system("be brief"), Message.user("hi")])
-    two = prompt_hash([Message.user("be brief"), Message.user("hi")])
+    one = prompt_hash([Message.system("be brief"), Message.user("hi")], key=b"k")
+    two = prompt_hash([Message.user("be brief"), Message.user("hi")], key=b"k")
     assert one != two
     assert len(one) == 64
-    assert prompt_hash([Message.user("hé")]) == hashlib.sha256("hé".encode()).hexdigest()
+    expected = hmac.new(b"k", "hé".encode(), hashlib.sha256).hexdigest()
+    assert prompt_hash([Message.user("hé")], key=b"k") == expected
+    assert prompt_hash([Message.user("hé")], key=b"other") != expected
 
 
 async def test_the_recommendation_is_stored_and_alternatives_form_the_chain(manager, gateway):
