@@ -10,7 +10,18 @@ from typing import Any
 
 from scenarios.run import RunResult
 
-__all__ = ["SUMMARY_COLUMNS", "write_outputs", "write_rows"]
+__all__ = ["OUTPUT_FILES", "SUMMARY_COLUMNS", "write_outputs", "write_rows"]
+
+_PLOTTED = ("cumulative_regret", "cost", "agreement")
+OUTPUT_FILES = (
+    "metrics.csv",
+    "traffic.csv",
+    "summary.csv",
+    "traffic_share.png",
+    *(f"{metric}.png" for metric in _PLOTTED),
+    "report.md",
+)
+"""The files :func:`write_outputs` writes."""
 
 SUMMARY_COLUMNS = (
     ("policy", "policy"),
@@ -85,11 +96,8 @@ def _plots(out_dir: Path, main: RunResult, others: Sequence[RunResult]) -> list[
     axes[-1, 0].set_xlabel("step")
     fig.tight_layout()
     paths.append(_save(fig, out_dir / "traffic_share.png"))
-    for metric, title in (
-        ("cumulative_regret", "cumulative regret"),
-        ("cost", "cost per step ($)"),
-        ("agreement", "hive agreement (Kendall's W)"),
-    ):
+    titles = ("cumulative regret", "cost per step ($)", "hive agreement (Kendall's W)")
+    for metric, title in zip(_PLOTTED, titles, strict=True):
         fig, ax = plt.subplots(figsize=(9, 3))
         for result in (main, *others):
             values = [m[metric] for m in result.metrics]
@@ -100,7 +108,8 @@ def _plots(out_dir: Path, main: RunResult, others: Sequence[RunResult]) -> list[
             ax.axvline(step, color="grey", linestyle=":", linewidth=1)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("step")
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:  # a short run may never vote: nothing to label
+            ax.legend(fontsize=7)
         fig.tight_layout()
         paths.append(_save(fig, out_dir / f"{metric}.png"))
     plt.close("all")

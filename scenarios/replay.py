@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from scenarios.eventlog import EventLog, encode, read_log
+from scenarios.policies import POLICY_NAMES
 from scenarios.run import LOG_FORMAT, run_scenario
-from scenarios.spec import ScenarioSpec
+from scenarios.spec import ScenarioSpec, first_error
 from selection import ConfigError
 
 __all__ = ["Divergence", "ReplayReport", "replay"]
@@ -85,10 +88,18 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
         raise ConfigError(f"{path}: not a Genesis Prime event log (no header)")
     if header.get("format") != LOG_FORMAT:
         raise ConfigError(f"{path}: log format {header.get('format')} is not {LOG_FORMAT}")
-    spec = ScenarioSpec.model_validate(header["scenario"])
+    policy = header.get("policy")
+    if policy not in POLICY_NAMES:
+        raise ConfigError(
+            f"{path}: header: policy {policy!r} is not one of {', '.join(POLICY_NAMES)}"
+        )
+    try:
+        spec = ScenarioSpec.model_validate(header.get("scenario"))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: header: scenario: {first_error(exc)}") from exc
     log = _CheckingLog(_prepend(header, entries))  # the run writes its header again
     try:
-        run_scenario(spec, policy=header["policy"], db_url=db_url, log=log)
+        run_scenario(spec, policy=policy, db_url=db_url, log=log)
     except _Diverged as diverged:
         return ReplayReport(diverged.divergence.entry + 1, False, diverged.divergence)
     leftover = next(entries, None)
