@@ -20,6 +20,7 @@ from scenarios.run import RunResult, default_db_url, run_scenario
 from scenarios.runfolder import MANIFEST, RunFolder
 from scenarios.spec import ScenarioSpec, builtin_names, load_scenario
 from selection import GenesisError
+from selection.cli import one_line_error
 
 __all__ = ["add_scenario_commands"]
 
@@ -86,7 +87,7 @@ async def _run(args: argparse.Namespace, console: Console) -> None:
     except BaseException as exc:
         folder.fail(exc)
         if isinstance(exc, GenesisError | ValueError | OSError):
-            raise GenesisError(f"{_one_line(exc)} (the run stopped: {out / MANIFEST} marks "
+            raise GenesisError(f"{one_line_error(exc)} (the run stopped: {out / MANIFEST} marks "
                                f"{out}/ incomplete)") from exc  # fmt: skip
         raise
     folder.complete()
@@ -115,11 +116,6 @@ def _run_files(policies: list[str], db: str | None) -> list[str]:
         if db is None or policy != "hive":
             files += [f"records-{policy}.db{suffix}" for suffix in ("", "-wal", "-shm")]
     return files
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 async def _run_policies(

@@ -43,6 +43,12 @@ SCENARIO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$"
 never a separator, ``..`` or an absolute path."""
 
 MAX_STEP_MINUTES = 525_600.0  # a year; longer steps make the simulated clock meaningless
+# Limits that keep a simulation physical and inside memory: a step's requests are drawn at
+# once (five floats each), and every call must make a record the store accepts.
+MAX_REQUESTS_PER_STEP = 100_000
+MAX_TOKENS = 10_000_000
+MAX_LATENCY_MS = 3_600_000.0
+MAX_PRICE_PER_1K = 1_000.0
 
 
 class _Spec(BaseModel):
@@ -61,11 +67,11 @@ class Behaviour(_Spec):
 
     quality: float = Field(ge=0, le=1)
     quality_sd: float = Field(default=0.08, ge=0, le=1)
-    latency_ms: float = Field(default=1500, gt=0)
+    latency_ms: float = Field(default=1500, gt=0, le=MAX_LATENCY_MS)
     latency_sigma: float = Field(default=0.35, ge=0, le=3)
     error_rate: float = Field(default=0.01, ge=0, le=1)
-    tokens_in: float = Field(default=400, ge=0)
-    tokens_out: float = Field(default=300, ge=0)
+    tokens_in: float = Field(default=400, ge=0, le=MAX_TOKENS)
+    tokens_out: float = Field(default=300, ge=0, le=MAX_TOKENS)
 
 
 class ModelTruth(_Spec):
@@ -77,8 +83,8 @@ class ModelTruth(_Spec):
 
     id: str = Field(min_length=1, max_length=255)
     provider: str = "sim"
-    input_cost_per_1k_tokens: float = Field(ge=0)
-    output_cost_per_1k_tokens: float = Field(ge=0)
+    input_cost_per_1k_tokens: float = Field(ge=0, le=MAX_PRICE_PER_1K)
+    output_cost_per_1k_tokens: float = Field(ge=0, le=MAX_PRICE_PER_1K)
     context_length: int = Field(default=32_000, gt=0)
     specializations: tuple[TaskName, ...] = ()
     quality_prior: float | None = Field(default=None, ge=0, le=1)
@@ -107,15 +113,27 @@ class Burst(_Spec):
 
     start: int = Field(ge=0)
     end: int = Field(gt=0)
-    multiplier: float = Field(gt=0)
+    multiplier: float = Field(gt=0, le=MAX_REQUESTS_PER_STEP)
 
 
 class TrafficSpec(_Spec):
     """Requests per step for one task: Poisson around ``rate`` x daily pattern x bursts."""
 
-    rate: float = Field(gt=0)
+    rate: float = Field(gt=0, le=MAX_REQUESTS_PER_STEP)
     daily_amplitude: float = Field(default=0.0, ge=0, lt=1)
     bursts: tuple[Burst, ...] = ()
+
+    @model_validator(mode="after")
+    def _fits_a_step(self) -> TrafficSpec:
+        peak = self.rate * (1 + self.daily_amplitude)
+        for burst in self.bursts:
+            peak *= burst.multiplier
+        if peak > MAX_REQUESTS_PER_STEP:
+            raise ValueError(
+                f"up to {peak:,.0f} requests per step with bursts; at most "
+                f"{MAX_REQUESTS_PER_STEP:,} can be simulated"
+            )
+        return self
 
 
 class AgentsSpec(_Spec):
@@ -185,8 +203,8 @@ class PriceChange(_Event):
 
     kind: Literal["price_change"]
     model: str
-    input_cost_per_1k_tokens: float = Field(ge=0)
-    output_cost_per_1k_tokens: float = Field(ge=0)
+    input_cost_per_1k_tokens: float = Field(ge=0, le=MAX_PRICE_PER_1K)
+    output_cost_per_1k_tokens: float = Field(ge=0, le=MAX_PRICE_PER_1K)
 
 
 class QualityDrift(_Event):
@@ -205,7 +223,7 @@ class Outage(_Event):
     model: str
     duration: int = Field(gt=0)
     error_rate: float = Field(default=0.9, ge=0, le=1)
-    timeout_ms: float = Field(default=30_000, gt=0)
+    timeout_ms: float = Field(default=30_000, gt=0, le=MAX_LATENCY_MS)
 
 
 class Retirement(_Event):

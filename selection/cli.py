@@ -24,6 +24,7 @@ __all__ = [
     "add_selection_commands",
     "build_parser",
     "main",
+    "one_line_error",
     "parse_weights",
     "print_status",
     "run_handler",
@@ -245,14 +246,14 @@ def run_handler(args: argparse.Namespace) -> int:
     try:
         asyncio.run(handler(args, console))
     except (GenesisError, ValueError, OSError) as exc:
-        print(f"genesis-prime: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"genesis-prime: error: {one_line_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     return 0
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line_error(exc: BaseException) -> str:
     """An error as one line: pydantic's dumps cut to the first complaint and its field."""
     if isinstance(exc, ValidationError):
         error = exc.errors()[0]

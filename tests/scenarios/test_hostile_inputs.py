@@ -153,6 +153,24 @@ CASES: dict[str, tuple[Case, str]] = {
         ],
         "released twice",
     ),
+    "traffic-rate-beyond-memory": (
+        lambda t: ["run", _scenario(t, "s", TINY.replace("rate = 3", "rate = 1e12"))],
+        "traffic.logical_reasoning.rate: Input should be less than or equal to 100000",
+    ),
+    "traffic-burst-beyond-memory": (
+        lambda t: [
+            "run",
+            _scenario(t, "s", TINY + "bursts = [{ start = 0, end = 2, multiplier = 50000 }]\n"),
+        ],
+        "requests per step with bursts",
+    ),
+    "tokens-1e300": (
+        lambda t: [
+            "run",
+            _scenario(t, "s", TINY.replace("quality = 0.7", "quality = 0.7, tokens_in = 1e300")),
+        ],
+        "models.0.behaviour.tokens_in: Input should be less than or equal to",
+    ),
     # -- the output folder --------------------------------------------------------------------
     "out-is-a-file": (
         lambda t: ["run", _scenario(t, "s", TINY), "--out", str(_touch(t / "afile"))],
