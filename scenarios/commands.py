@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from scenarios.eventlog import EventLog
-from scenarios.outputs import SUMMARY_COLUMNS, write_outputs
-from scenarios.policies import BASELINES
+from scenarios.outputs import OUTPUT_FILES, SUMMARY_COLUMNS, write_outputs
+from scenarios.policies import BASELINES, POLICY_NAMES
 from scenarios.replay import replay
 from scenarios.run import RunResult, default_db_url, run_scenario
-from scenarios.spec import builtin_names, load_scenario
+from scenarios.runfolder import MANIFEST, RunFolder
+from scenarios.spec import ScenarioSpec, builtin_names, load_scenario
 from selection import GenesisError
+from selection.cli import one_line_error
 
 __all__ = ["add_scenario_commands"]
 
@@ -31,6 +34,9 @@ def add_scenario_commands(commands: Any) -> None:
     run.add_argument("--steps", type=int, help="number of steps (default: the scenario's)")
     run.add_argument("--ab", action="store_true", help="A/B automation: test each released model")
     run.add_argument("--out", type=Path, help="output folder (default: out/<scenario>)")
+    run.add_argument(
+        "--overwrite", action="store_true", help="replace a previous run's files in the folder"
+    )
     run.add_argument(
         "--compare", action="store_true", help="also run the selector without the hive and "
         f"the baselines ({', '.join(BASELINES)}) on the same traffic and seed"
@@ -55,21 +61,66 @@ def add_scenario_commands(commands: Any) -> None:
     many.add_argument("--policy", default="hive", help="hive, selector or a baseline")
     many.add_argument("--workers", type=int, help="processes (default: one per CPU)")
     many.add_argument("--out", type=Path, help="output folder (default: out/<scenario>-sweep)")
+    many.add_argument(
+        "--overwrite", action="store_true", help="replace a previous sweep's files in the folder"
+    )
     many.set_defaults(handler=_sweep)
 
 
 async def _run(args: argparse.Namespace, console: Console) -> None:
-    spec = load_scenario(args.scenario)
-    overrides: dict[str, object] = {
-        k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None
-    }
+    if args.db is not None:
+        _check_new_db(args.db)
+    spec = _shortened(load_scenario(args.scenario), args.steps)
+    overrides: dict[str, object] = {"seed": args.seed} if args.seed is not None else {}
     if args.ab:
         overrides["ab_automation"] = True
     if overrides:
         spec = spec.with_overrides(**overrides)
-    out = args.out or Path("out") / spec.name
-    out.mkdir(parents=True, exist_ok=True)
     policies = ["hive", *(["selector", *BASELINES] if args.compare else [])]
+    out = args.out or Path("out") / spec.name
+    folder = RunFolder(
+        out, _run_files(policies, args.db), command=f"run {spec.name}", overwrite=args.overwrite
+    )
+    try:
+        results = await _run_policies(spec, policies, args.db, out, console)
+        written = write_outputs(out, results[0], results[1:])
+    except BaseException as exc:
+        folder.fail(exc)
+        if isinstance(exc, GenesisError | ValueError | OSError):
+            raise GenesisError(f"{one_line_error(exc)} (the run stopped: {out / MANIFEST} marks "
+                               f"{out}/ incomplete)") from exc  # fmt: skip
+        raise
+    folder.complete()
+    _summary_table(console, results)
+    console.print(f"wrote {len(written)} files to {out}/ (report: {out / 'report.md'})")
+
+
+def _shortened(spec: ScenarioSpec, steps: int | None) -> ScenarioSpec:
+    """``--steps``: drop (never move) the events past the new end, and say so."""
+    if steps is None:
+        return spec
+    for event in spec.events_past(steps) if steps > 0 else ():
+        what = " (the model never enters the run)" if event.kind == "release" else ""
+        print(
+            f"genesis-prime: warning: --steps {steps} drops the {event.kind} of {event.model} "
+            f"at step {event.step}{what}",
+            file=sys.stderr,
+        )
+    return spec.with_overrides(steps=steps)
+
+
+def _run_files(policies: list[str], db: str | None) -> list[str]:
+    files = [*OUTPUT_FILES]
+    for policy in policies:
+        files.append("events.jsonl.gz" if policy == "hive" else f"events-{policy}.jsonl.gz")
+        if db is None or policy != "hive":
+            files += [f"records-{policy}.db{suffix}" for suffix in ("", "-wal", "-shm")]
+    return files
+
+
+async def _run_policies(
+    spec: ScenarioSpec, policies: list[str], db: str | None, out: Path, console: Console
+) -> list[RunResult]:
     results: list[RunResult] = []
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -77,13 +128,11 @@ async def _run(args: argparse.Namespace, console: Console) -> None:
     ) as bar:  # fmt: skip
         for policy in policies:
             job = bar.add_task(f"{spec.name} [{policy}]", total=spec.steps)
-            db_url = args.db or default_db_url(out, policy)
-            if args.db and policy != "hive":
-                db_url = default_db_url(out, policy)  # baselines never mix with the main run
+            # Baselines never mix with the main run: each has its own file in the folder.
+            db_url = db if db is not None and policy == "hive" else default_db_url(out, policy)
             log_path = out / (
                 "events.jsonl.gz" if policy == "hive" else f"events-{policy}.jsonl.gz"
             )
-            _fresh(db_url)
             with EventLog(log_path) as log:
                 results.append(
                     await _in_thread(
@@ -94,9 +143,20 @@ async def _run(args: argparse.Namespace, console: Console) -> None:
                         lambda done, _t, j=job: bar.update(j, completed=done),
                     )
                 )
-    written = write_outputs(out, results[0], results[1:])
-    _summary_table(console, results)
-    console.print(f"wrote {len(written)} files to {out}/ (report: {out / 'report.md'})")
+    return results
+
+
+def _check_new_db(db_url: str) -> None:
+    """A run records into a new database: never into (or over) a SQLite file already there."""
+    if not db_url.strip():
+        raise ValueError("--db is empty; give a database URL or leave it out")
+    if db_url.startswith("sqlite:///") and ":memory:" not in db_url:
+        path = Path(db_url.removeprefix("sqlite:///"))
+        if path.exists() and path.stat().st_size > 0:
+            raise GenesisError(
+                f"--db {db_url}: the file already exists; a run records into a new database, "
+                "so remove it or name another"
+            )
 
 
 async def _in_thread(
@@ -108,14 +168,6 @@ async def _in_thread(
     return await asyncio.to_thread(
         run_scenario, spec, policy=policy, db_url=db_url, log=log, progress=progress
     )
-
-
-def _fresh(db_url: str) -> None:
-    """Start each run's SQLite file empty, so its records are the run's alone."""
-    if db_url.startswith("sqlite:///") and ":memory:" not in db_url:
-        path = Path(db_url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _summary_table(console: Console, results: list[RunResult]) -> None:
@@ -168,23 +220,32 @@ async def _sweep(args: argparse.Namespace, console: Console) -> None:
     import asyncio
 
     from scenarios.outputs import write_rows
-    from scenarios.sweep import aggregate_sweep, parse_param, sweep
+    from scenarios.sweep import aggregate_sweep, check_params, parse_param, sweep
 
-    spec = load_scenario(args.scenario)
-    if args.steps is not None:
-        spec = spec.with_overrides(steps=args.steps)
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    if args.policy not in POLICY_NAMES:
+        raise ValueError(f"--policy {args.policy!r}: use one of {', '.join(POLICY_NAMES)}")
+    spec = _shortened(load_scenario(args.scenario), args.steps)
     params = dict(parse_param(text) for text in args.param)
+    check_params(spec, params)
     seeds = _seeds(args.seeds)
     if not seeds:
         raise ValueError("--seeds is empty")
-    rows = await asyncio.to_thread(
-        sweep, spec, seeds=seeds, params=params, policy=args.policy, workers=args.workers
-    )
-    table_rows = aggregate_sweep(rows, list(params))
     out = args.out or Path("out") / f"{spec.name}-sweep"
-    out.mkdir(parents=True, exist_ok=True)
-    write_rows(out / "sweep_runs.csv", rows)
-    write_rows(out / "sweep_summary.csv", table_rows)
+    files = ["sweep_runs.csv", "sweep_summary.csv"]
+    folder = RunFolder(out, files, command=f"sweep {spec.name}", overwrite=args.overwrite)
+    try:
+        rows = await asyncio.to_thread(
+            sweep, spec, seeds=seeds, params=params, policy=args.policy, workers=args.workers
+        )
+        table_rows = aggregate_sweep(rows, list(params))
+        write_rows(out / "sweep_runs.csv", rows)
+        write_rows(out / "sweep_summary.csv", table_rows)
+    except BaseException as exc:
+        folder.fail(exc)
+        raise
+    folder.complete()
     table = Table(title=f"{spec.name}: {len(rows)} runs ({len(seeds)} seeds per setting)")
     for name in [*params, "runs", "regret", "quality", "cost / oracle", "agreement"]:
         table.add_column(name, justify="right")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -73,7 +74,15 @@ class EventLog:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc is None:
+            self.close()
+            return
+        # The run already failed (a full disk fails the store first): its error is the one
+        # to report, not the log's own failure to finish its file on the way out.
+        try:
+            self.close()
+        except OSError as closing:
+            exc.add_note(f"the event log {self.path} could not be finished: {closing}")
 
 
 def read_log(path: Path) -> Iterator[dict[str, Any]]:
@@ -86,8 +95,11 @@ def read_log(path: Path) -> Iterator[dict[str, Any]]:
         with gzip.open(path, "rt", encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
                 try:
-                    yield json.loads(line)
+                    entry = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise ConfigError(f"{path}: line {number} is not JSON ({exc.msg})") from exc
-    except (OSError, EOFError) as exc:
+                if not isinstance(entry, dict) or not isinstance(entry.get("kind"), str):
+                    raise ConfigError(f"{path}: line {number} is not a log entry (no 'kind')")
+                yield entry
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
         raise ConfigError(f"cannot read event log {path}: {exc}") from exc

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenarios.figures import (
+    FORMATS,
     legend_outside,
     model_colour,
     new_figure,
@@ -23,7 +24,24 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["SUMMARY_COLUMNS", "draw_metric", "draw_traffic_share", "write_outputs", "write_rows"]
+__all__ = [
+    "OUTPUT_FILES",
+    "SUMMARY_COLUMNS",
+    "draw_metric",
+    "draw_traffic_share",
+    "write_outputs",
+    "write_rows",
+]
+
+_PLOT_STEMS = ("traffic_share", "cumulative_regret", "cost", "agreement")
+OUTPUT_FILES = (
+    "metrics.csv",
+    "traffic.csv",
+    "summary.csv",
+    *(f"{stem}.{extension}" for stem in _PLOT_STEMS for extension in FORMATS),
+    "report.md",
+)
+"""The files :func:`write_outputs` writes."""
 
 SUMMARY_COLUMNS = (
     ("policy", "policy"),

@@ -21,6 +21,7 @@ from selection import (
 
 __all__ = [
     "BASELINES",
+    "POLICY_NAMES",
     "SEED_STATIC_ASSIGNMENT",
     "ScenarioPolicy",
     "SelectorPolicy",
@@ -132,6 +133,9 @@ class StaticPolicy:
 
 BASELINES = ("static", "cheapest", "fastest", "round_robin")
 """Rule-based baselines, compared with the hive by ``--compare``."""
+
+POLICY_NAMES = ("hive", "selector", *BASELINES)
+"""Every policy a scenario can run under."""
 
 
 def _cheapest(catalog: ModelCatalog, n: int) -> list[str]:

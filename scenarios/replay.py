@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from scenarios.eventlog import EventLog, encode, read_log
+from scenarios.policies import POLICY_NAMES
 from scenarios.run import LOG_FORMAT, run_scenario
-from scenarios.spec import ScenarioSpec
+from scenarios.spec import ScenarioSpec, first_error
 from selection import ConfigError
 
 __all__ = ["Divergence", "ReplayReport", "replay"]
@@ -109,11 +112,19 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
     if log_format not in _READABLE_FORMATS:
         readable = " or ".join(map(str, _READABLE_FORMATS))
         raise ConfigError(f"{path}: log format {log_format} is not {readable}")
-    spec = ScenarioSpec.model_validate(header["scenario"])
+    policy = header.get("policy")
+    if policy not in POLICY_NAMES:
+        raise ConfigError(
+            f"{path}: header: policy {policy!r} is not one of {', '.join(POLICY_NAMES)}"
+        )
+    try:
+        spec = ScenarioSpec.model_validate(header.get("scenario"))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: header: scenario: {first_error(exc)}") from exc
     # The run writes its header again.
     log = _CheckingLog(_prepend(header, entries), log_format=int(log_format))
     try:
-        run_scenario(spec, policy=header["policy"], db_url=db_url, log=log)
+        run_scenario(spec, policy=policy, db_url=db_url, log=log)
     except _Diverged as diverged:
         return ReplayReport(
             diverged.divergence.entry + 1, False, diverged.divergence, log.not_compared

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from selection import TASK_NAME_PATTERN, ConfigError
+from agents import PERSONAS
+from hive import METHODS
+from selection import TASK_NAME_PATTERN, ConfigError, normalise_priorities
 
 __all__ = [
     "AgentsSpec",
@@ -23,10 +32,23 @@ __all__ = [
     "SelectorSpec",
     "TrafficSpec",
     "builtin_names",
+    "first_error",
     "load_scenario",
 ]
 
 TaskName = Annotated[str, Field(pattern=TASK_NAME_PATTERN)]
+
+SCENARIO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$"
+"""A scenario's name is also its default output folder (``out/<name>``): one path component,
+never a separator, ``..`` or an absolute path."""
+
+MAX_STEP_MINUTES = 525_600.0  # a year; longer steps make the simulated clock meaningless
+# Limits that keep a simulation physical and inside memory: a step's requests are drawn at
+# once (five floats each), and every call must make a record the store accepts.
+MAX_REQUESTS_PER_STEP = 100_000
+MAX_TOKENS = 10_000_000
+MAX_LATENCY_MS = 3_600_000.0
+MAX_PRICE_PER_1K = 1_000.0
 
 
 class _Spec(BaseModel):
@@ -45,11 +67,11 @@ class Behaviour(_Spec):
 
     quality: float = Field(ge=0, le=1)
     quality_sd: float = Field(default=0.08, ge=0, le=1)
-    latency_ms: float = Field(default=1500, gt=0)
+    latency_ms: float = Field(default=1500, gt=0, le=MAX_LATENCY_MS)
     latency_sigma: float = Field(default=0.35, ge=0, le=3)
     error_rate: float = Field(default=0.01, ge=0, le=1)
-    tokens_in: float = Field(default=400, ge=0)
-    tokens_out: float = Field(default=300, ge=0)
+    tokens_in: float = Field(default=400, ge=0, le=MAX_TOKENS)
+    tokens_out: float = Field(default=300, ge=0, le=MAX_TOKENS)
 
 
 class ModelTruth(_Spec):
@@ -61,8 +83,8 @@ class ModelTruth(_Spec):
 
     id: str = Field(min_length=1, max_length=255)
     provider: str = "sim"
-    input_cost_per_1k_tokens: float = Field(ge=0)
-    output_cost_per_1k_tokens: float = Field(ge=0)
+    input_cost_per_1k_tokens: float = Field(ge=0, le=MAX_PRICE_PER_1K)
+    output_cost_per_1k_tokens: float = Field(ge=0, le=MAX_PRICE_PER_1K)
     context_length: int = Field(default=32_000, gt=0)
     specializations: tuple[TaskName, ...] = ()
     quality_prior: float | None = Field(default=None, ge=0, le=1)
@@ -91,15 +113,27 @@ class Burst(_Spec):
 
     start: int = Field(ge=0)
     end: int = Field(gt=0)
-    multiplier: float = Field(gt=0)
+    multiplier: float = Field(gt=0, le=MAX_REQUESTS_PER_STEP)
 
 
 class TrafficSpec(_Spec):
     """Requests per step for one task: Poisson around ``rate`` x daily pattern x bursts."""
 
-    rate: float = Field(gt=0)
+    rate: float = Field(gt=0, le=MAX_REQUESTS_PER_STEP)
     daily_amplitude: float = Field(default=0.0, ge=0, lt=1)
     bursts: tuple[Burst, ...] = ()
+
+    @model_validator(mode="after")
+    def _fits_a_step(self) -> TrafficSpec:
+        peak = self.rate * (1 + self.daily_amplitude)
+        for burst in self.bursts:
+            peak *= burst.multiplier
+        if peak > MAX_REQUESTS_PER_STEP:
+            raise ValueError(
+                f"up to {peak:,.0f} requests per step with bursts; at most "
+                f"{MAX_REQUESTS_PER_STEP:,} can be simulated"
+            )
+        return self
 
 
 class AgentsSpec(_Spec):
@@ -116,6 +150,25 @@ class AgentsSpec(_Spec):
     social_influence: float = Field(default=0.0, ge=0, le=1)
     forgetting: float = Field(default=0.02, ge=0, lt=1)
 
+    @field_validator("consensus")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if value not in METHODS:
+            raise ValueError(f"unknown consensus method {value!r}; use one of {', '.join(METHODS)}")
+        return value
+
+    @field_validator("personas")
+    @classmethod
+    def _known_personas(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, share in value.items():
+            if name not in PERSONAS:
+                raise ValueError(f"unknown persona {name!r}; use one of {', '.join(PERSONAS)}")
+            if not 0 <= share < float("inf"):
+                raise ValueError(f"persona {name!r}: share must be finite and >= 0, got {share}")
+        if sum(value.values()) <= 0:
+            raise ValueError("shares must add up to more than 0")
+        return value
+
 
 class SelectorSpec(_Spec):
     """How the real selector is run."""
@@ -126,6 +179,12 @@ class SelectorSpec(_Spec):
     )
     prior_strength: float = Field(default=10.0, gt=0)
     hive: bool = True
+
+    @field_validator("weights")
+    @classmethod
+    def _known_factors(cls, value: dict[str, float]) -> dict[str, float]:
+        normalise_priorities(value)  # raises ValueError naming the factor
+        return value
 
 
 class _Event(_Spec):
@@ -144,8 +203,8 @@ class PriceChange(_Event):
 
     kind: Literal["price_change"]
     model: str
-    input_cost_per_1k_tokens: float = Field(ge=0)
-    output_cost_per_1k_tokens: float = Field(ge=0)
+    input_cost_per_1k_tokens: float = Field(ge=0, le=MAX_PRICE_PER_1K)
+    output_cost_per_1k_tokens: float = Field(ge=0, le=MAX_PRICE_PER_1K)
 
 
 class QualityDrift(_Event):
@@ -164,7 +223,7 @@ class Outage(_Event):
     model: str
     duration: int = Field(gt=0)
     error_rate: float = Field(default=0.9, ge=0, le=1)
-    timeout_ms: float = Field(default=30_000, gt=0)
+    timeout_ms: float = Field(default=30_000, gt=0, le=MAX_LATENCY_MS)
 
 
 class Retirement(_Event):
@@ -182,11 +241,11 @@ Event = Annotated[
 class ScenarioSpec(_Spec):
     """A whole scenario: what to simulate, for how long, and what happens on the way."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(pattern=SCENARIO_NAME_PATTERN)
     description: str = ""
-    seed: int = Field(default=0, ge=0)
-    steps: int = Field(gt=0)
-    step_minutes: float = Field(default=60, gt=0)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    steps: int = Field(gt=0, le=10_000_000)
+    step_minutes: float = Field(default=60, gt=0, le=MAX_STEP_MINUTES)
     start: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     agents: AgentsSpec = AgentsSpec()
     selector: SelectorSpec = SelectorSpec()
@@ -198,8 +257,10 @@ class ScenarioSpec(_Spec):
     @model_validator(mode="after")
     def _references_exist(self) -> ScenarioSpec:
         ids = [m.id for m in self.models]
-        if len(set(ids)) != len(ids):
-            raise ValueError("models: two models share an id")
+        for model_id in ids:
+            if ids.count(model_id) > 1:
+                raise ValueError(f"models: two models share the id {model_id!r}")
+        released: dict[str, int] = {}
         for i, event in enumerate(self.events):
             if event.model not in ids:
                 raise ValueError(f"events[{i}]: unknown model {event.model!r}")
@@ -207,26 +268,52 @@ class ScenarioSpec(_Spec):
                 raise ValueError(
                     f"events[{i}]: step {event.step} is past the last ({self.steps - 1})"
                 )
-        released = {e.model for e in self.events if isinstance(e, Release)}
-        if released >= set(ids):
+            if isinstance(event, Release):
+                if event.model in released:
+                    raise ValueError(f"events[{i}]: {event.model!r} is released twice")
+                released[event.model] = event.step
+        for i, event in enumerate(self.events):
+            due = released.get(event.model)
+            if due is not None and not isinstance(event, Release) and event.step < due:
+                raise ValueError(
+                    f"events[{i}]: {event.kind} of {event.model!r} at step {event.step}, "
+                    f"before its release at step {due}"
+                )
+        if set(released) >= set(ids):
             raise ValueError("models: at least one model must be there from the start")
+        try:
+            self.start + timedelta(minutes=self.steps * self.step_minutes)
+        except OverflowError:
+            raise ValueError(
+                f"start: {self.steps} steps of {self.step_minutes:g} minutes from "
+                f"{self.start:%Y-%m-%d} run past the year 9999"
+            ) from None
         return self
+
+    def events_past(self, steps: int) -> list[Event]:
+        """The events a run of only ``steps`` steps would never reach."""
+        return [e for e in self.events if e.step >= steps]
 
     def with_overrides(self, **changes: Any) -> ScenarioSpec:
         """A copy with top-level fields replaced (``seed``, ``steps``...), validated again.
 
-        Shortening the run drops the events it no longer reaches.
+        Shortening the run drops the events it no longer reaches (see :meth:`events_past`),
+        never moves them: a model whose release is dropped never enters the run.
 
         Raises:
             ConfigError: naming the field that is wrong.
         """
         data = {**self.model_dump(), **changes}
-        if "steps" in changes and isinstance(changes["steps"], int):
-            data["events"] = [e for e in data["events"] if e["step"] < changes["steps"]]
+        steps = changes.get("steps")
+        if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
+            late = self.events_past(steps)
+            unreleased = {e.model for e in late if isinstance(e, Release)}
+            data["events"] = [e.model_dump() for e in self.events if e.step < steps]
+            data["models"] = [m for m in data["models"] if m["id"] not in unreleased]
         try:
             return ScenarioSpec.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(f"{self.name}: {_first(exc)}") from exc
+            raise ConfigError(f"{self.name}: {first_error(exc)}") from exc
 
 
 def builtin_names() -> list[str]:
@@ -267,11 +354,13 @@ def parse_scenario(text: str, *, source: str = "scenario") -> ScenarioSpec:
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {_first(exc)}") from exc
+        raise ConfigError(f"{source}: {first_error(exc)}") from exc
 
 
-def _first(exc: ValidationError) -> str:
+def first_error(exc: ValidationError) -> str:
+    """The first of a validation error's complaints, on one line, naming the field."""
     error = exc.errors()[0]
-    where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    field = ".".join(str(part) for part in error["loc"])
+    where = f"{field}: " if field else ""
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {error['msg']}{more}"
+    return f"{where}{error['msg'].removeprefix('Value error, ')}{more}"

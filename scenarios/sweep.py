@@ -16,11 +16,13 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
+from pydantic import ValidationError
+
 from scenarios.run import run_scenario
-from scenarios.spec import ScenarioSpec
+from scenarios.spec import ScenarioSpec, first_error
 from selection import ConfigError
 
-__all__ = ["SWEPT_METRICS", "aggregate_sweep", "parse_param", "sweep"]
+__all__ = ["SWEPT_METRICS", "aggregate_sweep", "check_params", "parse_param", "sweep"]
 
 SWEPT_METRICS = (
     "cumulative_regret",
@@ -69,8 +71,19 @@ def _with(spec: ScenarioSpec, settings: Mapping[str, Any], seed: int) -> Scenari
     data["seed"] = seed
     try:
         return ScenarioSpec.model_validate(data)
-    except ValueError as exc:
-        raise ConfigError(f"--param {dict(settings)}: {exc}") from exc
+    except ValidationError as exc:
+        raise ConfigError(f"--param {dict(settings)}: {first_error(exc)}") from exc
+
+
+def check_params(spec: ScenarioSpec, params: Mapping[str, Sequence[Any]]) -> None:
+    """Validate every setting a sweep would run, before any runs.
+
+    Raises:
+        ConfigError: naming the parameter and the field that is wrong.
+    """
+    names = list(params)
+    for combo in itertools.product(*params.values()):
+        _with(spec, dict(zip(names, combo, strict=True)), spec.seed)
 
 
 def _run_one(job: tuple[ScenarioSpec, str]) -> dict[str, Any]:
@@ -106,6 +119,8 @@ def sweep(
     ]
     jobs = [(setting, seed) for setting in settings for seed in seeds]
     specs = [(_with(spec, setting, seed), policy) for setting, seed in jobs]  # fail fast
+    if workers is not None and workers < 1:
+        raise ConfigError(f"workers must be at least 1, got {workers}")
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(specs) == 1:
         results = [_run_one(job) for job in specs]

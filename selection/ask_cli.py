@@ -141,7 +141,7 @@ def _ask_handler(
     async def handle(args: argparse.Namespace, console: Console) -> None:
         from selection.cli import parse_weights  # here: selection.cli imports this module
 
-        weights = parse_weights(args.weights) if args.weights else None
+        weights = parse_weights(args.weights) if args.weights is not None else None
         if args.retries < 1:
             raise ValueError(f"--retries must be at least 1, got {args.retries}")
         prompt = sys.stdin.read() if args.prompt == "-" else args.prompt

@@ -161,14 +161,20 @@ class ModelCatalog:
             raise ConfigError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
         if not isinstance(document, dict) or not isinstance(document.get("models"), list):
             raise ConfigError(f"{source}: expected an object with a 'models' list")
-        specs = []
+        tasks = document.get("tasks", [])
+        if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):
+            raise ConfigError(f"{source}: 'tasks' must be a list of task names, got {tasks!r:.60}")
+        specs: dict[str, ModelSpec] = {}
         for index, entry in enumerate(document["models"]):
             try:
-                specs.append(ModelSpec.model_validate(entry))
+                spec = ModelSpec.model_validate(entry)
             except ValidationError as exc:
                 raise ConfigError(f"{source}: models[{index}]: {_first_error(exc)}") from exc
+            if spec.id in specs:
+                raise ConfigError(f"{source}: models[{index}]: the id {spec.id!r} appears twice")
+            specs[spec.id] = spec
         try:
-            return cls(specs, tasks=document.get("tasks", ()))
+            return cls(specs.values(), tasks=tasks)
         except ValueError as exc:
             raise ConfigError(f"{source}: {exc}") from exc
 

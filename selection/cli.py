@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
@@ -22,6 +24,7 @@ __all__ = [
     "add_selection_commands",
     "build_parser",
     "main",
+    "one_line_error",
     "parse_weights",
     "print_status",
     "run_handler",
@@ -47,14 +50,29 @@ def parse_weights(text: str) -> dict[str, float]:
 
 
 def _catalog(args: argparse.Namespace) -> ModelCatalog:
+    if args.catalog is not None and not args.catalog.strip():
+        raise ValueError("--catalog is empty; give a catalog file or leave it out")
     return ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
 
 
 def _manager(args: argparse.Namespace) -> DynamicModelManager:
+    if args.db is not None and not args.db.strip():
+        raise ValueError("--db is empty; give a database URL or leave it out")
     return DynamicModelManager(args.db, catalog=_catalog(args))
 
 
+def _check_limits(args: argparse.Namespace) -> None:
+    """``--min-context`` and ``--max-price``, where given, must be numbers that can hold."""
+    min_context = getattr(args, "min_context", None)
+    if min_context is not None and min_context < 0:
+        raise ValueError(f"--min-context must be 0 or more tokens, got {min_context}")
+    max_price = getattr(args, "max_price", None)
+    if max_price is not None and not (math.isfinite(max_price) and max_price >= 0):
+        raise ValueError(f"--max-price must be a finite price of 0 or more, got {max_price}")
+
+
 async def _models(args: argparse.Namespace, console: Console) -> None:
+    _check_limits(args)
     specs = _catalog(args).filter(
         task=args.task,
         provider=args.provider,
@@ -84,7 +102,8 @@ def _price(value: float | None) -> str:
 
 
 async def _recommend(args: argparse.Namespace, console: Console) -> None:
-    weights = parse_weights(args.weights) if args.weights else None
+    _check_limits(args)
+    weights = parse_weights(args.weights) if args.weights is not None else None
     async with _manager(args) as manager:
         rec = await manager.recommend(args.task, weights, min_context_length=args.min_context)
     console.print(f"[bold]{rec.recommended_model_id}[/] for {rec.task_type}")
@@ -228,12 +247,27 @@ def run_handler(args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     try:
         asyncio.run(handler(args, console))
-    except (GenesisError, ValueError) as exc:
-        print(f"genesis-prime: error: {exc}", file=sys.stderr)
+    except (GenesisError, ValueError, OSError) as exc:
+        print(f"genesis-prime: error: {one_line_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def one_line_error(exc: BaseException) -> str:
+    """An error as one line: pydantic's dumps cut to the first complaint and its field."""
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        msg = error["msg"].removeprefix("Value error, ")
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"{exc.title}: {where + ': ' if where else ''}{msg}{more}"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,10 @@ def read_table(path: str | Path) -> Table:
         return reader(path)
     except OSError as exc:
         raise TraceError(str(path), f"cannot read the file ({exc.strerror or exc})") from exc
+    except (EOFError, zlib.error) as exc:
+        raise TraceError(str(path), f"the compressed file is damaged or cut short ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise TraceError(str(path), f"not UTF-8 text (byte {exc.start})") from exc
 
 
 def _open_text(path: Path) -> Any:
@@ -186,15 +191,15 @@ def _open_text(path: Path) -> Any:
 
 def _read_csv(path: Path) -> Table:
     with _open_text(path) as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
+        rows = _rows(csv.reader(handle), path)
+        header = next(rows, None)
         if not header:
             raise TraceError(str(path), "the file is empty (no header row)")
         if len(set(header)) != len(header):
             dupes = sorted({h for h in header if header.count(h) > 1})
             raise TraceError(str(path), f"column names repeat: {dupes}")
         columns: list[list[Any]] = [[] for _ in header]
-        for line, row in enumerate(reader, start=2):
+        for line, row in enumerate(rows, start=2):
             if len(row) != len(header):
                 raise TraceError(
                     str(path), f"line {line} has {len(row)} fields, the header {len(header)}"
@@ -202,6 +207,18 @@ def _read_csv(path: Path) -> Table:
             for values, cell in zip(columns, row, strict=True):
                 values.append(cell if cell != "" else None)
     return Table(dict(zip(header, columns, strict=True)), source=str(path))
+
+
+def _rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The CSV reader's rows, its errors (a field over csv's 128 KiB limit...) as TraceErrors."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise TraceError(str(path), f"line {reader.line_num}: {exc}") from exc
+        yield row
 
 
 def _read_jsonl(path: Path) -> Table:

@@ -81,7 +81,7 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
     trace = load_trace(args.trace, format=args.format, catalog=catalog)
     policies, note = resolve_policies(args.policy, trace)
     config = EvaluationConfig(
-        weights=parse_weight_list(args.weights) if args.weights else DEFAULT_WEIGHTS,
+        weights=parse_weight_list(args.weights) if args.weights is not None else DEFAULT_WEIGHTS,
         seed=args.seed,
         shuffle=args.shuffle,
         batch_size=args.batch_size,

@@ -19,6 +19,7 @@ from selection import ConfigError, ModelSpec, task_name
 
 __all__ = ["FloatArray", "IntArray", "Trace", "TraceError", "normalise_task"]
 
+MAX_MODEL_ID = 255  # ModelSpec.id's limit: every trace model becomes a catalog entry
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
@@ -72,6 +73,15 @@ def _readonly(array: npt.ArrayLike, dtype: type) -> npt.NDArray[np.generic]:
     return out
 
 
+def _check_model_ids(name: str, models: tuple[str, ...]) -> None:
+    for model in models:
+        if not 0 < len(model) <= MAX_MODEL_ID:
+            raise TraceError(
+                name, f"model id {model[:40]!r}... is {len(model):,} characters; "
+                f"a catalog id holds 1 to {MAX_MODEL_ID}"
+            )  # fmt: skip
+
+
 @dataclass(frozen=True, eq=False)
 class Trace:
     """Every model's outcome on every prompt of a benchmark.
@@ -107,6 +117,7 @@ class Trace:
             raise TraceError(self.name, "the trace has no models")
         if len(set(self.models)) != m:
             raise TraceError(self.name, f"model ids repeat: {list(self.models)}")
+        _check_model_ids(self.name, self.models)
         if len(set(self.prompt_ids)) != n:
             first: dict[str, int] = {}
             for row, prompt in enumerate(self.prompt_ids):

@@ -202,6 +202,8 @@ async def _stop(args: argparse.Namespace, console: Console, factory: ManagerFact
 
 async def _monitor(args: argparse.Namespace, console: Console, factory: ManagerFactory) -> None:
     async with factory(args) as manager:
+        if args.test_id is not None:
+            await manager.ab_test_manager.get_test(args.test_id)  # an unknown id is an error
         decisions = await manager.ab_test_manager.monitor(args.test_id)
     if args.json:
         _emit_json([d.model_dump(mode="json") for d in decisions])
