@@ -13,6 +13,7 @@ __all__ = ["build_parser", "main"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The full ``genesis-prime`` argument parser."""
+    from scenarios.arena.cli import add_arena_command
     from scenarios.commands import add_scenario_commands
     from scenarios.evaluation.cli import add_evaluate_command
     from selection.cli import add_selection_commands
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_selection_commands(commands)
     add_scenario_commands(commands)
     add_evaluate_command(commands)
+    add_arena_command(commands)
     return parser
 
 

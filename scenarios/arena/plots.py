@@ -1,0 +1,79 @@
+"""The arena plots: the market over time, and the hive's board as votes accumulate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scenarios.run import RunResult
+
+__all__ = ["plot_ballots", "plot_market"]
+
+_SHOWN = 10  # models named in the legend; the rest are summed as "other"
+
+
+def plot_market(path: Path, run: RunResult, rows: list[dict[str, Any]]) -> Path:
+    """Traffic share per model over time (stacked), frontier releases marked, the #1 on top."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = list(range(run.spec.steps))
+    shares: dict[str, list[float]] = {}
+    for r in run.traffic:
+        shares.setdefault(str(r["model"]), [0.0] * len(steps))[int(r["step"])] += float(r["share"])
+    ranked = sorted(shares, key=lambda m: (-sum(shares[m]), m))
+    shown = ranked[:_SHOWN]
+    other = [sum(shares[m][k] for m in ranked[_SHOWN:]) for k in steps]
+    dates = [row["date"] for row in rows]
+    fig, (ax, top) = plt.subplots(
+        2, 1, figsize=(11, 6.5), sharex=True, gridspec_kw={"height_ratios": [4, 1]}
+    )
+    ax.stackplot(steps, *[shares[m] for m in shown], other, labels=[*shown, "other"])
+    previous = None
+    for row in rows:
+        if row["top_priced"] != previous and previous is not None:
+            ax.axvline(row["step"], color="black", linestyle=":", linewidth=0.8)
+            ax.annotate(row["top_priced"], (row["step"], 1.0), fontsize=6, rotation=90, va="top")
+        previous = row["top_priced"]
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(f"share of traffic ({run.policy})")
+    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_title("The LLM market replayed from Chatbot Arena: traffic share, new #1s dotted")
+    leaders = sorted({str(row["top_priced"]) for row in rows})
+    index = {m: i for i, m in enumerate(leaders)}
+    top.scatter(steps, [index[str(row["top_priced"])] for row in rows], s=6, label="as-of #1")
+    picks = [index.get(str(row.get(run.policy)), -1) for row in rows]
+    top.scatter(steps, picks, s=6, marker="x", label=f"{run.policy}'s main model (-1: other)")
+    top.set_yticks(range(len(leaders)), leaders, fontsize=5)
+    top.legend(fontsize=6, loc="upper left")
+    ticks = steps[:: max(1, len(steps) // 10)]
+    top.set_xticks(ticks, [dates[k] for k in ticks], fontsize=7, rotation=30)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_ballots(path: Path, rows: list[dict[str, Any]], title: str) -> Path:
+    """Kendall tau with the published board, and whether the top is right, against votes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    votes = [r["votes"] for r in rows]
+    ax.plot(votes, [r["kendall_tau"] for r in rows], marker="o", label="Kendall tau vs published")
+    ax.step(votes, [1.0 if r["top_inside"] else 0.0 for r in rows], where="post",
+            label="hive's #1 inside the published #1's 95% interval")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel("pairwise ballots")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
