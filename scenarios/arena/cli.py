@@ -33,6 +33,7 @@ def add_arena_command(commands: Any) -> None:
         sub.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
         sub.add_argument("--steps", type=int, help="number of steps (default: the scenario's)")
         sub.add_argument("--agents", type=int, help="hive size (default: the scenario's)")
+        sub.add_argument("--requests", type=float, help="requests per step, all tasks together")
         sub.add_argument("--db", help="database URL for the hive run (default: SQLite in --out)")
         sub.add_argument("--out", type=Path, help=f"output folder (default: out/{name})")
     history.set_defaults(handler=_history)
@@ -53,6 +54,15 @@ def _spec(args: argparse.Namespace) -> ScenarioSpec:
     overrides = {k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None}
     if overrides:
         spec = spec.with_overrides(**overrides)
+    if args.requests is not None:
+        if args.requests <= 0:
+            raise ValueError("--requests must be above 0")
+        total = sum(t.rate for t in spec.traffic.values())
+        traffic = {
+            task: t.model_copy(update={"rate": t.rate * args.requests / total})
+            for task, t in spec.traffic.items()
+        }
+        spec = spec.model_copy(update={"traffic": traffic})
     if args.agents is not None:
         spec = spec.model_copy(
             update={"agents": spec.agents.model_copy(update={"count": args.agents})}

@@ -9,7 +9,7 @@ from scenarios.run import RunResult
 
 __all__ = ["plot_ballots", "plot_market"]
 
-_SHOWN = 10  # models named in the legend; the rest are summed as "other"
+_SHOWN = 9  # models named in the legend; the rest are summed as "other"
 
 
 def plot_market(path: Path, run: RunResult, rows: list[dict[str, Any]]) -> Path:
@@ -30,7 +30,10 @@ def plot_market(path: Path, run: RunResult, rows: list[dict[str, Any]]) -> Path:
     fig, (ax, top) = plt.subplots(
         2, 1, figsize=(11, 6.5), sharex=True, gridspec_kw={"height_ratios": [4, 1]}
     )
-    ax.stackplot(steps, *[shares[m] for m in shown], other, labels=[*shown, "other"])
+    colours = [plt.get_cmap("tab10")(i) for i in range(len(shown))] + ["lightgrey"]
+    ax.stackplot(
+        steps, *[shares[m] for m in shown], other, labels=[*shown, "other"], colors=colours
+    )
     previous = None
     for row in rows:
         if row["top_priced"] != previous and previous is not None:
@@ -45,8 +48,8 @@ def plot_market(path: Path, run: RunResult, rows: list[dict[str, Any]]) -> Path:
     index = {m: i for i, m in enumerate(leaders)}
     top.scatter(steps, [index[str(row["top_priced"])] for row in rows], s=6, label="as-of #1")
     picks = [index.get(str(row.get(run.policy)), -1) for row in rows]
-    top.scatter(steps, picks, s=6, marker="x", label=f"{run.policy}'s main model (-1: other)")
-    top.set_yticks(range(len(leaders)), leaders, fontsize=5)
+    top.scatter(steps, picks, s=6, marker="x", label=f"{run.policy}'s main model")
+    top.set_yticks(range(-1, len(leaders)), ["(another model)", *leaders], fontsize=5)
     top.legend(fontsize=6, loc="upper left")
     ticks = steps[:: max(1, len(steps) // 10)]
     top.set_xticks(ticks, [dates[k] for k in ticks], fontsize=7, rotation=30)
