@@ -218,14 +218,22 @@ class ScenarioSpec(_Spec):
     def with_overrides(self, **changes: Any) -> ScenarioSpec:
         """A copy with top-level fields replaced (``seed``, ``steps``...), validated again.
 
-        Shortening the run drops the events it no longer reaches.
+        Shortening the run drops the events it no longer reaches, and the models released
+        only after its end (they would otherwise be there from the start).
 
         Raises:
             ConfigError: naming the field that is wrong.
         """
         data = {**self.model_dump(), **changes}
         if "steps" in changes and isinstance(changes["steps"], int):
-            data["events"] = [e for e in data["events"] if e["step"] < changes["steps"]]
+            end = changes["steps"]
+            late = {
+                e["model"] for e in data["events"] if e["kind"] == "release" and e["step"] >= end
+            }
+            data["models"] = [m for m in data["models"] if m["id"] not in late]
+            data["events"] = [
+                e for e in data["events"] if e["step"] < end and e["model"] not in late
+            ]
         try:
             return ScenarioSpec.model_validate(data)
         except ValidationError as exc:

@@ -78,3 +78,13 @@ def test_the_history_report_is_consistent():
 def test_rating_gap_inverts_the_win_probability():
     for gap in (-300.0, -50.0, 0.0, 120.0):
         assert rating_gap(win_probability(1200 + gap, 1200)) == pytest.approx(gap)
+
+
+def test_a_shorter_window_leaves_out_the_models_released_after_it():
+    spec = load_scenario("arena-history").with_overrides(steps=2)
+    assert {m.id for m in spec.models} == {"gpt-3.5-turbo", "gpt-4"}
+    assert World(spec).active == ["gpt-3.5-turbo", "gpt-4"]
+    result = run_scenario(short(2), policy="selector")
+    assert {r["model"] for r in result.traffic} == {"gpt-3.5-turbo", "gpt-4"}
+    # Strengths on 2023-05-08: 0.335 and 0.5; every call's quality is a win or a loss.
+    assert result.summary["mean_quality"] < 0.5
