@@ -1,7 +1,8 @@
 """Replayable scenarios: Mesa models that drive the real selection core and tracker.
 
 :func:`run_scenario` runs a scenario (a built-in name or a TOML file, see
-:func:`load_scenario`) under one policy and returns its metrics; ``replay`` checks a
+:func:`load_scenario`) under one policy and returns its metrics (inside an event loop, such as
+a notebook's, ``await`` :func:`arun_scenario`); ``replay`` checks a
 run's event log bit for bit (:mod:`scenarios.replay`); :mod:`scenarios.sweep` runs many
 seeds and settings.
 :mod:`scenarios.evaluation` judges routing policies on benchmark traces.
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from scenarios.evaluation import Evaluation, EvaluationConfig, Trace, evaluate, load_trace
     from scenarios.model import HiveModel
-    from scenarios.run import RunResult, run_scenario
+    from scenarios.run import RunResult, arun_scenario, run_scenario
     from scenarios.spec import ScenarioSpec, builtin_names, load_scenario
 
 _HOMES = {
@@ -27,6 +28,7 @@ _HOMES = {
     "HiveModel": "scenarios.model",
     "RunResult": "scenarios.run",
     "ScenarioSpec": "scenarios.spec",
+    "arun_scenario": "scenarios.run",
     "Trace": "scenarios.evaluation",
     "builtin_names": "scenarios.spec",
     "evaluate": "scenarios.evaluation",
@@ -42,6 +44,7 @@ __all__ = [
     "RunResult",
     "ScenarioSpec",
     "Trace",
+    "arun_scenario",
     "builtin_names",
     "evaluate",
     "load_scenario",

@@ -1,4 +1,4 @@
-"""A run's outputs: per-step metrics and traffic (CSV), plots (PNG) and a short report."""
+"""A run's outputs: per-step metrics and traffic (CSV), plots (PNG and SVG) and a short report."""
 
 from __future__ import annotations
 
@@ -6,11 +6,24 @@ import csv
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scenarios.figures import (
+    legend_outside,
+    model_colour,
+    new_figure,
+    note_coinciding,
+    policy_style,
+    save_figure,
+    scale_for,
+)
 from scenarios.run import RunResult
 
-__all__ = ["SUMMARY_COLUMNS", "write_outputs", "write_rows"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["SUMMARY_COLUMNS", "draw_metric", "draw_traffic_share", "write_outputs", "write_rows"]
 
 SUMMARY_COLUMNS = (
     ("policy", "policy"),
@@ -61,55 +74,81 @@ def _csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return path
 
 
-def _plots(out_dir: Path, main: RunResult, others: Sequence[RunResult]) -> list[Path]:
-    import matplotlib
+_LINE_PLOTS = (
+    ("cumulative_regret", "cumulative regret", "regret (utility, summed over requests)"),
+    ("cost", "cost per step", "cost per step (USD)"),
+    ("agreement", "hive agreement", "Kendall's W (0 to 1)"),
+)
+"""Per-step metrics drawn one line per policy: file stem, title, y-axis label with its unit."""
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    paths = []
+def draw_traffic_share(results: Sequence[RunResult]) -> Figure:
+    """Traffic share per model over steps: a row per task, a column per policy (small multiples)."""
+    main = results[0]
     tasks = sorted({r["task"] for r in main.traffic})
-    events = [(e.step, e.kind) for e in main.spec.events]
-    fig, axes = plt.subplots(len(tasks), 1, figsize=(9, 2.6 * len(tasks)), squeeze=False)
-    for ax, task in zip(axes[:, 0], tasks, strict=True):
-        models = sorted({r["model"] for r in main.traffic if r["task"] == task})
-        for model in models:
-            rows = [r for r in main.traffic if r["task"] == task and r["model"] == model]
-            ax.plot([r["step"] for r in rows], [r["share"] for r in rows], label=model)
-        for step, kind in events:
-            ax.axvline(step, color="grey", linestyle=":", linewidth=1)
-            ax.annotate(kind, (step, 1.0), fontsize=7, rotation=90, va="top")
-        ax.set_title(f"{task}: traffic share", fontsize=9)
-        ax.set_ylim(0, 1.05)
-        ax.legend(fontsize=7, loc="center left")
-    axes[-1, 0].set_xlabel("step")
-    fig.tight_layout()
-    paths.append(_save(fig, out_dir / "traffic_share.png"))
-    for metric, title in (
-        ("cumulative_regret", "cumulative regret"),
-        ("cost", "cost per step ($)"),
-        ("agreement", "hive agreement (Kendall's W)"),
-    ):
-        fig, ax = plt.subplots(figsize=(9, 3))
-        for result in (main, *others):
-            values = [m[metric] for m in result.metrics]
-            if all(math.isnan(v) for v in values):
-                continue
-            ax.plot([m["step"] for m in result.metrics], values, label=result.policy)
-        for step, _ in events:
-            ax.axvline(step, color="grey", linestyle=":", linewidth=1)
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("step")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        paths.append(_save(fig, out_dir / f"{metric}.png"))
-    plt.close("all")
+    figure = new_figure(4.2 * len(results) + 1.6, 2.4 * len(tasks))
+    axes = figure.subplots(len(tasks), len(results), squeeze=False, sharex=True, sharey=True)
+    for column, result in enumerate(results):
+        for row, task in enumerate(tasks):
+            ax = axes[row, column]
+            rows = [r for r in result.traffic if r["task"] == task]
+            for model in sorted({r["model"] for r in rows}):
+                mine = [r for r in rows if r["model"] == model]
+                ax.plot([r["step"] for r in mine], [100 * r["share"] for r in mine],
+                        color=model_colour(model), label=model, lw=1.2)  # fmt: skip
+            _mark_events(ax, result)
+            ax.set_ylim(0, 105)
+            ax.set_title(f"{task} · {result.policy}", fontsize=8)
+            if column == 0:
+                ax.set_ylabel("traffic share (%)", fontsize=8)
+            if row == len(tasks) - 1:
+                ax.set_xlabel("step", fontsize=8)
+            if column == len(results) - 1:
+                legend_outside(ax)
+    return figure
+
+
+def draw_metric(results: Sequence[RunResult], metric: str) -> Figure:
+    """One per-step metric, a line per policy; equal lines stay visible and are named."""
+    title, ylabel = next((t, y) for m, t, y in _LINE_PLOTS if m == metric)
+    figure = new_figure(9, 3.4)
+    ax = figure.subplots()
+    curves: dict[str, list[float]] = {}
+    for index, result in enumerate(results):
+        values = [m[metric] for m in result.metrics]
+        if all(math.isnan(v) for v in values):
+            continue
+        curves[result.policy] = values
+        ax.plot([m["step"] for m in result.metrics], values, label=result.policy, lw=1.3,
+                **policy_style(index))  # fmt: skip
+    _mark_events(ax, results[0])
+    ax.set_yscale(**scale_for(v for c in curves.values() for v in c))
+    ax.set_title(f"{results[0].spec.name}: {title}", fontsize=9)
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    legend_outside(ax)
+    note_coinciding(ax, curves)
+    return figure
+
+
+def _mark_events(ax: Axes, result: RunResult) -> None:
+    """A dotted line at each event; outages shaded over the steps they last."""
+    for event in result.spec.events:
+        duration = getattr(event, "duration", None)
+        if duration is not None:
+            ax.axvspan(event.step, event.step + duration, color="red", alpha=0.08, lw=0)
+        ax.axvline(event.step, color="grey", linestyle=":", linewidth=1)
+        ax.annotate(event.kind, (event.step, 1.0), xycoords=("data", "axes fraction"),
+                    fontsize=6, rotation=90, va="top", color="dimgrey")  # fmt: skip
+
+
+def _plots(out_dir: Path, main: RunResult, others: Sequence[RunResult]) -> list[Path]:
+    results = (main, *others)
+    paths = save_figure(draw_traffic_share(results), out_dir / "traffic_share")
+    for metric, _, _ in _LINE_PLOTS:
+        paths += save_figure(draw_metric(results, metric), out_dir / metric)
     return paths
-
-
-def _save(fig: Any, path: Path) -> Path:
-    fig.savefig(path, dpi=110)
-    return path
 
 
 def _report(path: Path, main: RunResult, others: Sequence[RunResult], plots: list[Path]) -> Path:
@@ -139,7 +178,7 @@ def _report(path: Path, main: RunResult, others: Sequence[RunResult], plots: lis
         "Per-step metrics: [metrics.csv](metrics.csv); traffic: [traffic.csv](traffic.csv).",
         "",
     ]
-    lines += [f"![{p.stem}]({p.name})" for p in plots]
+    lines += [f"![{p.stem}]({p.name})" for p in plots if p.suffix == ".png"]
     lines += ["", f"Event log digest: `{main.log_digest}`", ""]
     path.write_text("\n".join(lines))
     return path

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +18,10 @@ from scenarios.model import SCALAR_METRICS, HiveModel
 from scenarios.spec import ScenarioSpec
 from selection import open_store
 
-__all__ = ["LOG_FORMAT", "RunResult", "run_scenario"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["LOG_FORMAT", "RunResult", "arun_scenario", "run_scenario"]
 
 LOG_FORMAT = 1
 SHARE_TO_WIN = 0.8
@@ -38,6 +41,18 @@ class RunResult:
     records_written: int
     consensus: list[dict[str, Any]] = field(default_factory=list)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The per-step metrics as a DataFrame, one row per step, with a ``policy`` column."""
+        import pandas as pd
+
+        return pd.DataFrame(self.metrics).assign(policy=self.policy)
+
+    def traffic_frame(self) -> pd.DataFrame:
+        """The traffic table as a DataFrame: one row per (step, task, active model)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.traffic).assign(policy=self.policy)
+
 
 def run_scenario(
     spec: ScenarioSpec,
@@ -51,7 +66,12 @@ def run_scenario(
 
     Every call is recorded through the real tracker into ``db_url``. The same spec (seed
     included) and policy always give the same log, metrics and summary, bit for bit.
+
+    Raises:
+        RuntimeError: when called inside a running event loop (a notebook, an async
+            application): ``await arun_scenario(...)`` there instead.
     """
+    _refuse_inside_event_loop()
     log = log if log is not None else EventLog()
     log.write(
         {"kind": "header", "format": LOG_FORMAT, "policy": policy,
@@ -140,6 +160,35 @@ def _summarise(
         "wrong_promotions": model.ab.wrong_promotions if model.ab else 0,
         "wrong_rejections": model.ab.wrong_rejections if model.ab else 0,
     }
+
+
+async def arun_scenario(
+    spec: ScenarioSpec,
+    *,
+    policy: str = "hive",
+    db_url: str = "sqlite:///:memory:",
+    log: EventLog | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """:func:`run_scenario` for code already inside an event loop (Jupyter, async apps).
+
+    The run gets a worker thread and an event loop of its own, so the caller's loop keeps
+    serving while it runs; the result is the same, bit for bit, as the synchronous form's.
+    """
+    return await asyncio.to_thread(
+        run_scenario, spec, policy=policy, db_url=db_url, log=log, progress=progress
+    )
+
+
+def _refuse_inside_event_loop() -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(
+        "run_scenario() was called inside a running event loop (a notebook or an async "
+        "application); use `await scenarios.arun_scenario(...)` there instead"
+    )
 
 
 def _requests_to_win(model: HiveModel, traffic: list[dict[str, Any]]) -> dict[str, int | None]:

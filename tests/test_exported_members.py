@@ -36,7 +36,7 @@ PUBLIC = {
     },
     "scenarios": {
         "Evaluation", "EvaluationConfig", "HiveModel", "RunResult", "ScenarioSpec", "Trace",
-        "builtin_names", "evaluate", "load_scenario", "load_trace", "run_scenario",
+        "arun_scenario", "builtin_names", "evaluate", "load_scenario", "load_trace", "run_scenario",
     },
 }  # fmt: skip
 """Each package's public API (agents' is pinned in tests/agents)."""

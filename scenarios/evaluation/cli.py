@@ -18,10 +18,11 @@ from scenarios.evaluation.bandit import (
     evaluate,
 )
 from scenarios.evaluation.formats import FORMATS, load_trace
-from scenarios.evaluation.plots import plot_frontier, plot_regret
+from scenarios.evaluation.plots import draw_frontier, draw_regret
 from scenarios.evaluation.policies import POLICIES, PolicySpec
 from scenarios.evaluation.summary import build_report, print_report, write_csv
 from scenarios.evaluation.traces import Trace
+from scenarios.figures import save_figure
 from selection import ModelCatalog
 
 __all__ = ["add_evaluate_command", "parse_weight_list", "resolve_policies"]
@@ -108,8 +109,8 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
     (out / "evaluation.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
     written.append(out / "evaluation.json")
     try:
-        written.append(plot_frontier(report, out / "frontier.png"))
-        written.append(plot_regret(report, out / "regret.png"))
+        written += save_figure(draw_frontier(report), out / "frontier")
+        written += save_figure(draw_regret(report), out / "regret")
     except ImportError as exc:
         console.print(f"[yellow]plots skipped: {exc}[/]")
     console.print("wrote " + ", ".join(str(p) for p in written))
