@@ -100,7 +100,7 @@ async def _history(args: argparse.Namespace, console: Console) -> None:
     write_rows(out / "arena_totals.csv", [{"policy": k, **v} for k, v in report.totals.items()])
     for policy, run in runs.items():
         write_rows(out / f"metrics-{policy}.csv", run.metrics)
-    plot = plot_market(out / "market.png", runs["hive"], report.rows)
+    plot = plot_market(out / "market", runs["hive"], report.rows)[0]
     table = Table(title=f"{spec.name}: who serves the traffic, as the board changes")
     for column in ("date", "arena #1", "#1 priced", "oracle", "hive", "selector"):
         table.add_column(column)
@@ -192,7 +192,7 @@ async def _ballots(args: argparse.Namespace, console: Console) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     write_rows(args.out / "ballots.csv", curve.rows)
     title = f"{args.category}: {len(models)} models, {args.agents} agents voting pairwise"
-    plot = plot_ballots(args.out / "ballots.png", curve.rows, title)
+    plot = plot_ballots(args.out / "ballots", curve.rows, title)[0]
     table = Table(title=f"the hive's board vs the published {args.category} board")
     for column in ("ballots", "Kendall tau", "hive #1", "inside #1's 95% interval"):
         table.add_column(column, justify="right")
