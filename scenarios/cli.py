@@ -15,6 +15,7 @@ __all__ = ["build_parser", "main"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The full ``genesis-prime`` argument parser."""
+    from scenarios.arena.cli import add_arena_command
     from scenarios.commands import add_scenario_commands
     from scenarios.evaluation.cli import add_evaluate_command
     from selection.cli import add_selection_commands
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_selection_commands(commands)
     add_scenario_commands(commands)
     add_evaluate_command(commands)
+    add_arena_command(commands)
     return parser
 
 

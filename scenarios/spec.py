@@ -63,6 +63,8 @@ class Behaviour(_Spec):
         latency_ms: median latency; each call's latency is log-normal with ``latency_sigma``.
         error_rate: chance that a call fails.
         tokens_in, tokens_out: mean token counts (Poisson) that price each call.
+        outcome: ``score``: quality as above; ``win``: each call scores 1 with probability
+            ``quality`` and 0 otherwise (a win against a reference, as in Chatbot Arena).
     """
 
     quality: float = Field(ge=0, le=1)
@@ -72,6 +74,7 @@ class Behaviour(_Spec):
     error_rate: float = Field(default=0.01, ge=0, le=1)
     tokens_in: float = Field(default=400, ge=0, le=MAX_TOKENS)
     tokens_out: float = Field(default=300, ge=0, le=MAX_TOKENS)
+    outcome: Literal["score", "win"] = "score"
 
 
 class ModelTruth(_Spec):
@@ -351,6 +354,10 @@ def parse_scenario(text: str, *, source: str = "scenario") -> ScenarioSpec:
         data: Mapping[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    if "arena" in data:  # real models and ratings from Chatbot Arena's published data
+        from scenarios.arena import expand_arena
+
+        data = expand_arena(dict(data), source=source)
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as exc:

@@ -136,7 +136,10 @@ class World:
         """
         b = self.behaviour(model_id, task)
         failed = noise[:, 0] < b.error_rate
-        quality = np.clip(b.quality + b.quality_sd * ndtri(noise[:, 1]), 0.0, 1.0)
+        if b.outcome == "win":
+            quality = (noise[:, 1] < b.quality).astype(np.float64)
+        else:
+            quality = np.clip(b.quality + b.quality_sd * ndtri(noise[:, 1]), 0.0, 1.0)
         latency = b.latency_ms * np.exp(b.latency_sigma * ndtri(noise[:, 2]))
         timed_out = failed & self.in_outage(model_id)
         outage = self._live[model_id].outage
