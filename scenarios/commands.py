@@ -55,6 +55,15 @@ def add_scenario_commands(commands: Any) -> None:
     many.add_argument("--policy", default="hive", help="hive, selector or a baseline")
     many.add_argument("--workers", type=int, help="processes (default: one per CPU)")
     many.add_argument("--out", type=Path, help="output folder (default: out/<scenario>-sweep)")
+    many.add_argument(
+        "--executor", choices=["local", "dask"], default="local",
+        help="local: a process pool; dask: a Dask cluster (needs the [dask] extra)",
+    )  # fmt: skip
+    many.add_argument("--scheduler", help="with --executor dask: a scheduler address")
+    many.add_argument(
+        "--db", help="sqlite:///FOLDER or postgresql://... : one store per run "
+        "(default: a SQLite file per run in <out>/runs)",
+    )  # fmt: skip
     many.set_defaults(handler=_sweep)
 
 
@@ -163,8 +172,8 @@ def _seeds(text: str) -> list[int]:
 async def _sweep(args: argparse.Namespace, console: Console) -> None:
     import asyncio
 
-    from scenarios.outputs import write_rows
     from scenarios.sweep import aggregate_sweep, parse_param, sweep
+    from scenarios.sweep_report import write_sweep_outputs
 
     spec = load_scenario(args.scenario)
     if args.steps is not None:
@@ -173,14 +182,21 @@ async def _sweep(args: argparse.Namespace, console: Console) -> None:
     seeds = _seeds(args.seeds)
     if not seeds:
         raise ValueError("--seeds is empty")
-    rows = await asyncio.to_thread(
-        sweep, spec, seeds=seeds, params=params, policy=args.policy, workers=args.workers
-    )
-    table_rows = aggregate_sweep(rows, list(params))
     out = args.out or Path("out") / f"{spec.name}-sweep"
-    out.mkdir(parents=True, exist_ok=True)
-    write_rows(out / "sweep_runs.csv", rows)
-    write_rows(out / "sweep_summary.csv", table_rows)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(), console=console, transient=True,
+    ) as bar:  # fmt: skip
+        job = bar.add_task(f"{spec.name} sweep", total=None)
+        rows = await asyncio.to_thread(
+            sweep, spec, seeds=seeds, params=params, policy=args.policy, workers=args.workers,
+            executor=args.executor, scheduler=args.scheduler,
+            db=args.db or f"sqlite:///{out / 'runs'}",
+            progress=lambda done, total: bar.update(job, completed=done, total=total),
+            announce=console.print,
+        )  # fmt: skip
+    table_rows = aggregate_sweep(rows, list(params))
+    written = write_sweep_outputs(out, rows, list(params))
     table = Table(title=f"{spec.name}: {len(rows)} runs ({len(seeds)} seeds per setting)")
     for name in [*params, "runs", "regret", "quality", "cost / oracle", "agreement"]:
         table.add_column(name, justify="right")
@@ -194,7 +210,14 @@ async def _sweep(args: argparse.Namespace, console: Console) -> None:
             _mean_sd(row, "mean_agreement"),
         )
     console.print(table)
-    console.print(f"wrote {out / 'sweep_runs.csv'} and {out / 'sweep_summary.csv'}")
+    console.print(f"wrote {', '.join(str(path) for path in written)}")
+    failed = [row for row in rows if "error" in row]
+    for row in failed:
+        setting = ", ".join(f"{p}={row[p]}" for p in params)
+        console.print(f"run failed ({setting}{', ' if setting else ''}seed={row['seed']}): "
+                      f"{row['error']}", markup=False)  # fmt: skip
+    if failed:
+        raise GenesisError(f"{len(failed)} of {len(rows)} runs failed (see above)")
 
 
 def _mean_sd(row: dict[str, Any], metric: str) -> str:
