@@ -129,8 +129,8 @@ def _on_dask(
             dashboard_address=":0",  # any free port: several sweeps may run side by side
         )
     try:
-        target = cluster if cluster is not None else scheduler
-        with distributed.Client(target) as client:  # type: ignore[no-untyped-call]
+        client = _connect(distributed, cluster if cluster is not None else scheduler)
+        with client:
             if announce is not None:
                 where = "started a LocalCluster" if cluster is not None else f"joined {scheduler}"
                 announce(f"dask: {where}; dashboard {client.dashboard_link}")
@@ -143,6 +143,13 @@ def _on_dask(
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _connect(distributed: Any, target: Any) -> Any:
+    try:
+        return distributed.Client(target)
+    except OSError as exc:  # an unreachable or wrong address: say which, not a traceback
+        raise ConfigError(f"--scheduler {target!r}: cannot connect ({exc})") from exc
 
 
 def _outcome(future: Any) -> Any:

@@ -57,8 +57,7 @@ def _plot(path: Path, rows: Sequence[dict[str, Any]], param: str) -> Path:
     xs: list[Any] = [row[param] for row in table] if numeric else list(range(len(table)))
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.errorbar(xs, means, yerr=errors, marker="o", capsize=4)
-    if not numeric:
-        ax.set_xticks(xs, labels)
+    ax.set_xticks(xs, labels)
     ax.set_xlabel(param)
     ax.set_ylabel(f"{PLOTTED_METRIC.replace('_', ' ')} (mean, 95% CI)")
     ax.set_title(f"{PLOTTED_METRIC.replace('_', ' ')} against {param}")
