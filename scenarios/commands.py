@@ -64,6 +64,15 @@ def add_scenario_commands(commands: Any) -> None:
     many.add_argument(
         "--overwrite", action="store_true", help="replace a previous sweep's files in the folder"
     )
+    many.add_argument(
+        "--executor", choices=["local", "dask"], default="local",
+        help="local: a process pool; dask: a Dask cluster (needs the [dask] extra)",
+    )  # fmt: skip
+    many.add_argument("--scheduler", help="with --executor dask: a scheduler address")
+    many.add_argument(
+        "--db", help="sqlite:///FOLDER or postgresql://... : one store per run "
+        "(default: a SQLite file per run in <out>/runs)",
+    )  # fmt: skip
     many.set_defaults(handler=_sweep)
 
 
@@ -219,8 +228,8 @@ def _seeds(text: str) -> list[int]:
 async def _sweep(args: argparse.Namespace, console: Console) -> None:
     import asyncio
 
-    from scenarios.outputs import write_rows
     from scenarios.sweep import aggregate_sweep, check_params, parse_param, sweep
+    from scenarios.sweep_report import sweep_plot_name, write_sweep_outputs
 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
@@ -233,15 +242,24 @@ async def _sweep(args: argparse.Namespace, console: Console) -> None:
     if not seeds:
         raise ValueError("--seeds is empty")
     out = args.out or Path("out") / f"{spec.name}-sweep"
-    files = ["sweep_runs.csv", "sweep_summary.csv"]
+    files = ["sweep_runs.csv", "sweep_summary.csv", *(sweep_plot_name(p) for p in params)]
     folder = RunFolder(out, files, command=f"sweep {spec.name}", overwrite=args.overwrite)
     try:
-        rows = await asyncio.to_thread(
-            sweep, spec, seeds=seeds, params=params, policy=args.policy, workers=args.workers
-        )
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
+            console=console, transient=True,
+        ) as bar:  # fmt: skip
+            job = bar.add_task(f"{spec.name} sweep", total=None)
+            rows = await asyncio.to_thread(
+                sweep, spec, seeds=seeds, params=params, policy=args.policy,
+                workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+                db=args.db or f"sqlite:///{out / 'runs'}",
+                progress=lambda done, total: bar.update(job, completed=done, total=total),
+                announce=console.print,
+            )  # fmt: skip
         table_rows = aggregate_sweep(rows, list(params))
-        write_rows(out / "sweep_runs.csv", rows)
-        write_rows(out / "sweep_summary.csv", table_rows)
+        written = write_sweep_outputs(out, rows, list(params))
     except BaseException as exc:
         folder.fail(exc)
         raise
@@ -259,7 +277,14 @@ async def _sweep(args: argparse.Namespace, console: Console) -> None:
             _mean_sd(row, "mean_agreement"),
         )
     console.print(table)
-    console.print(f"wrote {out / 'sweep_runs.csv'} and {out / 'sweep_summary.csv'}")
+    console.print(f"wrote {', '.join(str(path) for path in written)}")
+    failed = [row for row in rows if "error" in row]
+    for row in failed:
+        setting = ", ".join(f"{p}={row[p]}" for p in params)
+        console.print(f"run failed ({setting}{', ' if setting else ''}seed={row['seed']}): "
+                      f"{row['error']}", markup=False)  # fmt: skip
+    if failed:
+        raise GenesisError(f"{len(failed)} of {len(rows)} runs failed (see above)")
 
 
 def _mean_sd(row: dict[str, Any], metric: str) -> str:

@@ -121,7 +121,9 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
         spec = ScenarioSpec.model_validate(header.get("scenario"))
     except ValidationError as exc:
         raise ConfigError(f"{path}: header: scenario: {first_error(exc)}") from exc
-    # The run writes its header again.
+    # The run writes its header again, with the scenario as validated today: fields added
+    # since the log was written appear with their defaults, which change nothing.
+    header = {**header, "scenario": spec.model_dump(mode="json")}
     log = _CheckingLog(_prepend(header, entries), log_format=int(log_format))
     try:
         run_scenario(spec, policy=policy, db_url=db_url, log=log)

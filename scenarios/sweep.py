@@ -1,7 +1,7 @@
 """Sweeps: one scenario over many seeds and parameter values, in parallel processes.
 
-Each run is independent and records into its own in-memory SQLite store, so runs share
-nothing and a local process pool runs them side by side. Results are the runs' summaries,
+Each run is independent and records into its own store, so runs share nothing and a local
+process pool or a Dask cluster runs them side by side. Results are the runs' summaries,
 one row per (parameter values, seed), in a deterministic order whatever the pool does.
 """
 
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from scipy import stats
 
+from scenarios.executors import ExecutorName, TaskFailed, map_tasks
 from scenarios.run import run_scenario
+from scenarios.runstores import fresh_store, run_store_url
 from scenarios.spec import ScenarioSpec, first_error
 from selection import ConfigError
 
@@ -86,9 +86,10 @@ def check_params(spec: ScenarioSpec, params: Mapping[str, Sequence[Any]]) -> Non
         _with(spec, dict(zip(names, combo, strict=True)), spec.seed)
 
 
-def _run_one(job: tuple[ScenarioSpec, str]) -> dict[str, Any]:
-    spec, policy = job
-    summary = run_scenario(spec, policy=policy).summary
+def _run_one(job: tuple[ScenarioSpec, str, str]) -> dict[str, Any]:
+    spec, policy, db_url = job
+    fresh_store(db_url)
+    summary = run_scenario(spec, policy=policy, db_url=db_url).summary
     return {name: summary[name] for name in SWEPT_METRICS}
 
 
@@ -99,6 +100,11 @@ def sweep(
     params: Mapping[str, Sequence[Any]] | None = None,
     policy: str = "hive",
     workers: int | None = None,
+    executor: ExecutorName = "local",
+    scheduler: str | None = None,
+    db: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every combination of parameter values for every seed.
 
@@ -108,9 +114,16 @@ def sweep(
         params: Dotted field path -> values, e.g. ``{"agents.social_influence": [0, 0.9]}``.
         policy: ``hive``, ``selector`` or a baseline.
         workers: Processes to use; 1 runs in this process; default: one per CPU.
+        executor: ``local`` (a process pool) or ``dask`` (see :mod:`scenarios.executors`).
+        scheduler: With ``dask``, the address of a running scheduler.
+        db: Where runs record: ``sqlite:///FOLDER`` or a PostgreSQL URL, one store per run
+            (see :mod:`scenarios.runstores`); default: each run in memory.
+        progress: Told (runs done, runs in all) as runs complete.
+        announce: Told where a Dask cluster's dashboard is.
 
     Returns:
-        One row per run: the parameter values, the seed and :data:`SWEPT_METRICS`.
+        One row per run, in the order settings x seeds: the parameter values, the seed and
+        :data:`SWEPT_METRICS`. A run that failed has an ``error`` and NaN metrics instead.
     """
     params = dict(params or {})
     names = list(params)
@@ -118,38 +131,73 @@ def sweep(
         dict(zip(names, combo, strict=True)) for combo in itertools.product(*params.values())
     ]
     jobs = [(setting, seed) for setting in settings for seed in seeds]
-    specs = [(_with(spec, setting, seed), policy) for setting, seed in jobs]  # fail fast
     if workers is not None and workers < 1:
         raise ConfigError(f"workers must be at least 1, got {workers}")
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(specs) == 1:
-        results = [_run_one(job) for job in specs]
-    else:
-        # spawn: every worker starts clean (no inherited event loop, threads or locks).
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            results = list(pool.map(_run_one, specs))
+    specs = [  # fail fast on bad parameters, before any run starts
+        (
+            _with(spec, setting, seed),
+            policy,
+            "sqlite:///:memory:" if db is None else run_store_url(db, spec.name, index),
+        )
+        for index, (setting, seed) in enumerate(jobs)
+    ]
+    results = map_tasks(
+        _run_one,
+        specs,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        announce=announce,
+    )
     return [
-        {**setting, "seed": seed, **result}
+        {**setting, "seed": seed, **_metrics(result)}
         for (setting, seed), result in zip(jobs, results, strict=True)
     ]
 
 
+def _metrics(result: dict[str, Any] | TaskFailed) -> dict[str, Any]:
+    if isinstance(result, TaskFailed):
+        return {**dict.fromkeys(SWEPT_METRICS, math.nan), "error": result.error}
+    return result
+
+
 def aggregate_sweep(rows: Sequence[dict[str, Any]], params: Sequence[str]) -> list[dict[str, Any]]:
-    """Mean and standard deviation of each metric per setting, over its seeds."""
+    """Per setting, over its seeds: each metric's mean, SD and 95% t-interval of the mean.
+
+    Failed runs are counted in ``failed`` and left out of the statistics.
+    """
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(row[p] for p in params), []).append(row)
     table = []
-    for key, members in groups.items():
+    for key, group in groups.items():
+        members = [m for m in group if "error" not in m]
         out: dict[str, Any] = dict(zip(params, key, strict=True))
         out["runs"] = len(members)
+        out["failed"] = len(group) - len(members)
         for metric in SWEPT_METRICS:
             values = [
                 m[metric]
                 for m in members
                 if isinstance(m[metric], float) and math.isfinite(m[metric])
             ]
-            out[f"{metric}_mean"] = statistics.fmean(values) if values else math.nan
-            out[f"{metric}_sd"] = statistics.stdev(values) if len(values) > 1 else math.nan
+            out.update(_interval(metric, values))
         table.append(out)
     return table
+
+
+def _interval(metric: str, values: list[float]) -> dict[str, float]:
+    mean = statistics.fmean(values) if values else math.nan
+    sd = statistics.stdev(values) if len(values) > 1 else math.nan
+    half = (
+        float(stats.t.ppf(0.975, len(values) - 1)) * sd / math.sqrt(len(values))
+        if len(values) > 1
+        else math.nan
+    )
+    return {
+        f"{metric}_mean": mean,
+        f"{metric}_sd": sd,
+        f"{metric}_ci_low": mean - half,
+        f"{metric}_ci_high": mean + half,
+    }

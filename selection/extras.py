@@ -1,7 +1,7 @@
 """Which optional extra provides which third-party package, and the error that says so.
 
 The selection core needs only numpy, scipy, pydantic and httpx. Everything else comes with an
-extra (see ``pyproject.toml``): ``[postgres]``, ``[sim]``, ``[cli]`` or ``[all]``.
+extra (see ``pyproject.toml``): ``[postgres]``, ``[sim]``, ``[cli]``, ``[dask]`` or ``[all]``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ EXTRA_OF: dict[str, str] = {
     "networkx": "sim",
     "matplotlib": "sim",
     "rich": "cli",
+    "distributed": "dask",
+    "dask": "dask",
 }
 """Top-level package name -> the extra that installs it."""
 

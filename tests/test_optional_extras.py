@@ -92,3 +92,20 @@ def test_the_command_line_without_its_extras_says_which_to_install(tmp_path: Pat
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1
     assert "extra: pip install 'genesis-prime[" in result.stderr
+
+
+def test_the_dask_executor_without_its_extra_names_the_extra(tmp_path: Path) -> None:
+    result = _run(
+        """
+        from selection import ConfigError
+        from scenarios.executors import map_tasks
+        try:
+            map_tasks(int, ["1"], executor="dask")
+        except ConfigError as exc:
+            print(exc)
+        """,
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--executor dask needs 'distributed'" in result.stdout
+    assert "pip install 'genesis-prime[dask]'" in result.stdout

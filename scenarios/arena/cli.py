@@ -14,6 +14,7 @@ from rich.table import Table
 
 from scenarios.eventlog import EventLog
 from scenarios.run import RunResult, run_scenario
+from scenarios.runfolder import RunFolder
 from scenarios.spec import ScenarioSpec, load_scenario
 
 __all__ = ["add_arena_command"]
@@ -71,17 +72,23 @@ def _spec(args: argparse.Namespace) -> ScenarioSpec:
 
 
 def _run_both(spec: ScenarioSpec, out: Path, db: str | None) -> dict[str, RunResult]:
-    from scenarios.commands import _fresh  # the same fresh-file rule as `genesis-prime run`
-
+    # Replaces only what an earlier arena run wrote here; refuses anything else.
+    files = [f"events{'' if p == 'hive' else f'-{p}'}.jsonl.gz" for p in POLICIES]
+    files += [f"records-{p}.db{suffix}" for p in POLICIES for suffix in ("", "-wal", "-shm")]
+    folder = RunFolder(out, files, command=f"arena {spec.name}", overwrite=True)
     runs = {}
-    for policy in POLICIES:
-        db_url = (
-            db if db and policy == "hive" else None
-        ) or f"sqlite:///{out / f'records-{policy}.db'}"
-        _fresh(db_url)
-        name = "events.jsonl.gz" if policy == "hive" else f"events-{policy}.jsonl.gz"
-        with EventLog(out / name) as log:
-            runs[policy] = run_scenario(spec, policy=policy, db_url=db_url, log=log)
+    try:
+        for policy in POLICIES:
+            db_url = (
+                db if db and policy == "hive" else None
+            ) or f"sqlite:///{out / f'records-{policy}.db'}"
+            name = "events.jsonl.gz" if policy == "hive" else f"events-{policy}.jsonl.gz"
+            with EventLog(out / name) as log:
+                runs[policy] = run_scenario(spec, policy=policy, db_url=db_url, log=log)
+    except BaseException as exc:
+        folder.fail(exc)
+        raise
+    folder.complete()
     return runs
 
 
