@@ -34,6 +34,10 @@ PUBLIC = {
         "delegate_ballots", "friedkin_johnsen", "label_agents", "resolve_delegations",
         "scale_free", "small_world", "trust_matrix",
     },
+    "hive.market": {
+        "MarketConfig", "SUMMARY_METRICS", "WorldsRun", "gini", "lock_in", "measure_run",
+        "quality_success_tau", "run_worlds", "summarise", "sweep_worlds", "unpredictability",
+    },
     "scenarios": {
         "Evaluation", "EvaluationConfig", "HiveModel", "RunResult", "ScenarioSpec", "Trace",
         "builtin_names", "evaluate", "load_scenario", "load_trace", "run_scenario",
@@ -43,6 +47,7 @@ PUBLIC = {
 
 # Sub-packages with an API of their own, and the command registration the entry point composes.
 _API_MODULES = {"selection.abtest", "selection.providers", "selection.stats", "selection.cli"}
+_API_MODULES |= {"hive.market"}
 
 
 @pytest.mark.parametrize("package", sorted(PUBLIC))
