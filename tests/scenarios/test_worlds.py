@@ -48,6 +48,7 @@ def test_builtin_market_and_file_errors(tmp_path: Path):
     assert market.config.models == 48
     assert market.influence[0] == 0.0
     assert len(market.seeds) == 20
+    assert load_market("seeded-lead").config.head_start == {0: 30}
     path = tmp_path / "m.toml"
     path.write_text('name = "m"\n[market]\nmodels = 4\ncolour = "red"\n')
     with pytest.raises(ConfigError, match=r"m.toml: market.colour is not a field"):
