@@ -81,13 +81,13 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         log: EventLog,
         rng: np.random.Generator,
     ) -> None:
-        streams = rng.spawn(6)
+        streams = rng.spawn(7)  # children are keyed by index: the first six never change
         super().__init__(rng=streams[0])
         self.spec = spec
         self.runner = runner
         self.log = log
         self._traffic_rng, self._noise_rng, self._choice_rng = streams[1:4]
-        self._assign_rng, graph_rng = streams[4:6]
+        self._assign_rng, graph_rng, self._crowd_rng = streams[4:7]
         self.world = World(spec)
         self.clock = SimClock(spec.start)
         self.selector = Router(
@@ -111,6 +111,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                 weights=self.weights,
             )
         self._values: dict[str, dict[str, float]] = {}
+        self._calls: dict[str, dict[str, int]] = {t: {} for t in self.tasks}  # per task, so far
         self._since_vote: dict[str, list[PerformanceRecord]] = {t: [] for t in self.tasks}
         self.agreement: dict[str, float] = {}
         self.latest: dict[str, float] = dict.fromkeys(SCALAR_METRICS, 0.0)
@@ -218,6 +219,8 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         request_ids = [f"{self.policy.name}-{index}-{task}-{row}" for row in range(n)]
         routed_ids = request_ids if self.ab is not None else None
         chosen = self.policy.choose(task, n, self._choice_rng, routed_ids)
+        if self.hive is not None and self.ab is None and self.spec.agents.social_influence > 0:
+            chosen = self._follow_crowd(task, chosen)
         choices = np.array(chosen, dtype=object)
         values = true_values(self.world, task, self.weights, self.world.active)
         self._values[task] = values
@@ -270,6 +273,8 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                 error_rate=b.error_rate,
             )
         totals["requests"] += n
+        for model_id, k in counts.items():
+            self._calls[task][model_id] = self._calls[task].get(model_id, 0) + k
         for model_id in self.world.active:
             share = counts.get(model_id, 0) / n if n else 0.0
             self.datacollector.add_table_row(
@@ -285,6 +290,21 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         table = self.datacollector.tables["traffic"]
         columns = [table[name] for name in TRAFFIC_COLUMNS]
         return [dict(zip(TRAFFIC_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
+
+    def _follow_crowd(self, task: str, chosen: list[str]) -> list[str]:
+        """Each caller follows the crowd with probability ``social_influence``.
+
+        A follower calls a model in proportion to its calls on the task so far, plus one
+        (a Polya urn over the leaderboard): what the hive routes to gains traffic, so agents
+        gain experience of it, so the hive prefers it more. That loop is what can cascade.
+        """
+        active = list(self.world.active)
+        if not chosen or not active:
+            return chosen
+        weight = np.array([self._calls[task].get(m, 0) + 1.0 for m in active])
+        follow = self._crowd_rng.random(len(chosen)) < self.spec.agents.social_influence
+        crowd = self._crowd_rng.choice(len(active), size=len(chosen), p=weight / weight.sum())
+        return [active[c] if f else own for own, f, c in zip(chosen, follow, crowd, strict=True)]
 
     def _arrivals(self, task: str, index: int) -> int:
         traffic = self.spec.traffic[task]

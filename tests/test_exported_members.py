@@ -36,6 +36,10 @@ PUBLIC = {
         "delegate_ballots", "friedkin_johnsen", "label_agents", "resolve_delegations",
         "scale_free", "small_world", "trust_matrix",
     },
+    "hive.market": {
+        "MarketConfig", "SUMMARY_METRICS", "WorldsRun", "gini", "lock_in", "measure_run",
+        "quality_success_tau", "run_worlds", "summarise", "sweep_worlds", "unpredictability",
+    },
     "scenarios": {
         "Evaluation", "EvaluationConfig", "HiveModel", "RunResult", "ScenarioSpec", "Trace",
         "arun_scenario", "builtin_names", "evaluate", "load_scenario", "load_trace", "run_scenario",
@@ -51,6 +55,7 @@ _API_MODULES = {
     "selection.cli",
     "selection.extras",
 }
+_API_MODULES |= {"hive.market"}
 
 
 @pytest.mark.parametrize("package", sorted(PUBLIC))

@@ -1,0 +1,80 @@
+"""Many runs of parallel worlds per influence level, summarised as MusicLab reports them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from hive.market._metrics import gini, lock_in, quality_success_tau, unpredictability
+from hive.market._worlds import MarketConfig, WorldsRun, run_worlds
+
+__all__ = ["SUMMARY_METRICS", "measure_run", "summarise", "sweep_worlds"]
+
+SUMMARY_METRICS = ("gini", "u", "quality_success_tau", "lock_in_share", "wrong_lock_in_share")
+"""Per-run measures that :func:`summarise` gives a mean and a 95% interval over seeds."""
+
+
+def measure_run(run: WorldsRun) -> dict[str, float]:
+    """The run's measures over its worlds.
+
+    A world is locked in when its final leader has led since before half its choices;
+    wrongly so when that leader is not the best model.
+    """
+    shares = run.shares
+    since, leader = lock_in(run.trajectory)
+    locked_at = np.where(since < len(run.at), run.at[np.minimum(since, len(run.at) - 1)], -1)
+    locked = (locked_at >= 0) & (locked_at <= run.at[-1] / 2)
+    best = int(np.argmax(run.quality))
+    return {
+        "gini": float(gini(shares).mean()),
+        "u": unpredictability(shares),
+        "quality_success_tau": float(np.nanmean(quality_success_tau(run.quality, shares))),
+        "lock_in_share": float(locked.mean()),
+        "wrong_lock_in_share": float((locked & (leader != best)).mean()),
+        "lock_in_time": float(np.median(locked_at[locked])) if locked.any() else math.nan,
+        "best_share": float(shares[:, best].mean()),
+    }
+
+
+def sweep_worlds(
+    config: MarketConfig, influences: Sequence[float], seeds: Sequence[int]
+) -> tuple[list[dict[str, Any]], dict[tuple[float, int], WorldsRun]]:
+    """Run every (influence, seed); return one row per run and the runs themselves."""
+    rows: list[dict[str, Any]] = []
+    runs: dict[tuple[float, int], WorldsRun] = {}
+    for influence in influences:
+        for seed in seeds:
+            run = run_worlds(config, influence, seed)
+            runs[(influence, seed)] = run
+            rows.append({"influence": influence, "seed": seed, **measure_run(run)})
+    return rows, runs
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per influence level: each metric's mean and 95% t-interval over seeds."""
+    levels: dict[float, list[dict[str, Any]]] = {}
+    for row in rows:
+        levels.setdefault(row["influence"], []).append(row)
+    table = []
+    for influence, members in levels.items():
+        out: dict[str, Any] = {"influence": influence, "seeds": len(members)}
+        for metric in SUMMARY_METRICS:
+            mean, lo, hi = _interval([m[metric] for m in members])
+            out[f"{metric}_mean"], out[f"{metric}_lo"], out[f"{metric}_hi"] = mean, lo, hi
+        table.append(out)
+    return table
+
+
+def _interval(values: Sequence[float]) -> tuple[float, float, float]:
+    x = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return mean, mean - half, mean + half
