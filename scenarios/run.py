@@ -130,6 +130,8 @@ def _summarise(model: HiveModel, metrics: list[dict[str, float]]) -> dict[str, A
         "oracle_cost": oracle_cost,
         "cost_vs_oracle": cost / oracle_cost if oracle_cost else math.nan,
         "cumulative_regret": model.cumulative_regret,
+        "failed_calls": int(sum(m["failed_calls"] for m in metrics)),
+        "judging_cost": sum(m["judging_cost"] for m in metrics),
         "regret_per_request": model.cumulative_regret / requests if requests else math.nan,
         "mean_agreement": sum(agreements) / len(agreements) if agreements else math.nan,
         "requests_to_80pct": _requests_to_win(model),
