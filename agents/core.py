@@ -137,6 +137,27 @@ class GenesisAgent:
         judgement = self.assess(task)
         return None if judgement is None else judgement.to_ballot(self.agent_id, weight=self.weight)
 
+    def quality_report(self, task: TaskLike) -> dict[str, tuple[float, float]]:
+        """What the agent perceived of each model's quality on ``task``, and on how much.
+
+        Model id -> ``(mean perceived quality, discounted calls judged)``, for the models it
+        judged at least one answer of. The mean is the agent's own (its prior taken out, so
+        pooling many agents does not pool their priors), on the scale the selector's quality
+        estimate uses, whatever the persona's weights.
+        """
+        table = self.beliefs.table(task_name(task))
+        if table is None:
+            return {}
+        k, mu = self.beliefs.config.prior_strength, self.beliefs.config.prior_mean
+        means, calls = table.mean["quality"], table.evidence["quality"]
+        report = {}
+        for i, model in enumerate(table.models):
+            n = float(calls[i])
+            if n > 1e-9:
+                raw = (float(means[i]) * (k + n) - k * mu) / n
+                report[model] = (min(max(raw, 0.0), 1.0), n)
+        return report
+
     def pending(self, task: TaskLike) -> Ballot | None:
         """The last ballot cast for ``task`` and not yet settled."""
         return self._pending.get(task_name(task))
@@ -209,6 +230,14 @@ class AdversarialAgent(GenesisAgent):
         if not promote.strip():
             raise ValueError("promote must name a model")
         self.promote = promote
+
+    def quality_report(self, task: TaskLike) -> dict[str, tuple[float, float]]:
+        """The promoted model perfect and every other useless, on all the evidence it has."""
+        honest = super().quality_report(task)
+        calls = max((c for _, c in honest.values()), default=1.0)
+        report = {m: (0.0, c) for m, (_, c) in honest.items()}
+        report[self.promote] = (1.0, calls)
+        return report
 
     def _cast(self, task: str) -> Ballot:
         honest = self.assess(task)

@@ -13,6 +13,7 @@ moves reputations. The selector applies a consensus within its own hard limits
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -23,6 +24,8 @@ from hive.network import friedkin_johnsen, trust_matrix
 from selection import PerformanceRecord
 
 __all__ = ["HiveMind"]
+
+Pooling = Literal["median", "mean"]
 
 
 class HiveMind:
@@ -103,6 +106,37 @@ class HiveMind:
             )
         return out
 
+    def evidence(
+        self,
+        task: str,
+        *,
+        pooling: Pooling = "median",
+        weight: float = 1.0,
+        shuffle: np.random.Generator | None = None,
+    ) -> dict[str, tuple[float, float]]:
+        """The hive's estimate of each model's quality on ``task``, and what it is worth.
+
+        Model id -> ``(quality, calls)``: the agents' perceived qualities pooled by the
+        ``median`` weighted by how many calls each judged (robust: a minority reporting
+        anything cannot move it past the honest agents' values) or by their weighted
+        ``mean`` (what a table of ratings gives), worth ``weight`` times the calls judged.
+        ``shuffle`` (a control) permutes the estimates among the models.
+        """
+        reports: dict[str, list[tuple[float, float]]] = {}
+        for agent in self.agents:
+            for model, seen in agent.quality_report(task).items():
+                reports.setdefault(model, []).append(seen)
+        pooled = {
+            model: (_pool(seen, pooling), weight * sum(c for _, c in seen))
+            for model, seen in sorted(reports.items())
+        }
+        if shuffle is not None and len(pooled) > 1:
+            models = list(pooled)
+            values = [pooled[m][0] for m in models]
+            order = shuffle.permutation(len(models))
+            pooled = {m: (values[order[i]], pooled[m][1]) for i, m in enumerate(models)}
+        return pooled
+
     def vote(self, task: str, *, known_models: Sequence[str] | None = None) -> Consensus:
         """The hive's consensus on ``task`` (no preferred model when nobody votes)."""
         return self.tally(self.ballots(task), task, known_models=known_models)
@@ -154,3 +188,13 @@ class HiveMind:
                     records, task=task, weights=agent.persona.weights
                 )
             agent.settle(task, outcomes[key])
+
+
+def _pool(seen: Sequence[tuple[float, float]], pooling: Pooling) -> float:
+    values = np.array([v for v, _ in seen])
+    weights = np.array([c for _, c in seen])
+    if pooling == "mean":
+        return float(np.average(values, weights=weights))
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2.0)])

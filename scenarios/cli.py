@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scenarios.arena.cli import add_arena_command
     from scenarios.commands import add_scenario_commands
     from scenarios.evaluation.cli import add_evaluate_command
+    from scenarios.hive_value_cli import add_hive_value_command
     from scenarios.worlds import add_worlds_command
     from selection.cli import add_selection_commands
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_command(commands)
     add_arena_command(commands)
     add_worlds_command(commands)
+    add_hive_value_command(commands)
     return parser
 
 

@@ -17,11 +17,13 @@ from typing import Any
 
 import mesa
 import numpy as np
+import numpy.typing as npt
 
-from agents import PERSONAS, BeliefConfig, MesaGenesisAgent
+from agents import PERSONAS, AdversarialAgent, BeliefConfig, MesaGenesisAgent
 from hive import Consensus, HiveMind, build_graph, label_agents, small_world
 from scenarios.automation import ABAutomation
 from scenarios.eventlog import EventLog
+from scenarios.observation import Observer
 from scenarios.oracle import true_values
 from scenarios.policies import SelectorPolicy, StaticPolicy, make_policy
 from scenarios.spec import Release, ScenarioSpec
@@ -50,6 +52,8 @@ SCALAR_METRICS = (
     "regret",
     "cumulative_regret",
     "oracle_cost",
+    "failed_calls",
+    "judging_cost",
     "agreement",
     "confidence",
 )
@@ -81,13 +85,15 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         log: EventLog,
         rng: np.random.Generator,
     ) -> None:
-        streams = rng.spawn(7)  # children are keyed by index: the first six never change
+        streams = rng.spawn(9)  # children are keyed by index: earlier ones never change
         super().__init__(rng=streams[0])
         self.spec = spec
         self.runner = runner
         self.log = log
         self._traffic_rng, self._noise_rng, self._choice_rng = streams[1:4]
         self._assign_rng, graph_rng, self._crowd_rng = streams[4:7]
+        self._judge_rng, self._arena_rng = streams[7:9]
+        self.observer = Observer(spec.observation)
         self.world = World(spec)
         self.clock = SimClock(spec.start)
         self.selector = Router(
@@ -100,6 +106,8 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             policy, self.selector, self.weights, mode=spec.selector.mode
         )
         self.tasks = sorted(spec.traffic)
+        # Agents see each call's truth unless the scenario or the blind control says not.
+        self.private = self.observer.private and self.policy.name != "blind-hive"
         self.hive = self._build_hive(graph_rng) if self.policy.uses_hive else None
         self.ab: ABAutomation | None = None
         if spec.ab_automation and isinstance(self.policy, SelectorPolicy):
@@ -136,7 +144,15 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         names = _allocate(spec.personas, spec.count)
         self._assign_rng.shuffle(names)
         beliefs = BeliefConfig(decay=1.0 - spec.forgetting)
+        shills = round(spec.shills * spec.count)
         for i, name in enumerate(names):
+            if i < shills and spec.promote is not None:
+                core = AdversarialAgent(
+                    f"agent-{i:05d}", PERSONAS[name], promote=spec.promote,
+                    rng=self.rng.spawn(1)[0], beliefs=beliefs,
+                )  # fmt: skip
+                MesaGenesisAgent(self, core)
+                continue
             MesaGenesisAgent.from_persona(
                 self, PERSONAS[name], agent_id=f"agent-{i:05d}", beliefs=beliefs
             )
@@ -175,32 +191,38 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                     started = self.ab.on_release(event.model, self.tasks, index)
                     self.log.write({"kind": "ab_start", "step": index, "tests": started})
         batch: list[PerformanceRecord] = []
+        seen: list[PerformanceRecord] = []  # what the agents judge: private copies, arena calls
         totals = {"requests": 0, "quality": 0.0, "ok": 0, "cost": 0.0, "latency": 0.0}
-        totals.update(errors=0, regret=0.0, oracle_cost=0.0)
+        totals.update(errors=0, regret=0.0, oracle_cost=0.0, judging_cost=0.0)
         entry: dict[str, Any] = {"kind": "step", "step": index, "tasks": {}}
         for task in self.tasks:
-            records, summary = self._serve(task, index, totals)
+            records, private, summary = self._serve(task, index, totals)
             batch.extend(records)
+            seen.extend(private)
             entry["tasks"][task] = summary
         self.requests_generated += len(batch)
-        self.records_written += self.runner.run(self._write(batch))
+        self.records_written += self.runner.run(self._write(batch, index))
         if self.ab is not None:
             decisions = self.ab.monitor(index, self._values)
             if decisions:
                 entry["ab"] = decisions
         if self.hive is not None:
-            self._observe(batch)
+            self._observe(seen, batch)
             if (index + 1) % self.spec.agents.vote_period == 0:
                 # Agents judge their inbox in one batch before voting: the same beliefs as
                 # observing every step, at a tenth of the calls.
                 self.agents.shuffle_do("step")
                 entry["votes"] = self._vote(index)
+        elif self.policy.feeds_channel and (index + 1) % self.spec.agents.vote_period == 0:
+            entry["votes"] = self._self_verdict()
         self.log.write(entry)
         self._collect(totals)
 
-    async def _write(self, batch: list[PerformanceRecord]) -> int:
-        """The step's one trip to the store: its records, and the hive's last adjustments."""
+    async def _write(self, batch: list[PerformanceRecord], index: int | None = None) -> int:
+        """The step's one trip to the store: records, ratings now due, the hive's adjustments."""
         written = await self.tracker.record_many(batch)
+        for rating in [] if index is None else self.observer.due(index):
+            await self.tracker.amend(rating.record_id, quality_score=rating.quality)
         for rec in self._adjustments:
             await self.tracker.store.add_recommendation(rec)
         self._adjustments.clear()
@@ -213,19 +235,24 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
 
     def _serve(
         self, task: str, index: int, totals: dict[str, float]
-    ) -> tuple[list[PerformanceRecord], dict[str, Any]]:
+    ) -> tuple[list[PerformanceRecord], list[PerformanceRecord], dict[str, Any]]:
         n = self._arrivals(task, index)
         noise = self._noise_rng.random((n, 5))  # drawn before choosing: common random numbers
+        judging = self._judge_rng.random((n, 2))
         request_ids = [f"{self.policy.name}-{index}-{task}-{row}" for row in range(n)]
         routed_ids = request_ids if self.ab is not None else None
         chosen = self.policy.choose(task, n, self._choice_rng, routed_ids)
         if self.hive is not None and self.ab is None and self.spec.agents.social_influence > 0:
             chosen = self._follow_crowd(task, chosen)
         choices = np.array(chosen, dtype=object)
-        values = true_values(self.world, task, self.weights, self.world.active)
+        values = true_values(
+            self.world, task, self.weights, self.world.active,
+            failure_value=self.spec.failure_value,
+        )  # fmt: skip
         self._values[task] = values
         oracle = max(values, key=lambda m: (values[m], m)) if values else None
         records: list[PerformanceRecord] = []
+        private: list[PerformanceRecord] = []
         digest = hashlib.sha256()
         counts: dict[str, int] = {}
         for model_id in sorted(set(choices.tolist())):
@@ -234,6 +261,11 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             counts[model_id] = len(rows)
             for array in (rows, out.quality, out.latency_ms, out.failed, out.cost):
                 digest.update(np.ascontiguousarray(array).tobytes())
+            truth = np.where(out.failed, math.nan, out.quality)
+            scores = self.observer.recorded(
+                model_id, truth, judging[rows], step=index, task=task,
+                record_ids=[request_ids[row] for row in rows],
+            )  # fmt: skip
             for j, row in enumerate(rows):
                 failed = bool(out.failed[j])
                 record = PerformanceRecord(
@@ -244,7 +276,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                     token_count_input=int(out.tokens_in[j]),
                     token_count_output=int(out.tokens_out[j]),
                     cost=float(out.cost[j]),
-                    quality_score=None if failed else float(out.quality[j]),
+                    quality_score=None if math.isnan(scores[j]) else float(scores[j]),
                     error_occurred=failed,
                     error_type=("timeout" if out.timed_out[j] else "server_error")
                     if failed
@@ -252,6 +284,8 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                     timestamp=self.clock.now(),
                 )
                 records.append(record if self.ab is None else self.ab.tag(record))
+                if self.hive is not None:
+                    private.append(self._seen(record, truth[j]))
             ok = ~out.failed
             totals["quality"] += float(out.quality[ok].sum())
             totals["ok"] += int(ok.sum())
@@ -260,6 +294,8 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             totals["latency"] += float(out.latency_ms.sum())
             if oracle is not None:
                 totals["regret"] += len(rows) * (values[oracle] - values[model_id])
+        if self.hive is not None and self.private and self.spec.observation.agents.arena_share:
+            private.extend(self._arena(task, index, choices, totals))
         if oracle is not None and n:
             b = self.world.behaviour(oracle, task)
             price_in, price_out = self.world.prices(oracle)
@@ -283,7 +319,50 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                  "requests": counts.get(model_id, 0), "share": share, "oracle": model_id == oracle}
             )  # fmt: skip
         summary = {"requests": n, "choices": counts, "oracle": oracle, "digest": digest.hexdigest()}
-        return records, summary
+        return records, private, summary
+
+    def _seen(self, record: PerformanceRecord, truth: float) -> PerformanceRecord:
+        """The call as the agents' channel shows it (never written to the store)."""
+        if not self.private or record.quality_score == (None if math.isnan(truth) else truth):
+            return record
+        return record.model_copy(update={"quality_score": None if math.isnan(truth) else truth})
+
+    def _arena(
+        self, task: str, index: int, choices: npt.NDArray[Any], totals: dict[str, float]
+    ) -> list[PerformanceRecord]:
+        """A share of requests also answered by a random other model, for the agents only.
+
+        Like Chatbot Arena's random pairs, it lets agents judge models the selector does not
+        route to; the second answer is paid for (``judging_cost``) but serves nobody.
+        """
+        n = len(choices)
+        draws = self._arena_rng.random((n, 7))  # one row per request: common random numbers
+        active = self.world.active
+        extra: list[PerformanceRecord] = []
+        for row in np.flatnonzero(draws[:, 0] < self.spec.observation.agents.arena_share):
+            others = [m for m in active if m != choices[row]]
+            if not others:
+                continue
+            model_id = others[min(int(draws[row, 1] * len(others)), len(others) - 1)]
+            out = self.world.draw(model_id, task, draws[row : row + 1, 2:7])
+            totals["judging_cost"] += float(out.cost[0])
+            failed = bool(out.failed[0])
+            extra.append(
+                PerformanceRecord(
+                    record_id=f"{self.policy.name}-{index}-{task}-{row}-arena",
+                    model_id=model_id,
+                    task_type=task,
+                    response_time_ms=float(out.latency_ms[0]),
+                    token_count_input=int(out.tokens_in[0]),
+                    token_count_output=int(out.tokens_out[0]),
+                    cost=float(out.cost[0]),
+                    quality_score=None if failed else float(out.quality[0]),
+                    error_occurred=failed,
+                    error_type="server_error" if failed else None,
+                    timestamp=self.clock.now(),
+                )
+            )
+        return extra
 
     def traffic_rows(self) -> list[dict[str, Any]]:
         """The ``traffic`` table as rows, in the order they were added."""
@@ -315,12 +394,13 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                 rate *= burst.multiplier
         return int(self._traffic_rng.poisson(rate))
 
-    def _observe(self, batch: list[PerformanceRecord]) -> None:
-        """Hand each call to an agent whose persona covers its task, who will judge it."""
-        by_task: dict[str, list[PerformanceRecord]] = {}
-        for record in batch:
-            by_task.setdefault(record.task_type, []).append(record)
+    def _observe(self, seen: list[PerformanceRecord], stored: list[PerformanceRecord]) -> None:
+        """Hand each call the agents see to one agent whose persona covers its task."""
+        for record in stored:
             self._since_vote[record.task_type].append(record)
+        by_task: dict[str, list[PerformanceRecord]] = {}
+        for record in seen:
+            by_task.setdefault(record.task_type, []).append(record)
         for task in self.tasks:
             records = by_task.get(task, [])
             handlers = self._handlers[task]
@@ -334,10 +414,25 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
     def _vote(self, index: int) -> list[dict[str, Any]]:
         assert self.hive is not None
         verdicts: list[Consensus] = []
-        entries = []
+        entries: list[dict[str, Any]] = []
+        evidence_channel = self.spec.agents.channel == "evidence" or self.policy.name in (
+            "raters", "shuffled-hive",
+        )  # fmt: skip
         for task in self.tasks:
             self.hive.settle(task, self._since_vote[task])  # how did the last vote predict?
             self._since_vote[task] = []
+            if evidence_channel:
+                estimates = self.hive.evidence(
+                    task,
+                    pooling="mean" if self.policy.name == "raters" else "median",
+                    weight=self.spec.agents.evidence_weight,
+                    shuffle=self._assign_rng if self.policy.name == "shuffled-hive" else None,
+                )
+                self.selector.set_evidence(task, estimates)
+                entries.append(
+                    {"task": task, "evidence": {m: list(v) for m, v in estimates.items()}}
+                )
+                continue
             # Only the models some agent ranked: the selector treats the others as unjudged.
             consensus = self.hive.vote(task)
             self.agreement[task] = consensus.agreement
@@ -350,6 +445,27 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                 verdicts.append(consensus)
         if verdicts:
             self._adjustments.extend(self.selector.apply_consensus(verdicts).values())
+        return entries
+
+    def _self_verdict(self) -> list[dict[str, Any]]:
+        """The control with no agents: the selector's own view fed back through the channel."""
+        entries: list[dict[str, Any]] = []
+        for task in self.tasks:
+            table = self.selector.score_table(task, self.weights)
+            if self.spec.agents.channel == "evidence":
+                estimates = {
+                    m: (float(e.values["quality"] or 0.0),
+                        self.spec.agents.evidence_weight * e.observations)
+                    for m, e in sorted(table.estimates.items()) if e.observations
+                }  # fmt: skip
+                self.selector.set_evidence(task, estimates)
+                entries.append(
+                    {"task": task, "evidence": {m: list(v) for m, v in estimates.items()}}
+                )
+            elif table.model_ids:
+                own = {"preferred_model": table.model_ids[0], "collective_approval": 1.0}
+                self._adjustments.extend(self.selector.apply_consensus({task: own}).values())
+                entries.append({"task": task, "preferred": table.model_ids[0]})
         return entries
 
     def _collect(self, totals: dict[str, float]) -> None:
@@ -370,6 +486,8 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             "regret": totals["regret"],
             "cumulative_regret": self.cumulative_regret,
             "oracle_cost": totals["oracle_cost"],
+            "failed_calls": totals["errors"],
+            "judging_cost": totals["judging_cost"],
             "agreement": float(np.mean(list(self.agreement.values())))
             if self.agreement
             else math.nan,

@@ -3,7 +3,10 @@
 A model's true value mirrors the selector's objective: each weighted objective on [0, 1]
 (quality and reliability as they are; cost and latency by their position between the best
 and worst active model), summed with the normalised weights. Regret of a call is the oracle's
-value minus the chosen model's, at the step the call was made.
+value minus the chosen model's, at the step the call was made. A failed call is worth
+``failure_value`` (0: nothing; below 0: a penalty), so a model's value is its value when it
+answers times its success rate plus ``failure_value`` times its error rate: a model that fails
+is never the cheap winner it would be if failures were ignored.
 """
 
 from __future__ import annotations
@@ -22,9 +25,14 @@ _QUALITY_LIKE = frozenset(name for name, o in OBJECTIVES.items() if o.kind is Me
 
 
 def true_values(
-    world: World, task: str, weights: Mapping[str, float], models: Sequence[str]
+    world: World,
+    task: str,
+    weights: Mapping[str, float],
+    models: Sequence[str],
+    *,
+    failure_value: float = 0.0,
 ) -> dict[str, float]:
-    """Each model's true value on ``task`` now, in [0, 1], under ``weights``."""
+    """Each model's true value per call on ``task`` now, under ``weights``, failures included."""
     if not models:
         return {}
     raw: dict[str, dict[str, float]] = {}
@@ -64,5 +72,6 @@ def true_values(
                 if high - low < 1e-12:
                     part = 1.0
             total += weight * part
-        values[model_id] = total
+        failing = 1.0 - r["reliability"]
+        values[model_id] = (1.0 - failing) * total + failing * failure_value
     return values

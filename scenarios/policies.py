@@ -21,6 +21,7 @@ from selection import (
 
 __all__ = [
     "BASELINES",
+    "HIVE_CONTROLS",
     "POLICY_NAMES",
     "SEED_STATIC_ASSIGNMENT",
     "ScenarioPolicy",
@@ -37,6 +38,7 @@ class ScenarioPolicy(Protocol):
 
     name: str
     uses_hive: bool
+    feeds_channel: bool
 
     def choose(
         self,
@@ -59,12 +61,15 @@ class SelectorPolicy:
         *,
         mode: ChoiceMode,
         hive: bool,
+        name: str | None = None,
     ) -> None:
         self.selector = selector
         self.weights = dict(weights)
         self.mode: ChoiceMode = mode
-        self.uses_hive = hive
-        self.name = "hive" if hive else "selector"
+        self.name = name or ("hive" if hive else "selector")
+        # self-verdict feeds the channel without agents; every other variant has agents.
+        self.uses_hive = hive and self.name != "self-verdict"
+        self.feeds_channel = hive
 
     def choose(
         self,
@@ -95,6 +100,7 @@ class StaticPolicy:
     """
 
     uses_hive = False
+    feeds_channel = False
 
     def __init__(self, name: str, catalog: ModelCatalog, day_one: Mapping[str, str]) -> None:
         if name not in BASELINES:
@@ -134,7 +140,14 @@ class StaticPolicy:
 BASELINES = ("static", "cheapest", "fastest", "round_robin")
 """Rule-based baselines, compared with the hive by ``--compare``."""
 
-POLICY_NAMES = ("hive", "selector", *BASELINES)
+HIVE_CONTROLS = ("self-verdict", "raters", "blind-hive", "shuffled-hive")
+"""The selector fed through the hive's channel by something other than the hive:
+``self-verdict`` (no agents: the selector's own estimates or pick fed back), ``raters`` (the
+agents' judgements averaged, no robust consensus), ``blind-hive`` (agents who see only the
+recorded scores: no private information) and ``shuffled-hive`` (the hive's estimates
+permuted among the models)."""
+
+POLICY_NAMES = ("hive", "selector", *HIVE_CONTROLS, *BASELINES)
 """Every policy a scenario can run under."""
 
 
@@ -151,9 +164,9 @@ def make_policy(
     *,
     mode: ChoiceMode,
 ) -> SelectorPolicy | StaticPolicy:
-    """``hive``, ``selector`` (no hive) or one of :data:`BASELINES`."""
-    if name in ("hive", "selector"):
-        return SelectorPolicy(selector, weights, mode=mode, hive=name == "hive")
+    """``hive``, ``selector`` (no hive), one of :data:`HIVE_CONTROLS` or :data:`BASELINES`."""
+    if name in ("hive", "selector", *HIVE_CONTROLS):
+        return SelectorPolicy(selector, weights, mode=mode, hive=name != "selector", name=name)
     day_one = {}
     for task in sorted(selector.catalog.tasks):
         try:

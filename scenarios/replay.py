@@ -45,10 +45,19 @@ class _Diverged(Exception):
         self.divergence = divergence
 
 
-# Summary fields a log of an older format computed differently, so not compared: format 1
-# priced the oracle's calls without discounting failed calls (its cost / oracle was biased).
-_RECOMPUTED_SINCE: dict[int, frozenset[str]] = {1: frozenset({"oracle_cost", "cost_vs_oracle"})}
-_READABLE_FORMATS = (1, LOG_FORMAT)
+# Summary fields a log of an older format computed differently or lacked, so not compared:
+# format 1 priced the oracle's calls without discounting failed calls (its cost / oracle was
+# biased); formats 1 and 2 left failed calls out of regret, and did not report failed calls
+# or the cost of judging.
+_ORACLE_PRICE = frozenset({"oracle_cost", "cost_vs_oracle"})
+_REGRET_WITH_FAILURES = frozenset(
+    {"cumulative_regret", "regret_per_request", "failed_calls", "judging_cost"}
+)
+_RECOMPUTED_SINCE: dict[int, frozenset[str]] = {
+    1: _ORACLE_PRICE | _REGRET_WITH_FAILURES,
+    2: _REGRET_WITH_FAILURES,
+}
+_READABLE_FORMATS = (1, 2, LOG_FORMAT)
 
 
 class _CheckingLog(EventLog):

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LOG_FORMAT", "RunResult", "arun_scenario", "run_scenario"]
 
-LOG_FORMAT = 2
+LOG_FORMAT = 3
 """Version of the event log; 2 prices the oracle's calls as they are billed (failed calls
 bill no output tokens). Format 1 logs still replay (see :mod:`scenarios.replay`)."""
 SHARE_TO_WIN = 0.8
@@ -155,6 +155,8 @@ def _summarise(
         "oracle_cost": oracle_cost,
         "cost_vs_oracle": cost / oracle_cost if oracle_cost else math.nan,
         "cumulative_regret": model.cumulative_regret,
+        "failed_calls": int(sum(m["failed_calls"] for m in metrics)),
+        "judging_cost": sum(m["judging_cost"] for m in metrics),
         "regret_per_request": model.cumulative_regret / requests if requests else math.nan,
         "mean_agreement": sum(agreements) / len(agreements) if agreements else math.nan,
         "requests_to_80pct": _requests_to_win(model, traffic),

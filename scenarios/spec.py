@@ -28,6 +28,7 @@ __all__ = [
     "Burst",
     "Event",
     "ModelTruth",
+    "ObservationSpec",
     "ScenarioSpec",
     "SelectorSpec",
     "TrafficSpec",
@@ -152,6 +153,10 @@ class AgentsSpec(_Spec):
     reputation: bool = True
     social_influence: float = Field(default=0.0, ge=0, le=1)
     forgetting: float = Field(default=0.02, ge=0, lt=1)
+    channel: Literal["verdict", "evidence"] = "verdict"
+    evidence_weight: float = Field(default=1.0, gt=0, le=100)
+    shills: float = Field(default=0.0, ge=0, lt=1)
+    promote: str | None = None
 
     @field_validator("consensus")
     @classmethod
@@ -171,6 +176,51 @@ class AgentsSpec(_Spec):
         if sum(value.values()) <= 0:
             raise ValueError("shares must add up to more than 0")
         return value
+
+
+class RecordedSpec(_Spec):
+    """What the tracker records of each call's hidden true quality.
+
+    ``truth``: the drawn quality itself; ``judge``: a judge's score, the truth plus ``bias``
+    (per model id) plus normal ``noise_sd``; ``sparse``: the truth for a ``share`` of calls,
+    rated ``delay_steps`` steps after the call, nothing for the rest; ``none``: no score.
+    """
+
+    kind: Literal["truth", "judge", "sparse", "none"] = "truth"
+    bias: dict[str, float] = Field(default_factory=dict)
+    noise_sd: float = Field(default=0.0, ge=0, le=1)
+    share: float = Field(default=1.0, ge=0, le=1)
+    delay_steps: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> RecordedSpec:
+        if self.kind != "judge" and (self.bias or self.noise_sd):
+            raise ValueError(f"bias and noise_sd apply only to kind = 'judge', not {self.kind!r}")
+        if self.kind != "sparse" and (self.share != 1.0 or self.delay_steps):
+            raise ValueError(
+                f"share and delay_steps apply only to kind = 'sparse', not {self.kind!r}"
+            )
+        return self
+
+
+class AgentsChannelSpec(_Spec):
+    """What agents perceive, and how many calls they judge beyond those routed.
+
+    ``source``: ``truth`` (each judged call's hidden quality, through the agent's own noise
+    and taste) or ``recorded`` (the tracker's score: no private information, a control).
+    ``arena_share``: the share of requests also answered, for the agents only, by a random
+    other active model (paid for, reported as ``judging_cost``).
+    """
+
+    source: Literal["truth", "recorded"] = "truth"
+    arena_share: float = Field(default=0.0, ge=0, le=1)
+
+
+class ObservationSpec(_Spec):
+    """The two channels from each call's hidden truth: the tracker's and the agents'."""
+
+    recorded: RecordedSpec = RecordedSpec()
+    agents: AgentsChannelSpec = AgentsChannelSpec()
 
 
 class SelectorSpec(_Spec):
@@ -253,9 +303,25 @@ class ScenarioSpec(_Spec):
     agents: AgentsSpec = AgentsSpec()
     selector: SelectorSpec = SelectorSpec()
     ab_automation: bool = False
+    observation: ObservationSpec = ObservationSpec()
+    failure_value: float = Field(default=0.0, ge=-1, le=0)
     models: tuple[ModelTruth, ...] = Field(min_length=1)
     traffic: dict[TaskName, TrafficSpec] = Field(min_length=1)
     events: tuple[Event, ...] = ()
+
+    @model_validator(mode="after")
+    def _observation_names_known_models(self) -> ScenarioSpec:
+        ids = [m.id for m in self.models]
+        for where, named in (
+            ("observation.recorded.bias", set(self.observation.recorded.bias)),
+            ("agents.promote", {self.agents.promote} - {None}),
+        ):
+            unknown = sorted(str(m) for m in named - set(ids))
+            if unknown:
+                raise ValueError(f"{where}: unknown model {unknown[0]!r}")
+        if self.agents.shills and self.agents.promote is None:
+            raise ValueError("agents.shills: name the model they promote in agents.promote")
+        return self
 
     @model_validator(mode="after")
     def _references_exist(self) -> ScenarioSpec:

@@ -82,6 +82,7 @@ class Router:
         self._tables: dict[tuple[object, ...], ScoreTable] = {}
         self._recommendations: dict[tuple[object, ...], Recommendation] = {}
         self._collective: dict[str, CollectiveState] = {}
+        self._evidence: dict[str, dict[str, tuple[float, float]]] = {}
         self._tests: dict[str, ABTest] = {}
         self._winners: dict[str, str] = {}
         self._recent = RecentAssignments()
@@ -206,6 +207,7 @@ class Router:
                 prior_strength=self.prior_strength,
                 min_context_length=ctx,
                 bonuses=self._bonuses(task, stats),
+                pseudo=self._evidence.get(task),
             )
             if len(self._tables) >= _CACHE_LIMIT:
                 self._tables.clear()
@@ -274,6 +276,35 @@ class Router:
             self._adjustments_version += 1
             done.append((task, verdict, None))
         return done
+
+    def set_evidence(self, task: TaskLike, estimates: Mapping[str, tuple[float, float]]) -> None:
+        """Put the hive's quality estimates in force for a task, replacing the last ones.
+
+        Each is ``model id -> (quality in [0, 1], weight in calls)``: pooled into the model's
+        quality posterior as that many pseudo-observations, so it counts for less as recorded
+        calls accumulate. It moves scores (and so choices and confidence alike), never the
+        hard limits, and a concluded A/B test's winner still serves its task.
+
+        Raises:
+            UnknownTaskError, UnknownModelError: the task or a model is unknown.
+            ValueError: a quality outside [0, 1] or a negative or non-finite weight.
+        """
+        name = self.catalog.check_task(task)
+        checked: dict[str, tuple[float, float]] = {}
+        for model_id, (quality, weight) in estimates.items():
+            self.catalog.get(model_id)
+            if not 0.0 <= quality <= 1.0:
+                raise ValueError(f"evidence for {model_id}: quality {quality!r} not in [0, 1]")
+            if not (math.isfinite(weight) and weight >= 0.0):
+                raise ValueError(f"evidence for {model_id}: weight {weight!r} must be >= 0")
+            if weight > 0.0:
+                checked[model_id] = (float(quality), float(weight))
+        self._evidence[name] = checked
+        self._adjustments_version += 1
+
+    def evidence(self, task: TaskLike) -> Mapping[str, tuple[float, float]]:
+        """The hive's quality estimates in force for a task (see :meth:`set_evidence`)."""
+        return self._evidence.get(self.catalog.check_task(task), {})
 
     def apply_consensus(
         self, feedback: ConsensusLike | Mapping[str, Any] | Iterable[ConsensusLike]

@@ -8,6 +8,11 @@ Lower-is-better objectives (cost, latency) are put on a common [0, 1] scale by t
 position between the cheapest (fastest) and dearest (slowest) candidate, so the score speaks
 in dollars and milliseconds; cost efficiency (quality per dollar), which spans orders of
 magnitude, by its logarithm's position.
+
+The hive may add *pseudo-observations* of quality: an estimate worth some number of calls,
+pooled into the quality posterior beside the prior and the recorded calls (see
+:meth:`selection.Router.set_evidence`). They move estimates, never eligibility: the hard
+limits read only the recorded calls.
 """
 
 from __future__ import annotations
@@ -66,15 +71,28 @@ class Estimate:
 _SCORES = tuple((m.name, m.column) for m in OBJECTIVES.values() if m.kind is MetricKind.SCORE)
 
 
-def _shrink(prior: float, agg: Aggregate | None, column: str, k: float) -> tuple[float, float, int]:
-    """Posterior mean, the spread of single values, and n for one column."""
+def _shrink(
+    prior: float,
+    agg: Aggregate | None,
+    column: str,
+    k: float,
+    pseudo: tuple[float, float] | None = None,
+) -> tuple[float, float, float]:
+    """Posterior mean, the spread of single values, and the calls behind the mean.
+
+    ``pseudo`` is ``(mean, weight)``: an outside estimate worth ``weight`` calls, pooled
+    with the prior before the recorded calls are.
+    """
+    if pseudo is not None:
+        mean_h, w = pseudo
+        prior, k = (k * prior + w * mean_h) / (k + w), k + w
     if agg is None or agg.n(column) == 0:
-        return prior, PRIOR_SCORE_SD, 0
+        return prior, PRIOR_SCORE_SD, k
     n = agg.n(column)
     mean = agg.mean(column) or 0.0
     var = agg.variance(column)
     spread = math.sqrt((k * PRIOR_SCORE_SD**2 + n * (var or 0.0)) / (k + n))
-    return (k * prior + n * mean) / (k + n), spread, n
+    return (k * prior + n * mean) / (k + n), spread, k + n
 
 
 def estimate_model(
@@ -84,11 +102,13 @@ def estimate_model(
     *,
     prior_strength: float,
     objectives: Collection[str] | None = None,
+    pseudo: tuple[float, float] | None = None,
 ) -> Estimate:
     """Posterior estimates of the objectives for one model on one task.
 
     Quality, reliability, cost, speed and cost efficiency are always estimated (they explain
     every recommendation); the other scores only when named in ``objectives`` (all if None).
+    ``pseudo`` is the hive's ``(quality, weight in calls)``, pooled into quality only.
     """
     k = prior_strength
     values: dict[str, float | None] = {}
@@ -98,8 +118,9 @@ def estimate_model(
     prior_score = min(1.0, general + (SPECIALIST_BONUS if task in spec.specializations else 0.0))
     for name, column in _SCORES:
         if name == "quality" or objectives is None or name in objectives:
-            mean, spread, n = _shrink(prior_score, agg, column, k)
-            values[name], spreads[name] = mean, spread / math.sqrt(k + n)
+            extra = pseudo if name == "quality" else None
+            mean, spread, calls = _shrink(prior_score, agg, column, k, extra)
+            values[name], spreads[name] = mean, spread / math.sqrt(calls)
             observed[name] = agg.mean(column) if agg else None
     records = agg.records if agg else 0
     errors = agg.errors if agg else 0
@@ -267,6 +288,7 @@ def build_score_table(
     prior_strength: float,
     min_context_length: int | None = None,
     bonuses: Mapping[str, float] | None = None,
+    pseudo: Mapping[str, tuple[float, float]] | None = None,
 ) -> ScoreTable:
     """Estimate, filter and score the candidates; eligible models come out best first."""
     eligible: list[Estimate] = []
@@ -274,7 +296,12 @@ def build_score_table(
     excluded: dict[str, str] = {}
     for spec, agg in candidates:
         est = estimate_model(
-            spec, agg, task, prior_strength=prior_strength, objectives=[n for n, _ in weights]
+            spec,
+            agg,
+            task,
+            prior_strength=prior_strength,
+            objectives=[n for n, _ in weights],
+            pseudo=None if pseudo is None else pseudo.get(spec.id),
         )
         estimates[spec.id] = est
         reason = ineligibility(spec, est, agg, thresholds, min_context_length=min_context_length)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from agents import Ballot
 from hive.consensus import aggregate
 from selection import DynamicModelManager, SimClock
@@ -57,3 +59,37 @@ async def test_models_the_hive_never_judged_are_not_held_back(sqlite_url):
         table = manager.model_selector.score_table(task, {"quality": 1})
         scores = dict(zip(table.model_ids, table.scores, strict=True))
         assert scores["new"] == scores["old"] > scores["other"]  # judged worse: no bonus
+
+
+class _Reporter:
+    def __init__(self, agent_id: str, report: dict[str, tuple[float, float]]) -> None:
+        self.agent_id = agent_id
+        self._report = report
+
+    def quality_report(self, task: str) -> dict[str, tuple[float, float]]:
+        return self._report
+
+
+def test_hive_evidence_pools_by_weighted_median_or_mean():
+    from hive import HiveMind
+
+    agents = [
+        _Reporter("x", {"m": (0.2, 1.0)}),
+        _Reporter("y", {"m": (0.5, 1.0)}),
+        _Reporter("z", {"m": (0.9, 3.0), "n": (0.4, 2.0)}),
+    ]
+    hive = HiveMind(agents)  # type: ignore[arg-type]
+    # weights 1, 1, 3 in value order: half of 5 is first reached at 0.9
+    assert hive.evidence("t") == {"m": (0.9, 5.0), "n": (0.4, 2.0)}
+    mean = hive.evidence("t", pooling="mean", weight=2.0)
+    assert mean["m"] == (pytest.approx((0.2 + 0.5 + 2.7) / 5), 10.0)
+
+
+def test_a_minority_of_shills_cannot_move_the_median():
+    from hive import HiveMind
+
+    honest = [_Reporter(f"h{i}", {"m": (0.6 + 0.01 * i, 1.0)}) for i in range(7)]
+    shills = [_Reporter(f"s{i}", {"m": (1.0, 1.0)}) for i in range(3)]
+    hive = HiveMind([*honest, *shills])  # type: ignore[list-item]
+    assert hive.evidence("t")["m"][0] <= 0.66
+    assert hive.evidence("t", pooling="mean")["m"][0] > 0.7
