@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from scenarios.commands import add_scenario_commands
 from scenarios.evaluation.cli import add_evaluate_command
 from selection.cli import add_selection_commands, run_handler
+from server import add_serve_command
 
 __all__ = ["build_parser", "main"]
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_selection_commands(commands)
     add_scenario_commands(commands)
     add_evaluate_command(commands)
+    add_serve_command(commands)
     return parser
 
 

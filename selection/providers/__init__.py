@@ -59,6 +59,7 @@ from selection.providers.gateway import (
     Attempt,
     FallbackResult,
     ModelGateway,
+    WireResult,
 )
 from selection.providers.gemini import GeminiClient
 from selection.providers.openai import OpenAICompatibleClient
@@ -71,6 +72,7 @@ from selection.providers.settings import (
     ProviderSpec,
     build_clients,
 )
+from selection.providers.wire import ChatReply, ChatStream, JSONBody
 
 __all__ = [
     "DEFAULT_PREFIXES",
@@ -87,6 +89,8 @@ __all__ = [
     "CallResponseError",
     "CallTimeout",
     "ChatClient",
+    "ChatReply",
+    "ChatStream",
     "CircuitBreaker",
     "CircuitOpenError",
     "ClassifiedError",
@@ -98,6 +102,7 @@ __all__ = [
     "GeminiClient",
     "GenerationParams",
     "HTTPChatClient",
+    "JSONBody",
     "Jitter",
     "Message",
     "ModelGateway",
@@ -115,6 +120,7 @@ __all__ = [
     "Route",
     "Sleep",
     "UpstreamError",
+    "WireResult",
     "allow_real_requests",
     "build_clients",
     "cache_key",
