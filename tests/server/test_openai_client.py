@@ -209,3 +209,20 @@ def test_concurrent_requests_are_each_recorded_once(served):
         if line.startswith("genesis_requests_total{") and 'outcome="ok"' in line
     )
     assert total == 24
+
+
+def test_a_stream_falls_back_before_its_first_byte_and_records_the_failures(served):
+    served.upstream.fail_first = [503, 503]  # the routed model fails both tries
+    stream = client(served).chat.completions.create(
+        model="genesis-prime/auto",
+        messages=[{"role": "user", "content": "still here"}],
+        stream=True,
+        extra_body={"request_id": "req-fallback"},
+    )
+    chunks = list(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "STILL HERE"
+    records = {r["record_id"]: r for r in served.records()}
+    assert sorted(records) == ["req-fallback", "req-fallback#1", "req-fallback#2"]
+    assert records["req-fallback#1"]["model_id"] == records["req-fallback#2"]["model_id"]
+    assert records["req-fallback"]["model_id"] == chunks[0].model
+    assert records["req-fallback"]["model_id"] != records["req-fallback#1"]["model_id"]
