@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scenarios.hive_value_cli import add_hive_value_command
     from scenarios.worlds import add_worlds_command
     from selection.cli import add_selection_commands
+    from server import add_serve_command
 
     parser = argparse.ArgumentParser(
         prog="genesis-prime",
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_arena_command(commands)
     add_worlds_command(commands)
     add_hive_value_command(commands)
+    add_serve_command(commands)
     return parser
 
 

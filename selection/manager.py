@@ -18,11 +18,11 @@ from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.completion import CompletionOutcome, CompletionService
 from selection.core import ChoiceMode
-from selection.errors import ConfigError, ExperimentError, NoEligibleModelError
+from selection.errors import ExperimentError, NoEligibleModelError
 from selection.feedback import record_or_amend
 from selection.judges import Judge
 from selection.outbox import RecommendationOutbox
-from selection.providers import GenerationParams, Message, ModelGateway
+from selection.providers import GenerationParams, Message, ModelGateway, ProviderSettings
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.selector import IntelligentModelSelector
@@ -66,7 +66,10 @@ class DynamicModelManager:
         prior_strength: how many observations the catalog's prior is worth.
         rng: the generator Thompson sampling draws from.
         store: an unopened store to use instead of opening ``database_url``.
-        gateway: calls the models for :meth:`complete` (the caller owns and closes it).
+        gateway: calls the models for :meth:`complete` (the caller owns and closes it); when
+            ``None``, the first :meth:`complete` builds one from the provider keys in the
+            environment (``OPENAI_API_KEY``...), as the provider SDKs do, and :meth:`close`
+            closes it.
         judge: scores :meth:`complete`'s answers; none by default.
     """
 
@@ -100,6 +103,7 @@ class DynamicModelManager:
         )
         self.rng = rng if rng is not None else np.random.default_rng()
         self.gateway = gateway
+        self._owned_gateway: ModelGateway | None = None
         self.judge = judge
         self._initialized = False
         self._init_lock = asyncio.Lock()
@@ -139,6 +143,9 @@ class DynamicModelManager:
         await self.recommendation_outbox.aclose()
         await self.store.aclose()
         self._initialized = False
+        if self._owned_gateway is not None:
+            await self._owned_gateway.aclose()
+            self.gateway = self._owned_gateway = None
 
     async def __aenter__(self) -> Self:
         await self.initialize()
@@ -302,15 +309,13 @@ class DynamicModelManager:
             store_prompt: keep the conversation in the records (only its hash otherwise).
 
         Raises:
-            ConfigError: the manager has no gateway, or no model of the chain can be called.
+            ConfigError: no model of the chain can be called (no provider key set).
             selection.completion.CompletionFailedError: every model failed (all recorded).
             NoEligibleModelError, UnknownTaskError: as for :meth:`recommend`.
         """
         if self.gateway is None:
-            raise ConfigError(
-                "complete() needs a gateway: DynamicModelManager(..., gateway="
-                "ModelGateway.from_settings(ProviderSettings.from_env(os.environ)))"
-            )
+            self.gateway = ModelGateway.from_settings(ProviderSettings.from_env(os.environ))
+            self._owned_gateway = self.gateway
         await self._ready()
         service = CompletionService.for_manager(
             self, self.gateway, judge=judge or self.judge, store_prompt=store_prompt

@@ -10,7 +10,7 @@ import pytest
 
 from selection import GenesisError
 
-PACKAGES = ("selection", "agents", "hive", "scenarios")
+PACKAGES = ("selection", "agents", "hive", "scenarios", "server")
 
 
 def _modules() -> list[str]:

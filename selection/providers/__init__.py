@@ -57,6 +57,7 @@ from selection.providers.gateway import (
     Attempt,
     FallbackResult,
     ModelGateway,
+    WireResult,
 )
 from selection.providers.gemini import GeminiClient
 from selection.providers.openai import OpenAICompatibleClient
@@ -69,6 +70,7 @@ from selection.providers.settings import (
     ProviderSpec,
     build_clients,
 )
+from selection.providers.wire import ChatReply, ChatStream, JSONBody
 
 __all__ = [
     "DEFAULT_PREFIXES",
@@ -80,6 +82,8 @@ __all__ = [
     "Attempt",
     "BreakerState",
     "ChatClient",
+    "ChatReply",
+    "ChatStream",
     "CircuitBreaker",
     "CircuitOpenError",
     "Completion",
@@ -90,6 +94,7 @@ __all__ = [
     "GeminiClient",
     "GenerationParams",
     "HTTPChatClient",
+    "JSONBody",
     "Jitter",
     "Message",
     "ModelGateway",
@@ -113,6 +118,7 @@ __all__ = [
     "Route",
     "Sleep",
     "UpstreamError",
+    "WireResult",
     "allow_real_requests",
     "build_clients",
     "cache_key",

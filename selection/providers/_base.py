@@ -18,6 +18,7 @@ from selection.errors import (
 )
 from selection.providers._http import excerpt, parse_retry_after, send
 from selection.providers._types import Completion, GenerationParams, Message, Prices
+from selection.providers.wire import ChatReply, ChatStream, chat_via_complete, stream_via_complete
 
 __all__ = ["HTTPChatClient", "JSONBody"]
 
@@ -118,6 +119,24 @@ class HTTPChatClient(ABC):
             raise ProviderResponseError(
                 f"unexpected body ({where}): {self._excerpt(response)}", provider=self._provider
             ) from exc
+
+    async def chat(self, model: str, body: JSONBody, *, prices: Prices | None = None) -> ChatReply:
+        """Answer an OpenAI chat-completions body; text-only here, whole for OpenAI's wire.
+
+        Raises:
+            selection.errors.ProviderError: Classified; a 400 for what cannot be translated.
+        """
+        return await chat_via_complete(self, model, body, prices=prices)
+
+    async def open_stream(
+        self, model: str, body: JSONBody, *, prices: Prices | None = None
+    ) -> ChatStream:
+        """Send a streamed OpenAI chat-completions body; returns once the upstream accepted it.
+
+        Raises:
+            selection.errors.ProviderError: Classified, before any chunk is read.
+        """
+        return await stream_via_complete(self, model, body, prices=prices)
 
     def _status_error(self, response: httpx.Response) -> ProviderError:
         return http_error(

@@ -8,7 +8,7 @@ import math
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -30,6 +30,8 @@ __all__ = [
     "excerpt",
     "parse_retry_after",
     "send",
+    "stream_lines",
+    "stream_open",
 ]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=120.0, write=30.0, pool=10.0)
@@ -220,3 +222,51 @@ async def send(
     if not response.is_success:
         raise status_error(response)
     return response, latency
+
+
+async def stream_open(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    provider: str,
+    status_error: Callable[[httpx.Response], ProviderError],
+) -> httpx.Response:
+    """Send ``request`` for a streamed answer; return the open 2xx response.
+
+    The caller reads and closes the response. A non-2xx answer is read whole, closed and
+    mapped by ``status_error``; transport failures are mapped as by :func:`send`.
+    """
+    try:
+        response = await http.send(request, stream=True)
+    except httpx.TimeoutException as exc:
+        raise ProviderTimeout(
+            f"no answer in time ({type(exc).__name__})", provider=provider
+        ) from exc
+    except httpx.HTTPError as exc:
+        raise ProviderConnectionError(
+            f"request failed ({type(exc).__name__})", provider=provider
+        ) from exc
+    if response.is_success:
+        return response
+    try:
+        await response.aread()
+    except httpx.HTTPError as exc:
+        raise ProviderConnectionError(
+            f"error body unreadable ({type(exc).__name__})", provider=provider
+        ) from exc
+    finally:
+        await response.aclose()
+    raise status_error(response)
+
+
+async def stream_lines(response: httpx.Response, *, provider: str) -> AsyncIterator[str]:
+    """The lines of an open streamed response, transport failures mapped as by :func:`send`."""
+    try:
+        async for line in response.aiter_lines():
+            yield line
+    except httpx.TimeoutException as exc:
+        raise ProviderTimeout(f"stream stalled ({type(exc).__name__})", provider=provider) from exc
+    except httpx.HTTPError as exc:
+        raise ProviderConnectionError(
+            f"stream broke ({type(exc).__name__})", provider=provider
+        ) from exc

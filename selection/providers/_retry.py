@@ -61,7 +61,7 @@ def full_jitter(rng: np.random.Generator) -> Jitter:
 
 
 class Retrier:
-    """Run a provider call, retrying what :func:`is_retryable` allows.
+    """Run a provider call, retrying what a ``retryable`` error allows.
 
     Retried: timeouts, connection failures, HTTP 408, 409, 429, 529 and 5xx, and errors in
     a 200 body. Not retried: other 4xx, malformed answers, content filtering. The wait is

@@ -119,6 +119,7 @@ class Completion:
         cost_source: ``"provider"`` when the provider reported the cost, ``"prices"`` when it
             was computed from given prices, ``None`` when the cost is unknown.
         cached: ``True`` when served from a response cache rather than a fresh call.
+        first_token_s: Seconds to the first streamed token; ``None`` for a call not streamed.
     """
 
     text: str
@@ -131,6 +132,7 @@ class Completion:
     cost_usd: float | None
     cost_source: CostSource | None
     cached: bool = False
+    first_token_s: float | None = None
 
 
 def resolve_cost(

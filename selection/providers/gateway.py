@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import httpx
 
@@ -18,6 +19,7 @@ from selection.errors import (
     ProviderError,
     ProviderTimeout,
 )
+from selection.providers._base import HTTPChatClient
 from selection.providers._breaker import CircuitBreaker
 from selection.providers._cache import ResponseCache, cache_key
 from selection.providers._http import default_http_client
@@ -25,8 +27,17 @@ from selection.providers._retry import Retrier
 from selection.providers._types import ChatClient, Completion, GenerationParams, Message, Prices
 from selection.providers.routing import DEFAULT_PREFIXES, Route, resolve_route
 from selection.providers.settings import PROVIDERS, ProviderSettings, build_clients
+from selection.providers.wire import (
+    ChatReply,
+    ChatStream,
+    JSONBody,
+    chat_via_complete,
+    stream_via_complete,
+)
 
-__all__ = ["AllModelsFailedError", "Attempt", "FallbackResult", "ModelGateway"]
+__all__ = ["AllModelsFailedError", "Attempt", "FallbackResult", "ModelGateway", "WireResult"]
+
+R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +73,23 @@ class FallbackResult:
     """
 
     completion: Completion
+    model_id: str
+    attempts: tuple[Attempt, ...]
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WireResult:
+    """The answer of :meth:`ModelGateway.chat_with_fallback`.
+
+    Attributes:
+        reply: The plain answer, or the open stream (read it, then record its completion).
+        model_id: The catalog id of the model that serves it.
+        attempts: Every try in order; a stream's successful try is the one that opened it.
+        skipped: Models passed over because their breaker was open.
+    """
+
+    reply: ChatReply | ChatStream
     model_id: str
     attempts: tuple[Attempt, ...]
     skipped: tuple[str, ...] = ()
@@ -257,6 +285,51 @@ class ModelGateway:
             return FallbackResult(completion, model_id, tuple(attempts), tuple(skipped))
         raise AllModelsFailedError(attempts, skipped) from last
 
+    async def chat_with_fallback(
+        self,
+        model_ids: Sequence[str],
+        body: JSONBody,
+        *,
+        stream: bool = False,
+        prices: Mapping[str, Prices] | None = None,
+    ) -> WireResult:
+        """Send an OpenAI chat-completions body to ``model_ids`` in order until one answers.
+
+        Breakers and retries apply as for :meth:`complete_with_fallback`; the response cache
+        does not (a body may carry tools, seeds...). A stream falls back only until its
+        upstream accepts the request: once chunks flow, a failure ends the stream.
+
+        Raises:
+            AllModelsFailedError: Nothing answered; carries the tries and the skipped models.
+            ConfigError: A model id cannot be routed.
+        """
+        attempts: list[Attempt] = []
+        skipped: list[str] = []
+        last: ProviderError | None = None
+        for model_id in model_ids:
+            route, client = self.route(model_id)
+            if not self._breaker.allow(model_id):
+                skipped.append(model_id)
+                continue
+            price = prices.get(model_id) if prices is not None else None
+            upstream = route.upstream_model
+
+            def call(
+                client: ChatClient = client, upstream: str = upstream, price: Prices | None = price
+            ) -> Awaitable[ChatReply | ChatStream]:
+                if stream:
+                    return _open_stream(client, upstream, body, price)
+                return _chat(client, upstream, body, price)
+
+            try:
+                reply = await self._guarded(model_id, route, call, attempts)
+            except ProviderError as exc:
+                logger.info("model %s failed (%s); trying the next", model_id, exc.error_type)
+                last = exc
+                continue
+            return WireResult(reply, model_id, tuple(attempts), tuple(skipped))
+        raise AllModelsFailedError(attempts, skipped) from last
+
     def _cached(
         self, model_id: str, messages: Sequence[Message], params: GenerationParams
     ) -> Completion | None:
@@ -274,23 +347,37 @@ class ModelGateway:
         prices: Prices | None,
         attempts: list[Attempt],
     ) -> Completion:
+        def call() -> Awaitable[Completion]:
+            return client.complete(route.upstream_model, messages, params=params, prices=prices)
+
+        completion = await self._guarded(model_id, route, call, attempts)
+        if self._cache is not None:
+            self._cache.put(cache_key(model_id, messages, params), completion)
+        return completion
+
+    async def _guarded(
+        self,
+        model_id: str,
+        route: Route,
+        call: Callable[[], Awaitable[R]],
+        attempts: list[Attempt],
+    ) -> R:
         # The caller has claimed the breaker with allow(); every path below settles it.
         def failed(error_type: ErrorType, latency: float) -> None:
             attempts.append(Attempt(model_id, error_type, latency))
 
-        async def one_try() -> Completion:
+        async def one_try() -> R:
             try:
                 async with asyncio.timeout(self._call_timeout):
-                    return await client.complete(
-                        route.upstream_model, messages, params=params, prices=prices
-                    )
+                    return await call()
             except TimeoutError as exc:
                 raise ProviderTimeout(
                     f"no answer within {self._call_timeout}s", provider=route.provider
                 ) from exc
 
+        start = time.monotonic()
         try:
-            completion = await self._retrier.run(one_try, on_failure=failed)
+            result = await self._retrier.run(one_try, on_failure=failed)
         except ProviderError as exc:
             if exc.error_type in _NOT_HEALTH:
                 self._breaker.release(model_id)
@@ -301,7 +388,23 @@ class ModelGateway:
             self._breaker.release(model_id)
             raise
         self._breaker.record_success(model_id)
-        attempts.append(Attempt(model_id, None, completion.latency_s))
-        if self._cache is not None:
-            self._cache.put(cache_key(model_id, messages, params), completion)
-        return completion
+        latency = result.latency_s if isinstance(result, Completion) else None
+        failed_time = sum(a.latency_s for a in attempts if a.model_id == model_id)
+        attempts.append(
+            Attempt(model_id, None, latency or max(time.monotonic() - start - failed_time, 0.0))
+        )
+        return result
+
+
+async def _chat(client: ChatClient, model: str, body: JSONBody, prices: Prices | None) -> ChatReply:
+    if isinstance(client, HTTPChatClient):
+        return await client.chat(model, body, prices=prices)
+    return await chat_via_complete(client, model, body, prices=prices)
+
+
+async def _open_stream(
+    client: ChatClient, model: str, body: JSONBody, prices: Prices | None
+) -> ChatStream:
+    if isinstance(client, HTTPChatClient):
+        return await client.open_stream(model, body, prices=prices)
+    return await stream_via_complete(client, model, body, prices=prices)

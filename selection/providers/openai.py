@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from selection.errors import (
     ContentFilteredError,
@@ -15,7 +16,7 @@ from selection.errors import (
     http_error,
 )
 from selection.providers._base import HTTPChatClient, JSONBody
-from selection.providers._http import excerpt
+from selection.providers._http import excerpt, send, stream_lines, stream_open
 from selection.providers._types import (
     Completion,
     GenerationParams,
@@ -23,6 +24,7 @@ from selection.providers._types import (
     Prices,
     resolve_cost,
 )
+from selection.providers.wire import ChatReply, ChatStream, sse_chunks
 
 __all__ = ["OpenAICompatibleClient"]
 
@@ -140,6 +142,53 @@ class OpenAICompatibleClient(HTTPChatClient):
             provider=self._provider,
             cost_usd=cost,
             cost_source=source,
+        )
+
+    async def chat(self, model: str, body: JSONBody, *, prices: Prices | None = None) -> ChatReply:
+        """Forward an OpenAI chat-completions body whole (only ``model`` is replaced).
+
+        Raises:
+            selection.errors.ProviderError: Classified, as for :meth:`complete`.
+        """
+        request = self._http.build_request(
+            "POST", self._url(model), headers=self._headers(), json={**body, "model": model}
+        )
+        response, latency = await send(
+            self._http, request, provider=self._provider, status_error=self._status_error
+        )
+        try:
+            reply: JSONBody = response.json()
+            completion = self._parse(response, model=model, latency=latency, prices=prices)
+        except (ValueError, ValidationError) as exc:
+            raise ProviderResponseError(
+                f"unexpected body: {self._excerpt(response)}", provider=self._provider
+            ) from exc
+        return ChatReply(reply, completion)
+
+    async def open_stream(
+        self, model: str, body: JSONBody, *, prices: Prices | None = None
+    ) -> ChatStream:
+        """Forward a streamed body whole; usage is asked for so the call can be priced.
+
+        Raises:
+            selection.errors.ProviderError: Classified, before any chunk is read.
+        """
+        upstream = {**body, "model": model, "stream": True}
+        upstream["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
+        request = self._http.build_request(
+            "POST", self._url(model), headers=self._headers(), json=upstream
+        )
+        started = time.monotonic()
+        response = await stream_open(
+            self._http, request, provider=self._provider, status_error=self._status_error
+        )
+        return ChatStream(
+            sse_chunks(stream_lines(response, provider=self._provider), provider=self._provider),
+            close=response.aclose,
+            provider=self._provider,
+            model=model,
+            prices=prices,
+            started=started,
         )
 
     def _body_error(self, error: _WireError, detail: str, *, where: str) -> ProviderError:

@@ -6,6 +6,7 @@ These run once the manager and store edits proposed with selection/completion.py
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,8 +17,10 @@ from selection import DynamicModelManager, open_store
 from selection.completion import CompletionFailedError
 from selection.errors import ConfigError, InvalidRecordError
 from selection.judges import UserRatingJudge
-from selection.providers import ErrorType, Message
+from selection.providers import ErrorType, Message, allow_real_requests
 from tests.selection.completion.conftest import CLAUDE, GPT, QUALITY, TASK, small_catalog
+from tests.selection.providers.test_loopback import KEY as LOOPBACK_KEY
+from tests.selection.providers.test_loopback import ChatServer
 
 pytestmark = pytest.mark.skipif(
     not hasattr(DynamicModelManager, "complete"),
@@ -95,7 +98,30 @@ async def test_tracker_amend(wired):
     assert wired.performance_tracker.stats(GPT, TASK).mean("quality_score") == 0.75
 
 
-async def test_complete_without_a_gateway_is_a_config_error(store_url):
+async def test_complete_without_a_gateway_and_no_keys_names_what_to_set(store_url, monkeypatch):
+    for name in ("OPENAI", "OPENROUTER", "ANTHROPIC", "GEMINI", "MISTRAL"):
+        monkeypatch.delenv(f"{name}_API_KEY", raising=False)
     async with manager_with(store=open_store(store_url)) as m:
-        with pytest.raises(ConfigError, match="complete\\(\\) needs a gateway"):
+        with allow_real_requests(True), pytest.raises(ConfigError, match="OPENAI_API_KEY"):
             await m.complete(TASK, ASK)
+
+
+async def test_complete_builds_its_gateway_from_the_environment(store_url, monkeypatch):
+    server = ChatServer()
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    for name in ("OPENROUTER", "ANTHROPIC", "GEMINI", "MISTRAL"):
+        monkeypatch.delenv(f"{name}_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", LOOPBACK_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    try:
+        async with manager_with(store=open_store(store_url)) as m:
+            with allow_real_requests(True):
+                outcome = await m.complete(TASK, ASK, request_id="from-env")
+            assert outcome.model_id == GPT
+            assert outcome.text == ASK[0].content.upper()
+            assert m.gateway is not None
+        assert m.gateway is None  # closed with the manager
+    finally:
+        server.shutdown()
+        server.server_close()

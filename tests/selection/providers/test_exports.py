@@ -9,6 +9,7 @@ import selection.providers as providers
 EXPECTED = {
     "DEFAULT_PREFIXES", "DEFAULT_TIMEOUT", "PROVIDERS", "RETRY_STATUSES",
     "AllModelsFailedError", "AnthropicClient", "Attempt", "BreakerState",
+    "ChatReply", "ChatStream", "JSONBody", "WireResult",
     "ProviderConnectionError", "ProviderHTTPError", "RateLimited", "ProviderResponseError",
     "ProviderTimeout", "ChatClient", "CircuitBreaker", "CircuitOpenError", "ProviderError",
     "Completion", "ContentFilteredError", "CostSource", "ErrorType", "FallbackResult",

@@ -1,0 +1,254 @@
+"""One served call: resolve the route, call with fallbacks, record every attempt once.
+
+Records follow :mod:`selection.completion`: the answer under the request id, failed attempt
+``n`` under ``f"{rid}#{n}"``, the routed model's last record tagged with its A/B arm. A
+stream is recorded when it ends (``context_data`` carries ``time_to_first_token_ms``), or,
+when it breaks or the client goes away, as a failure of the model that served it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from selection import ConfigError, DynamicModelManager, PerformanceRecord
+from selection.providers import Attempt, Completion, ModelGateway, Prices
+from server.errors import APIError
+from server.metrics import ServerMetrics
+
+__all__ = ["ROUTE_PREFIX", "CallPlan", "CallRecorder", "Hints"]
+
+logger = logging.getLogger(__name__)
+
+ROUTE_PREFIX = "genesis-prime/"
+_REMEMBERED = 100_000  # request ids kept for later feedback
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hints:
+    """What the caller said beyond OpenAI's fields (extra body fields or ``x-genesis-*``)."""
+
+    task: str | None = None
+    priority_factors: Mapping[str, float] | None = None
+    request_id: str | None = None
+    unit_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallPlan:
+    """The chain to call for one request and what its records share."""
+
+    rid: str
+    task: str
+    chain: tuple[str, ...]
+    routed: str
+    unit_id: str | None
+    prices: Mapping[str, Prices]
+    prompt_hash: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def prompt_hash(messages: Sequence[Any]) -> str:
+    """SHA-256 of the conversation's canonical JSON (the prompt is never stored)."""
+    text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class CallRecorder:
+    """Plans calls through the manager's selector and records their outcomes.
+
+    Args:
+        manager: Chooses models and owns the tracker and the A/B tests.
+        gateway: Says which models can be called (a key is configured).
+        metrics: Counted for every recorded outcome.
+        default_task: The task of ``genesis-prime/auto`` without a task hint.
+    """
+
+    def __init__(
+        self,
+        manager: DynamicModelManager,
+        gateway: ModelGateway,
+        metrics: ServerMetrics,
+        *,
+        default_task: str,
+    ) -> None:
+        self._manager = manager
+        self._gateway = gateway
+        self._metrics = metrics
+        self._default_task = default_task
+        self._served: OrderedDict[str, tuple[str, str]] = OrderedDict()
+
+    async def plan(self, model: str, messages: Sequence[Any], hints: Hints) -> CallPlan:
+        """Resolve ``model`` (a route or a catalog id) to the chain of models to try.
+
+        Raises:
+            APIError: The model or task is unknown, or nothing can be called.
+            selection.GenesisError, ValueError: From the selector (mapped by the app).
+        """
+        rid = hints.request_id or uuid.uuid4().hex
+        if not rid or len(rid) > 240 or "#" in rid:
+            raise APIError(
+                400, "request id must be 1-240 characters without '#'", param="request_id"
+            )
+        catalog = self._manager.catalog
+        if model.startswith(ROUTE_PREFIX):
+            route = model.removeprefix(ROUTE_PREFIX)
+            task = catalog.check_task(
+                (hints.task or self._default_task) if route == "auto" else route
+            )
+            rec = await self._manager.recommend(
+                task, hints.priority_factors, unit_id=hints.unit_id, request_id=rid
+            )
+            candidates = [rec.recommended_model_id, *rec.alternative_models]
+            routed = rec.recommended_model_id
+        else:
+            catalog.get(model)
+            task = catalog.check_task(hints.task or self._default_task)
+            candidates, routed = [model], model
+        chain = tuple(m for m in candidates if self._callable(m))
+        if not chain:
+            raise APIError(
+                503,
+                f"no model for {model!r} can be called: set a provider key",
+                type="server_error",
+                code="not_configured",
+            )
+        prices = {m: p for m in chain if (p := _prices(self._manager, m)) is not None}
+        context = {"request_id": rid, "recommended_model": routed, "served_by": "server"}
+        return CallPlan(
+            rid=rid,
+            task=task,
+            chain=chain,
+            routed=routed,
+            unit_id=hints.unit_id,
+            prices=prices,
+            prompt_hash=prompt_hash(messages),
+            context=context,
+        )
+
+    async def record(
+        self,
+        plan: CallPlan,
+        attempts: Sequence[Attempt],
+        answer: tuple[str, Completion] | None,
+        *,
+        broken: str | None = None,
+    ) -> list[PerformanceRecord]:
+        """Record the failed attempts and the answer (``(model_id, completion)``), once.
+
+        ``broken`` names the error type of a stream that failed after it opened: its answer
+        is recorded as that model's failure.
+        """
+        now = self._manager.clock.now()
+        failed = [a for a in attempts if a.error_type is not None]
+        records = [self._failure(plan, n, a, now) for n, a in enumerate(failed, 1)]
+        if answer is not None:
+            model_id, completion = answer
+            records.append(self._answer(plan, len(failed) + 1, model_id, completion, broken, now))
+        selector = self._manager.model_selector
+        for i in range(len(records) - 1, -1, -1):
+            if records[i].model_id == plan.routed:
+                records[i] = selector.tag(records[i], unit_id=plan.unit_id, request_id=plan.rid)
+                break
+        if records:
+            await self._manager.performance_tracker.record_many(records)
+            for test_id in {r.ab_test_id for r in records if r.ab_test_id is not None}:
+                await self._manager.ab_test_manager.maybe_monitor(test_id)
+        self._count(plan, records)
+        if answer is not None and broken is None:
+            self._remember(plan.rid, answer[0], plan.task)
+        return records
+
+    def served(self, request_id: str) -> tuple[str, str] | None:
+        """``(model_id, task)`` of a request this server answered, for feedback."""
+        return self._served.get(request_id)
+
+    def _callable(self, model_id: str) -> bool:
+        try:
+            self._gateway.route(model_id)
+        except ConfigError:  # no client (no key): left out of the chain
+            return False
+        return True
+
+    def _remember(self, rid: str, model_id: str, task: str) -> None:
+        self._served[rid] = (model_id, task)
+        if len(self._served) > _REMEMBERED:
+            self._served.popitem(last=False)
+
+    def _count(self, plan: CallPlan, records: Sequence[PerformanceRecord]) -> None:
+        for r in records:
+            outcome = "error" if r.error_occurred else "ok"
+            self._metrics.requests.labels(r.model_id, plan.task, outcome).inc()
+            if r.error_occurred:
+                self._metrics.errors.labels(r.error_type or "unknown").inc()
+                continue
+            if r.response_time_ms is not None:
+                self._metrics.latency.labels(r.model_id, plan.task).observe(
+                    r.response_time_ms / 1e3
+                )
+            ttft = r.context_data.get("time_to_first_token_ms")
+            if ttft is not None:
+                self._metrics.first_token.labels(r.model_id, plan.task).observe(ttft / 1e3)
+            if r.cost is not None:
+                self._metrics.cost.labels(r.model_id, plan.task).inc(r.cost)
+
+    @staticmethod
+    def _failure(plan: CallPlan, n: int, attempt: Attempt, now: Any) -> PerformanceRecord:
+        return PerformanceRecord(
+            record_id=f"{plan.rid}#{n}",
+            model_id=attempt.model_id,
+            task_type=plan.task,
+            prompt_hash=plan.prompt_hash,
+            response_time_ms=attempt.latency_s * 1000.0,
+            error_occurred=True,
+            error_type=str(attempt.error_type),
+            timestamp=now,
+            context_data={**plan.context, "attempt": n},
+        )
+
+    @staticmethod
+    def _answer(
+        plan: CallPlan,
+        n: int,
+        model_id: str,
+        completion: Completion,
+        broken: str | None,
+        now: Any,
+    ) -> PerformanceRecord:
+        context: dict[str, Any] = {
+            **plan.context,
+            "attempt": n,
+            "provider": completion.provider,
+            "served_model": completion.model,
+            "finish_reason": completion.finish_reason,
+            "cost_source": completion.cost_source,
+        }
+        if completion.first_token_s is not None:
+            context["time_to_first_token_ms"] = completion.first_token_s * 1000.0
+        return PerformanceRecord(
+            record_id=plan.rid if broken is None else f"{plan.rid}#{n}",
+            model_id=model_id,
+            task_type=plan.task,
+            prompt_hash=plan.prompt_hash,
+            response_time_ms=completion.latency_s * 1000.0,
+            token_count_input=completion.input_tokens,
+            token_count_output=completion.output_tokens,
+            cost=completion.cost_usd,
+            error_occurred=broken is not None,
+            error_type=broken,
+            timestamp=now,
+            context_data=context,
+        )
+
+
+def _prices(manager: DynamicModelManager, model_id: str) -> Prices | None:
+    spec = manager.catalog.get(model_id)
+    if spec.input_cost_per_1k_tokens is None or spec.output_cost_per_1k_tokens is None:
+        return None
+    return Prices.per_thousand(spec.input_cost_per_1k_tokens, spec.output_cost_per_1k_tokens)

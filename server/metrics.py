@@ -1,0 +1,49 @@
+"""Prometheus metrics of the served calls, in a registry owned by one app."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+__all__ = ["ServerMetrics"]
+
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+
+
+class ServerMetrics:
+    """Requests, errors by type, latency and time to first token, and cost per model and task."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "genesis_requests",
+            "Chat completion requests served",
+            ["model", "task", "outcome"],
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "genesis_errors", "Failed calls by error type", ["type"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "genesis_request_seconds",
+            "Total time of a served request",
+            ["model", "task"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.first_token = Histogram(
+            "genesis_first_token_seconds",
+            "Time to the first streamed token",
+            ["model", "task"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.cost = Counter(
+            "genesis_cost_usd",
+            "Cost of served calls in USD",
+            ["model", "task"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        """The metrics in Prometheus' text format."""
+        return generate_latest(self.registry)

@@ -1,0 +1,89 @@
+"""The server on a real loopback socket, in front of a fake provider."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+
+from selection import DynamicModelManager
+from selection.providers import (
+    ModelGateway,
+    ProviderConfig,
+    ProviderSettings,
+    Retrier,
+    RetryPolicy,
+)
+from server import create_app
+from tests.server.upstream import CANARY, Upstream
+
+API_KEY = "gp-server-key"
+
+
+@dataclass
+class Served:
+    base_url: str
+    upstream: Upstream
+    db: Path
+
+    def records(self) -> list[dict[str, Any]]:
+        with sqlite3.connect(self.db) as conn:
+            conn.row_factory = sqlite3.Row
+            rows = conn.execute("SELECT * FROM model_performance_records ORDER BY record_id")
+            return [dict(r) for r in rows]
+
+
+class _Thread(threading.Thread):
+    def __init__(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        super().__init__(daemon=True)
+        self.server, self.sock = server, sock
+
+    def run(self) -> None:
+        asyncio.run(self.server.serve(sockets=[self.sock]))
+
+
+def _settings() -> ProviderSettings:
+    configs = {
+        name: ProviderConfig(base_url=f"https://{name}.test/v1", api_key=SecretStr(CANARY))
+        for name in ("openai", "openrouter", "mistral")
+    }
+    return ProviderSettings(providers=configs)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    upstream = Upstream()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(upstream.handler))
+    retrier = Retrier(RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0))
+    gateway = ModelGateway.from_settings(_settings(), http=http, retrier=retrier)
+    db = tmp_path / "served.db"
+    manager = DynamicModelManager(f"sqlite:///{db}", gateway=gateway)
+    app = create_app(manager, gateway, api_key=SecretStr(API_KEY))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = _Thread(server, sock)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    port = sock.getsockname()[1]
+    try:
+        yield Served(f"http://127.0.0.1:{port}/v1", upstream, db)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
