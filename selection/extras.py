@@ -1,7 +1,8 @@
 """Which optional extra provides which third-party package, and the error that says so.
 
 The selection core needs only numpy, scipy, pydantic and httpx. Everything else comes with an
-extra (see ``pyproject.toml``): ``[postgres]``, ``[sim]``, ``[cli]``, ``[dask]`` or ``[all]``.
+extra (see ``pyproject.toml``): ``[postgres]``, ``[sim]``, ``[cli]``, ``[server]``,
+``[dask]`` or ``[all]``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ EXTRA_OF: dict[str, str] = {
     "rich": "cli",
     "distributed": "dask",
     "dask": "dask",
+    "fastapi": "server",
+    "uvicorn": "server",
+    "prometheus_client": "server",
 }
 """Top-level package name -> the extra that installs it."""
 
