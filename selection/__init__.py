@@ -14,6 +14,7 @@ from selection.abtest import (
 from selection.aggregates import Aggregate
 from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog, ModelSpec, ModelStatus
 from selection.clock import Clock, SimClock, SystemClock
+from selection.completion import failed_attempt_record
 from selection.core import ChoiceMode, Router
 from selection.errors import (
     ConfigError,
@@ -91,6 +92,7 @@ __all__ = [
     "UnknownTaskError",
     "call_cost",
     "expected_cost",
+    "failed_attempt_record",
     "normalise_priorities",
     "open_store",
     "pareto_front",

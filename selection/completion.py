@@ -70,6 +70,7 @@ __all__ = [
     "Experiments",
     "Recommender",
     "catalog_prices",
+    "failed_attempt_record",
     "prompt_hash",
 ]
 
@@ -422,6 +423,35 @@ class CompletionService:
                 await self._experiments.maybe_monitor(test_id)
 
 
+def failed_attempt_record(
+    attempt: Attempt,
+    *,
+    request_id: str,
+    number: int,
+    task_type: str,
+    prompt_hash: str,
+    context: Mapping[str, Any],
+    now: datetime,
+) -> PerformanceRecord:
+    """The record of a request's ``number``-th attempt, which failed (id ``request_id#number``).
+
+    Shared by every caller that makes real calls (:class:`CompletionService`, the server), so
+    a failed attempt is recorded the same way wherever it happened.
+    """
+    error = attempt.error_type.value if attempt.error_type is not None else "unknown"
+    return PerformanceRecord(
+        record_id=f"{request_id}#{number}",
+        model_id=attempt.model_id,
+        task_type=task_type,
+        prompt_hash=prompt_hash,
+        response_time_ms=attempt.latency_s * 1000.0,
+        error_occurred=True,
+        error_type=error,
+        timestamp=now,
+        context_data={**context, "attempt": number},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Call:
     """What every record of one request shares; builds the records of its attempts."""
@@ -446,18 +476,10 @@ class _Call:
         return records
 
     def failure(self, n: int, attempt: Attempt, now: datetime) -> PerformanceRecord:
-        error = attempt.error_type.value if attempt.error_type is not None else "unknown"
-        return PerformanceRecord(
-            record_id=f"{self.rid}#{n}",
-            model_id=attempt.model_id,
-            task_type=self.task_type,
-            prompt_hash=self.prompt_hash,
-            response_time_ms=attempt.latency_s * 1000.0,
-            error_occurred=True,
-            error_type=error,
-            timestamp=now,
-            context_data={**self.context, "attempt": n},
-        )
+        return failed_attempt_record(
+            attempt, request_id=self.rid, number=n, task_type=self.task_type,
+            prompt_hash=self.prompt_hash, context=self.context, now=now,
+        )  # fmt: skip
 
     def answer(
         self, n: int, result: FallbackResult, verdict: Judgement, now: datetime

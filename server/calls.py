@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from selection import ConfigError, DynamicModelManager, PerformanceRecord
+from selection import ConfigError, DynamicModelManager, PerformanceRecord, failed_attempt_record
 from selection.providers import Attempt, Completion, ModelGateway, Prices
 from server.errors import APIError
 from server.metrics import ServerMetrics
@@ -147,7 +147,13 @@ class CallRecorder:
         """
         now = self._manager.clock.now()
         failed = [a for a in attempts if a.error_type is not None]
-        records = [self._failure(plan, n, a, now) for n, a in enumerate(failed, 1)]
+        records = [
+            failed_attempt_record(
+                a, request_id=plan.rid, number=n, task_type=plan.task,
+                prompt_hash=plan.prompt_hash, context=plan.context, now=now,
+            )
+            for n, a in enumerate(failed, 1)
+        ]  # fmt: skip
         if answer is not None:
             model_id, completion = answer
             records.append(self._answer(plan, len(failed) + 1, model_id, completion, broken, now))
@@ -197,20 +203,6 @@ class CallRecorder:
                 self._metrics.first_token.labels(r.model_id, plan.task).observe(ttft / 1e3)
             if r.cost is not None:
                 self._metrics.cost.labels(r.model_id, plan.task).inc(r.cost)
-
-    @staticmethod
-    def _failure(plan: CallPlan, n: int, attempt: Attempt, now: Any) -> PerformanceRecord:
-        return PerformanceRecord(
-            record_id=f"{plan.rid}#{n}",
-            model_id=attempt.model_id,
-            task_type=plan.task,
-            prompt_hash=plan.prompt_hash,
-            response_time_ms=attempt.latency_s * 1000.0,
-            error_occurred=True,
-            error_type=str(attempt.error_type),
-            timestamp=now,
-            context_data={**plan.context, "attempt": n},
-        )
 
     @staticmethod
     def _answer(

@@ -26,6 +26,7 @@ PUBLIC = {
         "Router", "SEED_COST_OPTIMIZED_ASSIGNMENT", "SimClock", "Store", "StoreError",
         "StoreUnavailableError", "SystemClock", "TASK_NAME_PATTERN", "TaskLike", "TaskThresholds",
         "TaskType", "UnknownModelError", "UnknownTaskError", "call_cost", "expected_cost",
+        "failed_attempt_record",
         "normalise_priorities",
         "open_store", "pareto_front", "task_name",
     },
