@@ -32,6 +32,7 @@ from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.errors import NoEligibleModelError
+from selection.hierarchy import CellPrior, Hierarchy, fit_hierarchy
 from selection.hive_feedback import (
     CollectiveFeedback,
     CollectiveState,
@@ -41,7 +42,7 @@ from selection.hive_feedback import (
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
-from selection.scoring import ScoreTable, build_score_table, pareto_front
+from selection.scoring import PRIOR_QUALITY, ScoreTable, build_score_table, pareto_front
 from selection.tasks import TaskLike
 from selection.thresholds import DEFAULT_THRESHOLDS, TaskThresholds
 
@@ -59,6 +60,10 @@ class Router:
         thresholds: per-task hard limits; the seed's defaults where not given.
         prior_strength: how many observations the catalog's prior is worth.
         clock: stamps recommendations (a simulated clock in simulations).
+        share_evidence: start each (model, task) from an empirical-Bayes prior fitted to
+            every task's records (see :mod:`selection.hierarchy`) instead of the catalog's
+            prior alone, so a model's record elsewhere and the typical gap between models
+            inform a task it has not served yet. Off by default.
     """
 
     def __init__(
@@ -68,6 +73,7 @@ class Router:
         thresholds: Mapping[str, TaskThresholds] | None = None,
         prior_strength: float = 10.0,
         clock: Clock | None = None,
+        share_evidence: bool = False,
     ) -> None:
         if not (prior_strength > 0 and math.isfinite(prior_strength)):
             raise ValueError(f"prior_strength must be positive, got {prior_strength!r}")
@@ -87,6 +93,9 @@ class Router:
         self._winners: dict[str, str] = {}
         self._recent = RecentAssignments()
         self._adjustments_version = 0
+        self.share_evidence = share_evidence
+        self._all_version = 0  # changes whenever any task's sums do
+        self._hierarchy: tuple[tuple[int, int], Hierarchy] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(models={len(self.catalog)}, k={self.prior_strength:g})"
@@ -99,6 +108,7 @@ class Router:
         for (model_id, task), agg in aggregates.items():
             self._stats.setdefault(task, {})[model_id] = agg
             self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
 
     def absorb(self, records: Iterable[PerformanceRecord]) -> None:
         """Add committed records to the sums."""
@@ -115,6 +125,7 @@ class Router:
             touched.add(r.task_type)
         for task in touched:
             self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
 
     def amend(
         self,
@@ -135,6 +146,7 @@ class Router:
         for column, value in new.items():
             agg.replace(column, old.get(column), value)
         self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
         return True
 
     def stats(self, model_id: str, task: TaskLike) -> Aggregate | None:
@@ -189,6 +201,7 @@ class Router:
             self._versions.get(task, 0),
             self._thresholds_version,
             self._adjustments_version,
+            self._all_version if self.share_evidence else 0,
         )
 
     def _table(
@@ -208,12 +221,39 @@ class Router:
                 min_context_length=ctx,
                 bonuses=self._bonuses(task, stats),
                 pseudo=self._evidence.get(task),
+                quality_priors=self._shared_priors(task) if self.share_evidence else None,
             )
             if len(self._tables) >= _CACHE_LIMIT:
                 self._tables.clear()
                 self._recommendations.clear()
             self._tables[key] = table
         return table
+
+    def hierarchy(self) -> Hierarchy:
+        """The empirical-Bayes fit to every task's quality scores (:mod:`selection.hierarchy`).
+
+        Refitted only when the sums or the catalog changed since the last call.
+        """
+        key = (self._all_version, self.catalog.version)
+        if self._hierarchy is not None and self._hierarchy[0] == key:
+            return self._hierarchy[1]
+        cells = {}
+        for task, by_model in self._stats.items():
+            for model_id, agg in by_model.items():
+                if model_id in self.catalog:
+                    m = agg.moments("quality_score")
+                    cells[(model_id, task)] = (m.n, m.total, m.total_sq)
+        priors = {
+            spec.id: spec.quality_prior if spec.quality_prior is not None else PRIOR_QUALITY
+            for spec in self.catalog
+        }
+        fit = fit_hierarchy(cells, priors, catalog_strength=self.prior_strength)
+        self._hierarchy = (key, fit)
+        return fit
+
+    def _shared_priors(self, task: str) -> dict[str, CellPrior]:
+        fit = self.hierarchy()
+        return {spec.id: fit.prior(spec.id, task) for spec in self.catalog if spec.is_active}
 
     def _bonuses(self, task: str, stats: Mapping[str, Aggregate]) -> dict[str, float] | None:
         state = self._collective.get(task)

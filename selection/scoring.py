@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from selection.aggregates import Aggregate
 from selection.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS, ModelSpec
+from selection.hierarchy import CellPrior
 from selection.metrics import Direction, MetricKind
 from selection.priorities import OBJECTIVES
 from selection.thresholds import TaskThresholds
@@ -77,21 +78,23 @@ def _shrink(
     column: str,
     k: float,
     pseudo: tuple[float, float] | None = None,
+    prior_sd: float = PRIOR_SCORE_SD,
 ) -> tuple[float, float, float]:
     """Posterior mean, the spread of single values, and the calls behind the mean.
 
     ``pseudo`` is ``(mean, weight)``: an outside estimate worth ``weight`` calls, pooled
-    with the prior before the recorded calls are.
+    with the prior before the recorded calls are. ``prior_sd`` is the spread of single
+    values the prior assumes.
     """
     if pseudo is not None:
         mean_h, w = pseudo
         prior, k = (k * prior + w * mean_h) / (k + w), k + w
     if agg is None or agg.n(column) == 0:
-        return prior, PRIOR_SCORE_SD, k
+        return prior, prior_sd, k
     n = agg.n(column)
     mean = agg.mean(column) or 0.0
     var = agg.variance(column)
-    spread = math.sqrt((k * PRIOR_SCORE_SD**2 + n * (var or 0.0)) / (k + n))
+    spread = math.sqrt((k * prior_sd**2 + n * (var or 0.0)) / (k + n))
     return (k * prior + n * mean) / (k + n), spread, k + n
 
 
@@ -103,12 +106,15 @@ def estimate_model(
     prior_strength: float,
     objectives: Collection[str] | None = None,
     pseudo: tuple[float, float] | None = None,
+    quality_prior: CellPrior | None = None,
 ) -> Estimate:
     """Posterior estimates of the objectives for one model on one task.
 
     Quality, reliability, cost, speed and cost efficiency are always estimated (they explain
     every recommendation); the other scores only when named in ``objectives`` (all if None).
     ``pseudo`` is the hive's ``(quality, weight in calls)``, pooled into quality only.
+    ``quality_prior`` (evidence shared across tasks, see :mod:`selection.hierarchy`) replaces
+    the catalog's prior of quality, its strength and its spread; the other scores keep theirs.
     """
     k = prior_strength
     values: dict[str, float | None] = {}
@@ -118,8 +124,18 @@ def estimate_model(
     prior_score = min(1.0, general + (SPECIALIST_BONUS if task in spec.specializations else 0.0))
     for name, column in _SCORES:
         if name == "quality" or objectives is None or name in objectives:
-            extra = pseudo if name == "quality" else None
-            mean, spread, calls = _shrink(prior_score, agg, column, k, extra)
+            if name == "quality" and quality_prior is not None:
+                mean, spread, calls = _shrink(
+                    quality_prior.mean,
+                    agg,
+                    column,
+                    quality_prior.strength,
+                    pseudo,
+                    quality_prior.sd,
+                )
+            else:
+                extra = pseudo if name == "quality" else None
+                mean, spread, calls = _shrink(prior_score, agg, column, k, extra)
             values[name], spreads[name] = mean, spread / math.sqrt(calls)
             observed[name] = agg.mean(column) if agg else None
     records = agg.records if agg else 0
@@ -289,6 +305,7 @@ def build_score_table(
     min_context_length: int | None = None,
     bonuses: Mapping[str, float] | None = None,
     pseudo: Mapping[str, tuple[float, float]] | None = None,
+    quality_priors: Mapping[str, CellPrior] | None = None,
 ) -> ScoreTable:
     """Estimate, filter and score the candidates; eligible models come out best first."""
     eligible: list[Estimate] = []
@@ -302,6 +319,7 @@ def build_score_table(
             prior_strength=prior_strength,
             objectives=[n for n, _ in weights],
             pseudo=None if pseudo is None else pseudo.get(spec.id),
+            quality_prior=None if quality_priors is None else quality_priors.get(spec.id),
         )
         estimates[spec.id] = est
         reason = ineligibility(spec, est, agg, thresholds, min_context_length=min_context_length)
