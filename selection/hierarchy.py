@@ -125,17 +125,17 @@ def fit_hierarchy(
         raise ValueError(f"catalog_strength must be positive, got {catalog_strength!r}")
     used: dict[tuple[str, str], tuple[float, float]] = {}
     within_ss = within_df = 0.0
-    for (model_id, task), (n, total, total_sq) in cells.items():
-        if n < 0:
-            raise ValueError(f"cell ({model_id}, {task}) has a negative count {n}")
+    for (model_id, task), (count, total, total_sq) in cells.items():
+        if count < 0:
+            raise ValueError(f"cell ({model_id}, {task}) has a negative count {count}")
         if model_id not in catalog_priors:
             raise ValueError(f"model {model_id!r} has calls but no catalog prior")
-        if n == 0:
+        if count == 0:
             continue
-        used[(model_id, task)] = (float(n), float(total))
-        if n >= 2:
-            within_ss += max(0.0, total_sq - total * total / n)
-            within_df += n - 1
+        used[(model_id, task)] = (float(count), float(total))
+        if count >= 2:
+            within_ss += max(0.0, total_sq - total * total / count)
+            within_df += count - 1
     sigma2 = within_ss / within_df if within_df > 0 else DEFAULT_SCORE_VARIANCE
     sigma2 = max(sigma2, VARIANCE_FLOOR)
     k0 = catalog_strength
@@ -150,11 +150,8 @@ def fit_hierarchy(
         sums[0] += n
         sums[1] += total - n * mu[model_id]
     raw = [(r / n) ** 2 - sigma2 / n for n, r in task_sums.values()]
-    task_var = (
-        max(VARIANCE_FLOOR, _mean(raw, DEFAULT_SCORE_VARIANCE))
-        if len(raw) > 1
-        else (DEFAULT_SCORE_VARIANCE)
-    )
+    # a variance needs two terms; with fewer, the scorer's default spread stands in
+    task_var = max(VARIANCE_FLOOR, _mean(raw, 0.0)) if len(raw) > 1 else DEFAULT_SCORE_VARIANCE
     k_a = sigma2 / task_var
     terms = []
     for (model_id, task), (n, total) in used.items():
@@ -163,11 +160,7 @@ def fit_hierarchy(
         a_rest = (resid_t - (total - n * mu[model_id])) / (n_rest + k_a)
         d = total / n - mu[model_id] - a_rest
         terms.append(d * d - sigma2 / n - sigma2 / (n_rest + k_a))
-    tau2 = (
-        max(VARIANCE_FLOOR, _mean(terms, DEFAULT_SCORE_VARIANCE))
-        if len(terms) > 1
-        else (DEFAULT_SCORE_VARIANCE)
-    )
+    tau2 = max(VARIANCE_FLOOR, _mean(terms, 0.0)) if len(terms) > 1 else DEFAULT_SCORE_VARIANCE
     return Hierarchy(
         sigma2=sigma2,
         task_var=task_var,
