@@ -12,6 +12,7 @@ from selection.abtest import (
     RampPlan,
 )
 from selection.aggregates import Aggregate
+from selection.budget import Budget, BudgetPacer
 from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog, ModelSpec, ModelStatus
 from selection.clock import Clock, SimClock, SystemClock
 from selection.completion import failed_attempt_record
@@ -55,6 +56,8 @@ __all__ = [
     "ABTestManager",
     "ABTestSpec",
     "Aggregate",
+    "Budget",
+    "BudgetPacer",
     "ChoiceMode",
     "Clock",
     "ConfigError",

@@ -29,6 +29,7 @@ from selection.abtest.assignment import (
 )
 from selection.abtest.config import ABTest
 from selection.aggregates import Aggregate
+from selection.budget import BudgetPacer
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.errors import NoEligibleModelError
@@ -532,6 +533,7 @@ class Router:
         mode: ChoiceMode = "greedy",
         rng: np.random.Generator | None = None,
         min_context_length: int | None = None,
+        budget: BudgetPacer | None = None,
     ) -> Recommendation:
         """Recommend a model for a task (synchronous, no I/O).
 
@@ -544,6 +546,8 @@ class Router:
                 model's score from its posterior and takes the best draw, which explores.
             rng: the generator Thompson sampling draws from (required for it).
             min_context_length: exclude models whose context is shorter.
+            budget: a spend target's pacer; it sets the cost weight on top of the factors
+                (:meth:`BudgetPacer.factors`). Tell it each served request's cost.
 
         Raises:
             NoEligibleModelError: every model breaches the task's hard limits.
@@ -551,6 +555,8 @@ class Router:
             ValueError: a priority factor is unknown or negative.
         """
         name = self.catalog.check_task(task)
+        if budget is not None:
+            priority_factors = budget.factors(priority_factors)
         weights = normalise_priorities(priority_factors)
         if mode == "greedy":
             key = self._key(name, weights, min_context_length)
@@ -584,17 +590,21 @@ class Router:
         rng: np.random.Generator | None = None,
         min_context_length: int | None = None,
         request_ids: Sequence[str] | None = None,
+        budget: BudgetPacer | None = None,
     ) -> list[str]:
         """Choose models for ``n`` requests at once, as ``n`` calls of :meth:`recommend` would.
 
         Thompson sampling draws every request's scores in one vectorised step, so a
         simulation can route thousands of requests per step. With ``request_ids``, A/B
         tests and their winners route the requests as :meth:`route` would (tests by
-        request; remember to :meth:`tag` the records).
+        request; remember to :meth:`tag` the records). A ``budget`` pacer sets the cost
+        weight for all ``n`` (as of now; tell it each request's cost).
 
         Raises:
             NoEligibleModelError: every model breaches the task's hard limits.
         """
+        if budget is not None:
+            priority_factors = budget.factors(priority_factors)
         chosen = self._choose_own(
             task, n, priority_factors, mode=mode, rng=rng, min_context_length=min_context_length
         )

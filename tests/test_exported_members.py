@@ -16,7 +16,8 @@ def test_all_names_exist(package):
 
 PUBLIC = {
     "selection": {
-        "ABTest", "ABTestManager", "ABTestSpec", "Aggregate", "ChoiceMode", "Clock",
+        "ABTest", "ABTestManager", "ABTestSpec", "Aggregate", "Budget", "BudgetPacer", "ChoiceMode",
+        "Clock",
         "ConfigError", "ConsensusLike", "DEFAULT_PRIORITIES", "Decision", "Direction",
         "DynamicModelManager", "ExperimentError", "GenesisError", "Guardrail",
         "IntelligentModelSelector", "InvalidRecordError", "METRICS", "Metric", "MetricKind",

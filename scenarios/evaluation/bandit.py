@@ -29,10 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from scenarios.evaluation.measures import Hindsight, hindsight
+from scenarios.evaluation.frontier_search import next_weight
+from scenarios.evaluation.measures import Hindsight, best_single_model, hindsight, summarize
 from scenarios.evaluation.policies import Outcome, PolicyContext, PolicySpec, Request
 from scenarios.evaluation.traces import IntArray, Trace
 from selection import (
+    Budget,
     ConfigError,
     ModelCatalog,
     ModelSpec,
@@ -73,6 +75,11 @@ class EvaluationConfig:
         batch_size: records written per ``record_many`` call (the feedback delay).
         store_dir: keep one SQLite file per run there (must not exist yet); ``None`` for
             in-memory stores.
+        frontier_points: run each weighted policy at this many cost weights, ``weights``
+            first, then where its cost-quality points are furthest apart in cost
+            (:mod:`~scenarios.evaluation.frontier_search`); ``None`` runs ``weights`` only.
+        budget: also run each policy that takes a budget paced to this share of the
+            strongest single model's mean cost per request on the trace (e.g. 0.5).
     """
 
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
@@ -80,6 +87,8 @@ class EvaluationConfig:
     shuffle: bool = False
     batch_size: int = DEFAULT_BATCH_SIZE
     store_dir: Path | None = None
+    frontier_points: int | None = None
+    budget: float | None = None
 
     def __post_init__(self) -> None:
         if not self.weights:
@@ -93,6 +102,13 @@ class EvaluationConfig:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size!r}")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed!r}")
+        if self.frontier_points is not None and self.frontier_points < len(self.weights):
+            raise ValueError(
+                f"frontier_points ({self.frontier_points}) must be at least the "
+                f"{len(self.weights)} seed weights"
+            )
+        if self.budget is not None and not (math.isfinite(self.budget) and self.budget > 0):
+            raise ValueError(f"a budget share must be a positive number, got {self.budget!r}")
 
 
 @dataclass(frozen=True)
@@ -101,11 +117,13 @@ class Run:
 
     Attributes:
         choices: per step, the index (in ``trace.models``) of the model chosen.
+        budget: for a budgeted run, its target (and ``weight`` is ``None``).
     """
 
     policy: str
     weight: float | None
     choices: IntArray
+    budget: Budget | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +204,7 @@ async def replay(
     batch_size: int = DEFAULT_BATCH_SIZE,
     catalog: ModelCatalog | None = None,
     hindsight_means: Hindsight | None = None,
+    budget: Budget | None = None,
 ) -> IntArray:
     """Replay the trace rows ``order`` through one policy; return the model index per step.
 
@@ -203,7 +222,10 @@ async def replay(
     choices = np.empty(len(order), dtype=np.intp)
     async with open_store(store_url) as store:
         selector = Router(
-            catalog, thresholds={t: TaskThresholds() for t in trace.tasks}, clock=clock
+            catalog,
+            thresholds={t: TaskThresholds() for t in trace.tasks},
+            clock=clock,
+            share_evidence=spec.share_evidence,
         )
         tracker = PerformanceTracker(store, selector)
         await tracker.start()
@@ -216,6 +238,7 @@ async def replay(
             rng=rng,
             weight=weight,
             hindsight=hindsight_means if spec.uses_hindsight else None,
+            budget=budget,
         )
         policy = spec.build(context)
         batch: list[PerformanceRecord] = []
@@ -251,6 +274,55 @@ async def replay(
         if batch:
             await tracker.record_many(batch)
     return choices
+
+
+@dataclass(frozen=True)
+class _Runner:
+    """Replays one policy over the trace at a weight or a budget (one run per call)."""
+
+    trace: Trace
+    spec: PolicySpec
+    order: IntArray
+    config: EvaluationConfig
+    catalog: ModelCatalog
+    means: Hindsight
+
+    async def __call__(self, k: int, weight: float | None, budget: Budget | None = None) -> Run:
+        config, name = self.config, self.spec.name
+        choices = await replay(
+            self.trace,
+            self.spec,
+            order=self.order,
+            weight=weight,
+            rng=_run_rng(config.seed, name, k),
+            store_url=_store_url(config.store_dir, name, k),
+            batch_size=config.batch_size,
+            catalog=self.catalog,
+            hindsight_means=self.means,
+            budget=budget,
+        )
+        return Run(name, weight, choices, budget)
+
+
+async def _policy_runs(run: _Runner, budget: Budget | None) -> list[Run]:
+    """A policy's runs: once, or at each weight (seeded, then where the frontier moves)."""
+    if not run.spec.weighted:
+        return [await run(0, None)]
+    config = run.config
+    done = [await run(k, w) for k, w in enumerate(config.weights)]
+    while config.frontier_points is not None and len(done) < config.frontier_points:
+        points = [
+            (r.weight or 0.0, summarize(run.trace, r.choices, run.order).mean_cost) for r in done
+        ]
+        weight = next_weight(points)
+        if weight is None:
+            break
+        done.append(await run(len(done), weight))
+    if config.frontier_points is not None:
+        done.sort(key=lambda r: r.weight or 0.0)
+    if budget is not None and run.spec.takes_budget:
+        done.append(await run(len(done), None, budget))
+    return done
 
 
 async def evaluate(
@@ -289,20 +361,12 @@ async def evaluate(
     else:
         order = np.arange(trace.n_prompts, dtype=np.intp)
     means = hindsight(trace)
-    runs = []
+    budget = None
+    if config.budget is not None:
+        budget = Budget.share_of(float(means.cost[best_single_model(trace)]), config.budget)
+    runs: list[Run] = []
     for spec in policies:
-        weights: list[float | None] = list(config.weights) if spec.weighted else [None]
-        for k, weight in enumerate(weights):
-            choices = await replay(
-                trace,
-                spec,
-                order=order,
-                weight=weight,
-                rng=_run_rng(config.seed, spec.name, k),
-                store_url=_store_url(config.store_dir, spec.name, k),
-                batch_size=config.batch_size,
-                catalog=trace_catalog(trace, catalog),
-                hindsight_means=means,
-            )
-            runs.append(Run(spec.name, weight, choices))
+        runs += await _policy_runs(
+            _Runner(trace, spec, order, config, trace_catalog(trace, catalog), means), budget
+        )
     return Evaluation(trace, config, order, tuple(runs))

@@ -25,7 +25,10 @@ from scenarios.evaluation.traces import Trace
 from scenarios.figures import save_figure
 from selection import ModelCatalog
 
-__all__ = ["add_evaluate_command", "parse_weight_list", "resolve_policies"]
+__all__ = ["SEED_WEIGHTS", "add_evaluate_command", "parse_weight_list", "resolve_policies"]
+
+SEED_WEIGHTS = (0.0, 0.5, 1.0)
+"""The weights every weighted policy runs at first when ``--weights`` is not given."""
 
 
 def parse_weight_list(text: str) -> tuple[float, ...]:
@@ -80,8 +83,16 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
     catalog = ModelCatalog.load(args.catalog) if args.catalog else None
     trace = load_trace(args.trace, format=args.format, catalog=catalog)
     policies, note = resolve_policies(args.policy, trace)
+    if args.weights is not None:
+        weights = parse_weight_list(args.weights)
+        points = args.frontier_points
+    else:  # spread the default's eleven points along cost, not along the weight
+        weights = SEED_WEIGHTS
+        points = args.frontier_points or len(DEFAULT_WEIGHTS)
     config = EvaluationConfig(
-        weights=parse_weight_list(args.weights) if args.weights is not None else DEFAULT_WEIGHTS,
+        weights=weights,
+        frontier_points=points,
+        budget=args.budget,
         seed=args.seed,
         shuffle=args.shuffle,
         batch_size=args.batch_size,
@@ -105,6 +116,9 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
         "shuffle": config.shuffle,
         "batch_size": config.batch_size,
         "regret_weight": report.regret_weight,
+        "frontier_points": config.frontier_points,
+        "weights_run": sorted({r.weight for r in evaluation.runs if r.weight is not None}),
+        "budget": config.budget,
     }
     (out / "evaluation.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
     written.append(out / "evaluation.json")
@@ -138,7 +152,23 @@ def add_evaluate_command(commands: Any) -> None:
         help=f"repeat or comma-separate; default all that apply: {', '.join(ALL_POLICIES)}",
     )
     parser.add_argument(
-        "--weights", help="cost weights in [0, 1], comma-separated (default 0,0.1,...,1)"
+        "--weights",
+        help="cost weights in [0, 1], comma-separated; without it, 0, 0.5 and 1, then "
+        "weights chosen where the frontier moves (11 points in all)",
+    )
+    parser.add_argument(
+        "--frontier-points",
+        type=int,
+        metavar="N",
+        help="run each weighted policy at N weights: --weights first, then bisecting the "
+        "widest gap in cost",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="R",
+        help="also run each selector policy paced to R times the strongest single model's "
+        "mean cost per request (e.g. 0.5)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--shuffle", action="store_true", help="serve prompts in a seeded order")

@@ -20,7 +20,14 @@ from typing import Protocol
 import numpy as np
 
 from scenarios.evaluation.measures import Hindsight
-from selection import SEED_COST_OPTIMIZED_ASSIGNMENT, ChoiceMode, ModelSpec, Router
+from selection import (
+    SEED_COST_OPTIMIZED_ASSIGNMENT,
+    Budget,
+    BudgetPacer,
+    ChoiceMode,
+    ModelSpec,
+    Router,
+)
 
 __all__ = [
     "POLICIES",
@@ -84,6 +91,8 @@ class PolicyContext:
         rng: the run's generator (one per policy and weight).
         weight: the cost weight in [0, 1] for policies that take one, else ``None``.
         hindsight: per-model means over the whole trace, for hindsight baselines only.
+        budget: a spend target, for a budgeted run of a policy that takes one (then
+            ``weight`` is ``None``: the pacer sets it).
     """
 
     selector: Router
@@ -92,6 +101,7 @@ class PolicyContext:
     rng: np.random.Generator
     weight: float | None = None
     hindsight: Hindsight | None = None
+    budget: Budget | None = None
 
     @property
     def model_ids(self) -> tuple[str, ...]:
@@ -119,6 +129,8 @@ class PolicySpec:
         weighted: replayed once per cost weight of the sweep (else once).
         uses_hindsight: is given whole-trace means (a baseline no router could run).
         needs_latency: only meaningful on a trace with latency.
+        takes_budget: can also run paced to a spend target (``--budget``).
+        share_evidence: its Router shares evidence across tasks (``Router(share_evidence=True)``).
     """
 
     name: str
@@ -127,6 +139,8 @@ class PolicySpec:
     uses_hindsight: bool = False
     needs_latency: bool = False
     summary: str = ""
+    takes_budget: bool = False
+    share_evidence: bool = False
 
 
 def cost_weight_factors(weight: float) -> dict[str, float]:
@@ -143,34 +157,41 @@ def list_price(spec: ModelSpec) -> float:
 
 
 class SelectorPolicy:
-    """The real :class:`Router`, greedy or Thompson, at one cost weight.
+    """The real :class:`Router`, greedy or Thompson, at one cost weight or paced to a budget.
 
     It learns only from the tracker's records, which the replay writes in batches: the batch
-    size is the feedback delay.
+    size is the feedback delay. A budget's pacer is told each cost at once (a gateway knows
+    what a call cost when it returns).
     """
 
     def __init__(
         self,
         selector: Router,
-        weight: float,
+        weight: float | None,
         *,
         mode: ChoiceMode,
         rng: np.random.Generator,
+        pacer: BudgetPacer | None = None,
     ) -> None:
+        if (weight is None) == (pacer is None):
+            raise ValueError("give a selector policy either a cost weight or a budget pacer")
         self.selector = selector
-        self.factors = cost_weight_factors(weight)
+        self.factors = None if weight is None else cost_weight_factors(weight)
         self.mode: ChoiceMode = mode
+        self.pacer = pacer
         self._rng = rng
 
     def choose(self, request: Request) -> str:
         """The selector's choice for the request's task (the same draw ``recommend`` makes)."""
         [model_id] = self.selector.choose(
-            request.task, 1, self.factors, mode=self.mode, rng=self._rng
+            request.task, 1, self.factors, mode=self.mode, rng=self._rng, budget=self.pacer
         )
         return model_id
 
     def observe(self, outcome: Outcome) -> None:
-        """Nothing: the selector reads the tracker."""
+        """Tell the pacer what the call cost; the selector itself reads the tracker."""
+        if self.pacer is not None:
+            self.pacer.spend(outcome.cost)
 
 
 class RandomPolicy:
@@ -276,6 +297,9 @@ def _lowest(
 
 def _selector(mode: ChoiceMode) -> Callable[[PolicyContext], TracePolicy]:
     def build(ctx: PolicyContext) -> TracePolicy:
+        if ctx.budget is not None and ctx.weight is None:
+            pacer = BudgetPacer(ctx.budget)
+            return SelectorPolicy(ctx.selector, None, mode=mode, rng=ctx.rng, pacer=pacer)
         return SelectorPolicy(ctx.selector, ctx.require_weight(), mode=mode, rng=ctx.rng)
 
     return build
@@ -284,12 +308,27 @@ def _selector(mode: ChoiceMode) -> Callable[[PolicyContext], TracePolicy]:
 POLICIES: dict[str, PolicySpec] = {
     spec.name: spec
     for spec in (
-        PolicySpec("selector", _selector("greedy"), weighted=True, summary="the selector, greedy"),
+        PolicySpec(
+            "selector",
+            _selector("greedy"),
+            weighted=True,
+            summary="the selector, greedy",
+            takes_budget=True,
+        ),
         PolicySpec(
             "selector-thompson",
             _selector("thompson"),
             weighted=True,
             summary="the selector, Thompson sampling",
+            takes_budget=True,
+        ),
+        PolicySpec(
+            "selector-shared",
+            _selector("greedy"),
+            weighted=True,
+            summary="the selector, greedy, sharing evidence across tasks",
+            takes_budget=True,
+            share_evidence=True,
         ),
         PolicySpec(
             "random",

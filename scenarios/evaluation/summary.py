@@ -51,6 +51,7 @@ class Row:
     regret: float | None = None
     regret_weight: float | None = None
     note: str = ""
+    budget: float | None = None  # a budgeted run's target, USD per request
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,20 @@ def build_report(evaluation: Evaluation, *, regret_weight: float | None = None) 
     for run in evaluation.runs:
         at = rw if run.weight is None else run.weight
         regret = cumulative_regret(trace, order, run.choices, at, h=h)
-        if at == rw:
-            curves[run.policy] = regret
         summary = summarize(trace, run.choices, order)
-        rows.append(Row("policy", run.policy, run.weight, summary, float(regret[-1]), at))
+        note = ""
+        if run.budget is not None:
+            spent = summary.mean_cost / run.budget.dollars
+            note = (
+                f"budget {evaluation.config.budget:g} x {trace.models[strong]}'s mean cost "
+                f"= {run.budget}; spent {spent:.1%} of it"
+            )
+        elif at == rw:
+            curves[run.policy] = regret
+        target = None if run.budget is None else run.budget.dollars
+        rows.append(
+            Row("policy", run.policy, run.weight, summary, float(regret[-1]), at, note, target)
+        )
     cost_range = (float(h.cost.min()), float(h.cost.max()))
     model_points = [(r.summary.mean_cost, r.summary.quality) for r in rows[: trace.n_models]]
     zero_aiq = aiq(model_points, cost_range=cost_range)
@@ -174,14 +185,15 @@ def write_csv(report: Report, folder: Path) -> list[Path]:
         shares = [f"share:{m}" for m in report.models]
         out.writerow(
             ["kind", "name", "weight", "requests", "quality", "total_cost", "mean_cost",
-             "mean_latency_ms", *shares, "regret", "regret_weight", "note"]
+             "mean_latency_ms", *shares, "regret", "regret_weight", "note", "budget"]
         )  # fmt: skip
         for r in report.rows:
             s = r.summary
             out.writerow(
                 [r.kind, r.name, _num(r.weight), s.requests, _num(s.quality),
                  _num(s.total_cost), _num(s.mean_cost), _num(s.mean_latency_ms),
-                 *(_num(x) for x in s.shares), _num(r.regret), _num(r.regret_weight), r.note]
+                 *(_num(x) for x in s.shares), _num(r.regret), _num(r.regret_weight), r.note,
+                 _num(r.budget)]
             )  # fmt: skip
     with summary.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle, lineterminator="\n")
@@ -216,7 +228,7 @@ def print_report(report: Report, console: Console) -> None:
         s = r.summary
         table.add_row(
             r.name,
-            "-" if r.weight is None else f"{r.weight:g}",
+            ("budget" if r.budget is not None else "-") if r.weight is None else f"{r.weight:g}",
             f"{s.quality:.4f}",
             f"{s.total_cost:,.4f}",
             f"{s.mean_cost:.6f}",

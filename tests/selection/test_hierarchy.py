@@ -121,7 +121,13 @@ def test_the_router_carries_a_gap_to_a_task_one_model_never_served():
     plus the gap; with it, strong's estimate on the new task is near 0.5 + 0.3.
     """
     specs = [
-        ModelSpec(id=m, provider="t", cost_per_1k_tokens=0.001, context_length=8000)
+        ModelSpec(
+            id=m,
+            provider="t",
+            input_cost_per_1k_tokens=0.001,
+            output_cost_per_1k_tokens=0.001,
+            context_length=8000,
+        )
         for m in ("strong", "weak")
     ]
     tasks = [f"task{i}" for i in range(10)] + ["fresh"]
