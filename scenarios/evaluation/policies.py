@@ -331,6 +331,14 @@ POLICIES: dict[str, PolicySpec] = {
             share_evidence=True,
         ),
         PolicySpec(
+            "selector-shared-thompson",
+            _selector("thompson"),
+            weighted=True,
+            summary="the selector, Thompson sampling, sharing evidence across tasks",
+            takes_budget=True,
+            share_evidence=True,
+        ),
+        PolicySpec(
             "random",
             lambda ctx: RandomPolicy(ctx.model_ids, ctx.rng),
             summary="a model drawn uniformly per request",
