@@ -29,6 +29,8 @@ from scenarios.policies import SelectorPolicy, StaticPolicy, make_policy
 from scenarios.spec import Release, ScenarioSpec
 from scenarios.world import World
 from selection import (
+    Budget,
+    BudgetPacer,
     ConfigError,
     NoEligibleModelError,
     PerformanceRecord,
@@ -97,13 +99,18 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         self.world = World(spec)
         self.clock = SimClock(spec.start)
         self.selector = Router(
-            self.world.catalog, prior_strength=spec.selector.prior_strength, clock=self.clock
+            self.world.catalog,
+            prior_strength=spec.selector.prior_strength,
+            clock=self.clock,
+            share_evidence=spec.selector.share_evidence,
         )
+        budget = spec.selector.budget_per_request
+        self.pacer = None if budget is None else BudgetPacer(Budget(budget))
         self.tracker = PerformanceTracker(store, self.selector)
         self.runner.run(self.tracker.start())
         self.weights = dict(normalise_priorities(spec.selector.weights))
         self.policy: SelectorPolicy | StaticPolicy = make_policy(
-            policy, self.selector, self.weights, mode=spec.selector.mode
+            policy, self.selector, self.weights, mode=spec.selector.mode, pacer=self.pacer
         )
         self.tasks = sorted(spec.traffic)
         # Agents see each call's truth unless the scenario or the blind control says not.
@@ -233,6 +240,12 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         if self._adjustments:
             self.runner.run(self._write([]))
 
+    def _pace(self, records: list[PerformanceRecord]) -> None:
+        """Tell the budget's pacer, if any, what the step's calls cost."""
+        if self.pacer is not None:
+            for record in records:
+                self.pacer.spend(record.cost or 0.0)
+
     def _serve(
         self, task: str, index: int, totals: dict[str, float]
     ) -> tuple[list[PerformanceRecord], list[PerformanceRecord], dict[str, Any]]:
@@ -294,6 +307,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             totals["latency"] += float(out.latency_ms.sum())
             if oracle is not None:
                 totals["regret"] += len(rows) * (values[oracle] - values[model_id])
+        self._pace(records)
         if self.hive is not None and self.private and self.spec.observation.agents.arena_share:
             private.extend(self._arena(task, index, choices, totals))
         if oracle is not None and n:

@@ -13,6 +13,7 @@ import numpy as np
 
 from selection import (
     SEED_COST_OPTIMIZED_ASSIGNMENT,
+    BudgetPacer,
     ChoiceMode,
     ModelCatalog,
     NoEligibleModelError,
@@ -62,8 +63,10 @@ class SelectorPolicy:
         mode: ChoiceMode,
         hive: bool,
         name: str | None = None,
+        pacer: BudgetPacer | None = None,
     ) -> None:
         self.selector = selector
+        self.pacer = pacer
         self.weights = dict(weights)
         self.mode: ChoiceMode = mode
         self.name = name or ("hive" if hive else "selector")
@@ -84,7 +87,13 @@ class SelectorPolicy:
         """
         try:
             return self.selector.choose(
-                task, n, self.weights, mode=self.mode, rng=rng, request_ids=request_ids
+                task,
+                n,
+                self.weights,
+                mode=self.mode,
+                rng=rng,
+                request_ids=request_ids,
+                budget=self.pacer,
             )
         except NoEligibleModelError:
             return _cheapest(self.selector.catalog, n)
@@ -163,10 +172,16 @@ def make_policy(
     weights: Mapping[str, float],
     *,
     mode: ChoiceMode,
+    pacer: BudgetPacer | None = None,
 ) -> SelectorPolicy | StaticPolicy:
-    """``hive``, ``selector`` (no hive), one of :data:`HIVE_CONTROLS` or :data:`BASELINES`."""
+    """``hive``, ``selector`` (no hive), one of :data:`HIVE_CONTROLS` or :data:`BASELINES`.
+
+    A ``pacer`` paces the selector policies to a budget (the baselines ignore it).
+    """
     if name in ("hive", "selector", *HIVE_CONTROLS):
-        return SelectorPolicy(selector, weights, mode=mode, hive=name != "selector", name=name)
+        return SelectorPolicy(
+            selector, weights, mode=mode, hive=name != "selector", name=name, pacer=pacer
+        )
     day_one = {}
     for task in sorted(selector.catalog.tasks):
         try:

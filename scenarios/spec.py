@@ -232,6 +232,10 @@ class SelectorSpec(_Spec):
     )
     prior_strength: float = Field(default=10.0, gt=0)
     hive: bool = True
+    share_evidence: bool = False
+    """Start each (model, task) from a prior fitted to every task (``Router(share_evidence)``)."""
+    budget_per_request: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """A spend target in USD per request, paced by the cost weight (``selection.BudgetPacer``)."""
 
     @field_validator("weights")
     @classmethod
