@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scenarios.evaluation.cli import add_evaluate_command
     from scenarios.hive_value_cli import add_hive_value_command
     from scenarios.worlds import add_worlds_command
-    from selection.cli import add_selection_commands
+    from selection.cli import add_output_options_to_commands, add_selection_commands
     from server import add_serve_command
 
     parser = argparse.ArgumentParser(
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_worlds_command(commands)
     add_hive_value_command(commands)
     add_serve_command(commands)
+    add_output_options_to_commands(parser, skip=frozenset({"serve", "viz"}))
     return parser
 
 

@@ -7,7 +7,9 @@ import asyncio
 import math
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from importlib.resources import as_file
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from rich.console import Console, JustifyMethod
@@ -15,12 +17,17 @@ from rich.table import Table
 
 from selection.abtest.cli import add_ab_commands
 from selection.ask_cli import add_ask_command
-from selection.catalog import ModelCatalog
+from selection.catalog import BUILTIN_CATALOGS, ModelCatalog, ModelStatus
+from selection.cli_output import JsonConsole, add_output_options_to_commands, make_console
 from selection.demo import run_demo
 from selection.errors import GenesisError
 from selection.manager import DynamicModelManager
 
+if TYPE_CHECKING:
+    from selection.catalog_import import PriceEntry
+
 __all__ = [
+    "add_output_options_to_commands",
     "add_selection_commands",
     "build_parser",
     "main",
@@ -52,6 +59,8 @@ def parse_weights(text: str) -> dict[str, float]:
 def _catalog(args: argparse.Namespace) -> ModelCatalog:
     if args.catalog is not None and not args.catalog.strip():
         raise ValueError("--catalog is empty; give a catalog file or leave it out")
+    if args.catalog in BUILTIN_CATALOGS and not Path(args.catalog).exists():
+        return ModelCatalog.builtin(args.catalog)
     return ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
 
 
@@ -73,14 +82,21 @@ def _check_limits(args: argparse.Namespace) -> None:
 
 async def _models(args: argparse.Namespace, console: Console) -> None:
     _check_limits(args)
-    specs = _catalog(args).filter(
+    if args.source is not None:
+        _price_file(args, console)
+        return
+    if args.file is not None:
+        raise ValueError("--file needs --source litellm or --source arena")
+    catalog = _catalog(args)
+    specs = catalog.filter(
         task=args.task,
         provider=args.provider,
         max_cost_per_1k_tokens=args.max_price,
         min_context_length=args.min_context,
         include_inactive=args.all,
     )
-    table = Table(title=f"{len(specs)} models")
+    dated = "" if catalog.valid_on is None else f", prices as of {catalog.valid_on}"
+    table = Table(title=f"{len(specs)} models{dated}")
     for column in ("id", "provider", "$ in/1k", "$ out/1k", "context", "status", "specializations"):
         justify: JustifyMethod = "right" if column.startswith(("$", "con")) else "left"
         table.add_column(column, justify=justify, overflow="fold")
@@ -95,6 +111,62 @@ async def _models(args: argparse.Namespace, console: Console) -> None:
             ", ".join(s.specializations),
         )
     console.print(table)
+
+
+def _price_file(args: argparse.Namespace, console: Console) -> None:
+    """``models --source``: browse a price file's models under their catalog ids."""
+    from selection.catalog_build import data_file
+    from selection.catalog_import import read_arena_prices, read_litellm_prices
+
+    if args.task is not None or args.catalog is not None:
+        raise ValueError("--source lists a price file: --task and --catalog do not apply")
+    with as_file(data_file("litellm")) as shipped:
+        litellm = read_litellm_prices(
+            args.file if args.source == "litellm" and args.file else shipped
+        )
+    if args.source == "arena":
+        with as_file(data_file("arena")) as shipped:
+            report = read_arena_prices(args.file or shipped, context_from=litellm.entries)
+    else:
+        report = litellm
+    day = report.valid_on or litellm.valid_on
+    rows = [
+        e for e in report.entries
+        if (args.all or day is None or e.status_on(day) is ModelStatus.ACTIVE)
+        and (args.provider is None or e.provider == args.provider)
+        and (args.max_price is None or _entry_price_at_most(e, args.max_price))
+        and (args.min_context is None or (e.context_length or 0) >= args.min_context)
+    ]  # fmt: skip
+    dated = "" if report.valid_on is None else f", prices as of {report.valid_on}"
+    table = Table(title=f"{len(rows)} models from {args.source}{dated} (USD per 1k tokens)")
+    for column in ("id", "source name", "$ in", "$ out", "$ cache read", "context", "deprecated"):
+        justify: JustifyMethod = "right" if column.startswith(("$", "con")) else "left"
+        table.add_column(column, justify=justify, overflow="fold")
+    for e in rows:
+        table.add_row(
+            e.model_id,
+            e.source_key,
+            _usd(e.input_cost_per_1k_tokens),
+            _usd(e.output_cost_per_1k_tokens),
+            _usd(e.cache_read_cost_per_1k_tokens),
+            "unknown" if e.context_length is None else f"{e.context_length:,}",
+            "-" if e.deprecation_date is None else e.deprecation_date.isoformat(),
+        )
+    console.print(table)
+    if report.skipped:
+        reasons = ", ".join(
+            f"{n} {why}" for why, n in sorted(report.skipped.items(), key=lambda p: -p[1])
+        )
+        console.print(f"left out: {reasons}", markup=False)
+
+
+def _usd(value: float | None) -> str:
+    return "-" if value is None else f"{value:.6g}"
+
+
+def _entry_price_at_most(entry: PriceEntry, ceiling: float) -> bool:
+    prices = (entry.input_cost_per_1k_tokens, entry.output_cost_per_1k_tokens)
+    return all(p is not None and p <= ceiling for p in prices)
 
 
 def _price(value: float | None) -> str:
@@ -195,7 +267,11 @@ def add_selection_commands(commands: Any) -> None:
         help="database URL (default: $GENESIS_DATABASE_URL, else $DATABASE_URL, "
         "else sqlite:///genesis_prime.db)",
     )
-    common.add_argument("--catalog", help="a catalog JSON file instead of the built-in catalog")
+    common.add_argument(
+        "--catalog",
+        help=f"a catalog JSON file, or a built-in catalog: {', '.join(BUILTIN_CATALOGS)} "
+        "(default: seed, the seed document's models)",
+    )
 
     models = commands.add_parser("models", parents=[common], help="list the model catalog")
     models.add_argument("--task", help="only models specialised in this task type")
@@ -203,6 +279,14 @@ def add_selection_commands(commands: Any) -> None:
     models.add_argument("--max-price", type=float, help="USD per 1k tokens, input and output")
     models.add_argument("--min-context", type=int, help="minimum context length in tokens")
     models.add_argument("--all", action="store_true", help="include deprecated and retired models")
+    models.add_argument(
+        "--source",
+        choices=("litellm", "arena"),
+        help="browse a price file instead of a catalog: LiteLLM's price map or Arena's prices",
+    )
+    models.add_argument(
+        "--file", help="with --source: your own copy of that file (default: the shipped slice)"
+    )
     models.set_defaults(handler=_models)
 
     recommend = commands.add_parser(
@@ -237,16 +321,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_selection_commands(commands)
+    add_output_options_to_commands(parser)
     return parser
 
 
 def run_handler(args: argparse.Namespace) -> int:
     """Run the handler a parsed command line chose; return the exit status."""
-    # Piped output (logs, files) is not cut to the 80 columns rich assumes without a terminal.
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = make_console(args)
     handler: Handler = args.handler
     try:
         asyncio.run(handler(args, console))
+        if isinstance(console, JsonConsole):
+            console.flush_json()
     except (GenesisError, ValueError, OSError) as exc:
         print(f"genesis-prime: error: {one_line_error(exc)}", file=sys.stderr)
         return 1
