@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import math
 import sys
+import tempfile
+import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from importlib.resources import as_file
 from pathlib import Path
@@ -253,10 +255,23 @@ def _print_ab(status: dict[str, Any], console: Console) -> None:
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> None:
-    async with _manager(args) as manager:
-        await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)
-        console.print()
-        print_status(await manager.get_system_status(), console)
+    if args.db is not None:
+        async with _manager(args) as manager:
+            await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)
+            console.print()
+            print_status(await manager.get_system_status(), console)
+        return
+    # Simulated records never land in a real database (nor in $GENESIS_DATABASE_URL's)
+    # unless --db names one.
+    with tempfile.TemporaryDirectory(prefix="genesis-demo-") as folder:
+        temporary = argparse.Namespace(**{**vars(args), "db": f"sqlite:///{folder}/demo.db"})
+        async with _manager(temporary) as manager:
+            await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)
+            console.print()
+            print_status(await manager.get_system_status(), console)
+    console.print(
+        "(the demo recorded into a temporary database, now deleted: give --db URL to keep it)"
+    )
 
 
 def add_selection_commands(commands: Any) -> None:
@@ -303,7 +318,9 @@ def add_selection_commands(commands: Any) -> None:
     status.set_defaults(handler=_status)
 
     demo = commands.add_parser(
-        "demo", parents=[common], help="record simulated calls, then show status"
+        "demo",
+        parents=[common],
+        help="record simulated calls, then show status (into a temporary database unless --db)",
     )
     demo.add_argument("--rounds", type=int, default=60, help="rounds of traffic (default 60)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
@@ -330,7 +347,11 @@ def run_handler(args: argparse.Namespace) -> int:
     console = make_console(args)
     handler: Handler = args.handler
     try:
-        asyncio.run(handler(args, console))
+        with warnings.catch_warnings():
+            # A library warning reaches the command line's reader as one line on stderr.
+            warnings.simplefilter("always", UserWarning)
+            warnings.showwarning = _warning_line
+            asyncio.run(handler(args, console))
         if isinstance(console, JsonConsole):
             console.flush_json()
     except (GenesisError, ValueError, OSError) as exc:
@@ -339,6 +360,10 @@ def run_handler(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _warning_line(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"genesis-prime: warning: {message}", file=sys.stderr)
 
 
 def one_line_error(exc: BaseException) -> str:
