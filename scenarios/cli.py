@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -34,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="warning",
         help="log messages at this level and above to stderr (default: warning)",
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text, or as JSON objects for log collectors (default: text)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_selection_commands(commands)
     add_scenario_commands(commands)
@@ -56,12 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"genesis-prime: {error}", file=sys.stderr)
         return 1
-    from selection.cli import run_handler
+    from selection.cli import configure_logging, run_handler
 
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.log_level, args.log_format)
     return run_handler(args)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import sys
 import tempfile
@@ -32,6 +33,7 @@ __all__ = [
     "add_output_options_to_commands",
     "add_selection_commands",
     "build_parser",
+    "configure_logging",
     "main",
     "one_line_error",
     "parse_weights",
@@ -379,6 +381,27 @@ def one_line_error(exc: BaseException) -> str:
         return f"{exc.strerror}{where}"
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+_TEXT_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: str, form: str = "text") -> None:
+    """Send log records at ``level`` and above to stderr, as text lines or JSON lines.
+
+    Replaces the handler an earlier call installed; leaves every other handler alone.
+    """
+    from selection.log_json import JsonLogFormatter
+
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "genesis_prime", False)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.genesis_prime = True  # type: ignore[attr-defined]  # marks the CLI's own handler
+    formatter = JsonLogFormatter() if form == "json" else logging.Formatter(_TEXT_LOG_FORMAT)
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

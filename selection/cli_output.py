@@ -104,10 +104,11 @@ class PlainConsole(Console):
         for item in objects:
             if isinstance(item, Table):
                 columns, rows = _cells(item)
+                # written as is: rich would expand the tabs into spaces
                 if item.title:
-                    super().print(f"# {_plain(item.title)}", markup=False, highlight=False)
+                    self.file.write(f"# {_plain(item.title)}\n")
                 for line in [columns, *rows]:
-                    super().print("\t".join(line), markup=False, highlight=False, soft_wrap=True)
+                    self.file.write("\t".join(line) + "\n")
             else:
                 super().print(item, **kwargs)
 
