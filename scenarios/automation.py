@@ -61,9 +61,9 @@ class ABAutomation:
             started.append({"task": task, "test_id": test_id, "champion": champion})
         return started
 
-    def tag(self, record: PerformanceRecord) -> PerformanceRecord:
-        """The record with its test and arm, if a test routed it."""
-        return self.selector.tag(record, request_id=record.record_id)
+    def tag(self, record: PerformanceRecord, request_id: str) -> PerformanceRecord:
+        """The record with its test and arm, if a test routed its request."""
+        return self.selector.tag(record, request_id=request_id)
 
     def monitor(
         self, step: int, true_values: Mapping[str, Mapping[str, float]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -20,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scenarios.evaluation.cli import add_evaluate_command
     from scenarios.hive_value_cli import add_hive_value_command
     from scenarios.worlds import add_worlds_command
-    from selection.cli import add_selection_commands
+    from selection.cli import add_output_options_to_commands, add_selection_commands
     from server import add_serve_command
 
     parser = argparse.ArgumentParser(
@@ -34,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="warning",
         help="log messages at this level and above to stderr (default: warning)",
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text, or as JSON objects for log collectors (default: text)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_selection_commands(commands)
     add_scenario_commands(commands)
@@ -42,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_worlds_command(commands)
     add_hive_value_command(commands)
     add_serve_command(commands)
+    add_output_options_to_commands(parser, skip=frozenset({"serve", "viz"}))
     return parser
 
 
@@ -55,12 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"genesis-prime: {error}", file=sys.stderr)
         return 1
-    from selection.cli import run_handler
+    from selection.cli import configure_logging, run_handler
 
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.log_level, args.log_format)
     return run_handler(args)
 
 

@@ -30,6 +30,10 @@ def add_scenario_commands(commands: Any) -> None:
     run = commands.add_parser("run", help="run a scenario (built-in name or TOML file)")
     run.add_argument("scenario", help=f"a built-in ({', '.join(builtin_names())}) or a .toml path")
     run.add_argument("--db", help="database URL (default: SQLite files in the output folder)")
+    run.add_argument(
+        "--run-id", help="with --db: add this run's records beside those already there, "
+        "under ids <RUN_ID>/... (the run learns from its own records only)",
+    )  # fmt: skip
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     run.add_argument("--steps", type=int, help="number of steps (default: the scenario's)")
     run.add_argument("--ab", action="store_true", help="A/B automation: test each released model")
@@ -77,7 +81,9 @@ def add_scenario_commands(commands: Any) -> None:
 
 
 async def _run(args: argparse.Namespace, console: Console) -> None:
-    if args.db is not None:
+    if args.run_id is not None and args.db is None:
+        raise ValueError("--run-id needs --db: without it each run has new files of its own")
+    if args.db is not None and args.run_id is None:
         _check_new_db(args.db)
     spec = _shortened(load_scenario(args.scenario), args.steps)
     overrides: dict[str, object] = {"seed": args.seed} if args.seed is not None else {}
@@ -91,7 +97,7 @@ async def _run(args: argparse.Namespace, console: Console) -> None:
         out, _run_files(policies, args.db), command=f"run {spec.name}", overwrite=args.overwrite
     )
     try:
-        results = await _run_policies(spec, policies, args.db, out, console)
+        results = await _run_policies(spec, policies, args.db, out, console, args.run_id)
         written = write_outputs(out, results[0], results[1:])
     except BaseException as exc:
         folder.fail(exc)
@@ -115,7 +121,7 @@ def _shortened(spec: ScenarioSpec, steps: int | None) -> ScenarioSpec:
             f"at step {event.step}{what}",
             file=sys.stderr,
         )
-    return spec.with_overrides(steps=steps)
+    return spec.truncated(steps)  # said above, in the CLI's words
 
 
 def _run_files(policies: list[str], db: str | None) -> list[str]:
@@ -128,7 +134,12 @@ def _run_files(policies: list[str], db: str | None) -> list[str]:
 
 
 async def _run_policies(
-    spec: ScenarioSpec, policies: list[str], db: str | None, out: Path, console: Console
+    spec: ScenarioSpec,
+    policies: list[str],
+    db: str | None,
+    out: Path,
+    console: Console,
+    run_id: str | None = None,
 ) -> list[RunResult]:
     results: list[RunResult] = []
     with Progress(
@@ -150,6 +161,7 @@ async def _run_policies(
                         db_url,
                         log,
                         lambda done, _t, j=job: bar.update(j, completed=done),
+                        run_id if policy == "hive" else None,
                     )
                 )
     return results
@@ -164,19 +176,20 @@ def _check_new_db(db_url: str) -> None:
         if path.exists() and path.stat().st_size > 0:
             raise GenesisError(
                 f"--db {db_url}: the file already exists; a run records into a new database, "
-                "so remove it or name another"
+                "so name another, or give --run-id ID to add this run's records beside those"
             )
 
 
 async def _in_thread(
-    spec: Any, policy: str, db_url: str, log: EventLog, progress: Any
+    spec: Any, policy: str, db_url: str, log: EventLog, progress: Any, run_id: str | None = None
 ) -> RunResult:
     import asyncio
 
     # run_scenario drives its own event loop for the store; keep it off the CLI's loop.
     return await asyncio.to_thread(
-        run_scenario, spec, policy=policy, db_url=db_url, log=log, progress=progress
-    )
+        run_scenario, spec, policy=policy, db_url=db_url, log=log, progress=progress,
+        run_id=run_id,
+    )  # fmt: skip
 
 
 def _summary_table(console: Console, results: list[RunResult]) -> None:

@@ -75,6 +75,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         runner: The event loop runner that drives the store's coroutines.
         log: Where inputs, decisions, outcomes and votes are written.
         rng: The run's generator; every component gets its own child stream.
+        run_id: Namespaces the run's record ids (``<run id>/...``) in a shared store.
     """
 
     def __init__(
@@ -86,6 +87,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         runner: asyncio.Runner,
         log: EventLog,
         rng: np.random.Generator,
+        run_id: str | None = None,
     ) -> None:
         streams = rng.spawn(9)  # children are keyed by index: earlier ones never change
         super().__init__(rng=streams[0])
@@ -107,7 +109,11 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         budget = spec.selector.budget_per_request
         self.pacer = None if budget is None else BudgetPacer(Budget(budget))
         self.tracker = PerformanceTracker(store, self.selector)
-        self.runner.run(self.tracker.start())
+        # A run's ids are its own: ``<run id>/<request>`` beside other runs' records, whose
+        # sums the run's Router never loads (a run learns from its own calls only).
+        self._id_prefix = "" if run_id is None else f"{run_id}/"
+        if run_id is None:
+            self.runner.run(self.tracker.start())
         self.weights = dict(normalise_priorities(spec.selector.weights))
         self.policy: SelectorPolicy | StaticPolicy = make_policy(
             policy, self.selector, self.weights, mode=spec.selector.mode, pacer=self.pacer
@@ -208,7 +214,13 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             seen.extend(private)
             entry["tasks"][task] = summary
         self.requests_generated += len(batch)
-        self.records_written += self.runner.run(self._write(batch, index))
+        written = self.runner.run(self._write(batch, index))
+        if written != len(batch):  # the ids were there already: nothing of the batch is new
+            raise ConfigError(
+                f"step {index}: {len(batch) - written} of {len(batch)} record ids are in the "
+                "database already (the same run id, or a run without one): choose a new run id"
+            )
+        self.records_written += written
         if self.ab is not None:
             decisions = self.ab.monitor(index, self._values)
             if decisions:
@@ -277,12 +289,12 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             truth = np.where(out.failed, math.nan, out.quality)
             scores = self.observer.recorded(
                 model_id, truth, judging[rows], step=index, task=task,
-                record_ids=[request_ids[row] for row in rows],
+                record_ids=[self._id_prefix + request_ids[row] for row in rows],
             )  # fmt: skip
             for j, row in enumerate(rows):
                 failed = bool(out.failed[j])
                 record = PerformanceRecord(
-                    record_id=request_ids[row],
+                    record_id=self._id_prefix + request_ids[row],
                     model_id=model_id,
                     task_type=task,
                     response_time_ms=float(out.latency_ms[j]),
@@ -296,7 +308,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                     else None,
                     timestamp=self.clock.now(),
                 )
-                records.append(record if self.ab is None else self.ab.tag(record))
+                records.append(record if self.ab is None else self.ab.tag(record, request_ids[row]))
                 if self.hive is not None:
                     private.append(self._seen(record, truth[j]))
             ok = ~out.failed
@@ -363,7 +375,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             failed = bool(out.failed[0])
             extra.append(
                 PerformanceRecord(
-                    record_id=f"{self.policy.name}-{index}-{task}-{row}-arena",
+                    record_id=f"{self._id_prefix}{self.policy.name}-{index}-{task}-{row}-arena",
                     model_id=model_id,
                     task_type=task,
                     response_time_ms=float(out.latency_ms[0]),

@@ -135,7 +135,7 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
     header = {**header, "scenario": spec.model_dump(mode="json")}
     log = _CheckingLog(_prepend(header, entries), log_format=int(log_format))
     try:
-        run_scenario(spec, policy=policy, db_url=db_url, log=log)
+        run_scenario(spec, policy=policy, db_url=db_url, log=log, run_id=header.get("run_id"))
     except _Diverged as diverged:
         return ReplayReport(
             diverged.divergence.entry + 1, False, diverged.divergence, log.not_compared

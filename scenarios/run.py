@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import math
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,12 +17,15 @@ import numpy as np
 from scenarios.eventlog import EventLog
 from scenarios.model import SCALAR_METRICS, HiveModel
 from scenarios.spec import ScenarioSpec
-from selection import open_store
+from selection import ConfigError, Store, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LOG_FORMAT", "RunResult", "arun_scenario", "run_scenario"]
+__all__ = ["LOG_FORMAT", "RUN_ID_PATTERN", "RunResult", "arun_scenario", "run_scenario"]
+
+RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""What a run id may be: it prefixes the run's record ids (``<run id>/...``)."""
 
 LOG_FORMAT = 3
 """Version of the event log; 2 prices the oracle's calls as they are billed (failed calls
@@ -63,26 +67,41 @@ def run_scenario(
     db_url: str = "sqlite:///:memory:",
     log: EventLog | None = None,
     progress: Callable[[int, int], None] | None = None,
+    run_id: str | None = None,
 ) -> RunResult:
     """Run ``spec`` under ``policy`` (``hive``, ``selector`` or a baseline), step by step.
 
     Every call is recorded through the real tracker into ``db_url``. The same spec (seed
     included) and policy always give the same log, metrics and summary, bit for bit.
 
+    A run records into an empty database, or, under a ``run_id``, beside other runs'
+    records: its record ids become ``<run_id>/...`` and it learns from its own calls only,
+    so the summary is the same as in an empty database.
+
     Raises:
         RuntimeError: when called inside a running event loop (a notebook, an async
             application): ``await arun_scenario(...)`` there instead.
+        ConfigError: the database holds records and no ``run_id`` is given, or the
+            ``run_id`` is used already or malformed, or A/B automation meets a database
+            holding A/B tests.
     """
     _refuse_inside_event_loop()
+    if run_id is not None and not RUN_ID_PATTERN.fullmatch(run_id):
+        raise ConfigError(
+            f"run id {run_id!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit"
+        )
     log = log if log is not None else EventLog()
     log.write(
         {"kind": "header", "format": LOG_FORMAT, "policy": policy,
-         "scenario": spec.model_dump(mode="json")}
+         "scenario": spec.model_dump(mode="json"),
+         **({} if run_id is None else {"run_id": run_id})}
     )  # fmt: skip
     store = open_store(db_url)
     with asyncio.Runner() as runner:
         runner.run(store.open())
         try:
+            runner.run(_check_store(store, spec, run_id))
             model = HiveModel(
                 spec,
                 policy=policy,
@@ -90,6 +109,7 @@ def run_scenario(
                 runner=runner,
                 log=log,
                 rng=np.random.default_rng(spec.seed),
+                run_id=run_id,
             )
             with _collector_paused():
                 for done in range(spec.steps):
@@ -116,6 +136,21 @@ def run_scenario(
         requests_generated=model.requests_generated,
         records_written=model.records_written,
     )
+
+
+async def _check_store(store: Store, spec: ScenarioSpec, run_id: str | None) -> None:
+    """Refuse a store whose records would mix with the run's (see :func:`run_scenario`)."""
+    held = await store.count_records()
+    if held and run_id is None:
+        raise ConfigError(
+            f"the database already holds {held:,} records; to add this run's records beside "
+            "them give it a run id (genesis-prime run --run-id ID; run_scenario(run_id=...))"
+        )
+    if run_id is not None and spec.ab_automation and await store.ab_tests():
+        raise ConfigError(
+            "A/B automation records its tests by id, and this database holds A/B tests of "
+            "another run: give the run a database of its own"
+        )
 
 
 @contextmanager
@@ -173,6 +208,7 @@ async def arun_scenario(
     db_url: str = "sqlite:///:memory:",
     log: EventLog | None = None,
     progress: Callable[[int, int], None] | None = None,
+    run_id: str | None = None,
 ) -> RunResult:
     """:func:`run_scenario` for code already inside an event loop (Jupyter, async apps).
 
@@ -180,8 +216,9 @@ async def arun_scenario(
     serving while it runs; the result is the same, bit for bit, as the synchronous form's.
     """
     return await asyncio.to_thread(
-        run_scenario, spec, policy=policy, db_url=db_url, log=log, progress=progress
-    )
+        run_scenario, spec, policy=policy, db_url=db_url, log=log, progress=progress,
+        run_id=run_id,
+    )  # fmt: skip
 
 
 def _refuse_inside_event_loop() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -371,11 +372,27 @@ class ScenarioSpec(_Spec):
         """A copy with top-level fields replaced (``seed``, ``steps``...), validated again.
 
         Shortening the run drops the events it no longer reaches (see :meth:`events_past`),
-        never moves them: a model whose release is dropped never enters the run.
+        never moves them: a model whose release is dropped never enters the run. That is
+        said in a ``UserWarning``; :meth:`truncated` drops them without one.
 
         Raises:
             ConfigError: naming the field that is wrong.
         """
+        steps = changes.get("steps")
+        if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
+            late = self.events_past(steps)
+            if late:
+                warnings.warn(_dropped(self.name, steps, late), UserWarning, stacklevel=2)
+        return self._replaced(changes)
+
+    def truncated(self, steps: int) -> ScenarioSpec:
+        """The first ``steps`` steps only, dropping the events past them without a warning.
+
+        For a deliberate window (see :meth:`with_overrides`).
+        """
+        return self._replaced({"steps": steps})
+
+    def _replaced(self, changes: dict[str, Any]) -> ScenarioSpec:
         data = {**self.model_dump(), **changes}
         steps = changes.get("steps")
         if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
@@ -387,6 +404,16 @@ class ScenarioSpec(_Spec):
             return ScenarioSpec.model_validate(data)
         except ValidationError as exc:
             raise ConfigError(f"{self.name}: {first_error(exc)}") from exc
+
+
+def _dropped(name: str, steps: int, late: Sequence[Event]) -> str:
+    first = late[0]
+    never = " (the model never enters the run)" if isinstance(first, Release) else ""
+    more = f", and {len(late) - 1} later event(s)" if len(late) > 1 else ""
+    return (
+        f"{name}: {steps} steps drop the {first.kind} of {first.model} at step "
+        f"{first.step}{never}{more} (ScenarioSpec.truncated drops them without this warning)"
+    )
 
 
 def builtin_names() -> list[str]:

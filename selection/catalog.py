@@ -17,7 +17,20 @@ from selection.errors import ConfigError, UnknownModelError, UnknownTaskError
 from selection.pricing import call_cost
 from selection.tasks import TaskLike, TaskType, task_name
 
-__all__ = ["SEED_COST_OPTIMIZED_ASSIGNMENT", "ModelCatalog", "ModelSpec", "ModelStatus"]
+__all__ = [
+    "BUILTIN_CATALOGS",
+    "SEED_COST_OPTIMIZED_ASSIGNMENT",
+    "ModelCatalog",
+    "ModelSpec",
+    "ModelStatus",
+]
+
+BUILTIN_CATALOGS: Mapping[str, str] = MappingProxyType(
+    {"seed": "catalog.json", "current": "catalog-current.json"}
+)
+"""Built-in catalog name -> its file in ``selection/data``. ``seed``: the seed document's ten
+models at its blended prices (the default). ``current``: Arena-rated models at LiteLLM's list
+prices, dated by ``valid_on`` (built by ``python -m selection.catalog_build``)."""
 
 SEED_COST_OPTIMIZED_ASSIGNMENT: Mapping[str, str] = MappingProxyType(
     {
@@ -124,8 +137,16 @@ class ModelCatalog:
     :meth:`declare_task` or named in a model's specializations.
     """
 
-    def __init__(self, models: Iterable[ModelSpec] = (), *, tasks: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        models: Iterable[ModelSpec] = (),
+        *,
+        tasks: Iterable[str] = (),
+        valid_on: date | None = None,
+    ) -> None:
         self._models: dict[str, ModelSpec] = {}
+        self.valid_on = valid_on
+        """The date the prices are for (``None``: not stated)."""
         self._tasks: set[str] = {t.value for t in TaskType}
         self.version = 0
         """Bumped on every change, so that caches built on the catalog know to refresh."""
@@ -138,9 +159,24 @@ class ModelCatalog:
 
     @classmethod
     def default(cls) -> ModelCatalog:
-        """The catalog that ships with Genesis Prime: the seed's models and providers."""
-        text = resources.files("selection").joinpath("data/catalog.json").read_text("utf-8")
-        return cls.from_json(text, source="built-in catalog")
+        """The catalog that ships with Genesis Prime: the seed's models and providers.
+
+        The seed's API is the contract, so this stays the seed's ten models;
+        ``ModelCatalog.builtin("current")`` holds today's models at today's list prices.
+        """
+        return cls.builtin("seed")
+
+    @classmethod
+    def builtin(cls, name: str) -> ModelCatalog:
+        """A catalog that ships with Genesis Prime, by name (see :data:`BUILTIN_CATALOGS`)."""
+        try:
+            filename = BUILTIN_CATALOGS[name]
+        except KeyError:
+            raise ConfigError(
+                f"no built-in catalog {name!r}; choose one of {', '.join(BUILTIN_CATALOGS)}"
+            ) from None
+        text = resources.files("selection").joinpath(f"data/{filename}").read_text("utf-8")
+        return cls.from_json(text, source=f"built-in catalog {name!r}")
 
     @classmethod
     def load(cls, path: str | Path) -> ModelCatalog:
@@ -173,9 +209,11 @@ class ModelCatalog:
             if spec.id in specs:
                 raise ConfigError(f"{source}: models[{index}]: the id {spec.id!r} appears twice")
             specs[spec.id] = spec
+        valid_on = document.get("valid_on")
         try:
-            return cls(specs.values(), tasks=tasks)
-        except ValueError as exc:
+            day = None if valid_on is None else date.fromisoformat(valid_on)
+            return cls(specs.values(), tasks=tasks, valid_on=day)
+        except (ValueError, TypeError) as exc:
             raise ConfigError(f"{source}: {exc}") from exc
 
     def save(self, path: str | Path) -> None:
@@ -185,7 +223,8 @@ class ModelCatalog:
     def to_json(self) -> str:
         """The catalog as a JSON document that :meth:`from_json` reads back."""
         builtin = {t.value for t in TaskType}
-        document = {
+        document: dict[str, Any] = {
+            **({"valid_on": self.valid_on.isoformat()} if self.valid_on is not None else {}),
             "tasks": sorted(self._tasks - builtin),
             "models": [spec.model_dump(mode="json", exclude_defaults=True) for spec in self],
         }

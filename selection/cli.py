@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import sys
+import tempfile
+import warnings
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from importlib.resources import as_file
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from rich.console import Console, JustifyMethod
@@ -15,14 +20,20 @@ from rich.table import Table
 
 from selection.abtest.cli import add_ab_commands
 from selection.ask_cli import add_ask_command
-from selection.catalog import ModelCatalog
+from selection.catalog import BUILTIN_CATALOGS, ModelCatalog, ModelStatus
+from selection.cli_output import JsonConsole, add_output_options_to_commands, make_console
 from selection.demo import run_demo
 from selection.errors import GenesisError
 from selection.manager import DynamicModelManager
 
+if TYPE_CHECKING:
+    from selection.catalog_import import PriceEntry
+
 __all__ = [
+    "add_output_options_to_commands",
     "add_selection_commands",
     "build_parser",
+    "configure_logging",
     "main",
     "one_line_error",
     "parse_weights",
@@ -52,6 +63,8 @@ def parse_weights(text: str) -> dict[str, float]:
 def _catalog(args: argparse.Namespace) -> ModelCatalog:
     if args.catalog is not None and not args.catalog.strip():
         raise ValueError("--catalog is empty; give a catalog file or leave it out")
+    if args.catalog in BUILTIN_CATALOGS and not Path(args.catalog).exists():
+        return ModelCatalog.builtin(args.catalog)
     return ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
 
 
@@ -73,14 +86,21 @@ def _check_limits(args: argparse.Namespace) -> None:
 
 async def _models(args: argparse.Namespace, console: Console) -> None:
     _check_limits(args)
-    specs = _catalog(args).filter(
+    if args.source is not None:
+        _price_file(args, console)
+        return
+    if args.file is not None:
+        raise ValueError("--file needs --source litellm or --source arena")
+    catalog = _catalog(args)
+    specs = catalog.filter(
         task=args.task,
         provider=args.provider,
         max_cost_per_1k_tokens=args.max_price,
         min_context_length=args.min_context,
         include_inactive=args.all,
     )
-    table = Table(title=f"{len(specs)} models")
+    dated = "" if catalog.valid_on is None else f", prices as of {catalog.valid_on}"
+    table = Table(title=f"{len(specs)} models{dated}")
     for column in ("id", "provider", "$ in/1k", "$ out/1k", "context", "status", "specializations"):
         justify: JustifyMethod = "right" if column.startswith(("$", "con")) else "left"
         table.add_column(column, justify=justify, overflow="fold")
@@ -95,6 +115,62 @@ async def _models(args: argparse.Namespace, console: Console) -> None:
             ", ".join(s.specializations),
         )
     console.print(table)
+
+
+def _price_file(args: argparse.Namespace, console: Console) -> None:
+    """``models --source``: browse a price file's models under their catalog ids."""
+    from selection.catalog_build import data_file
+    from selection.catalog_import import read_arena_prices, read_litellm_prices
+
+    if args.task is not None or args.catalog is not None:
+        raise ValueError("--source lists a price file: --task and --catalog do not apply")
+    with as_file(data_file("litellm")) as shipped:
+        litellm = read_litellm_prices(
+            args.file if args.source == "litellm" and args.file else shipped
+        )
+    if args.source == "arena":
+        with as_file(data_file("arena")) as shipped:
+            report = read_arena_prices(args.file or shipped, context_from=litellm.entries)
+    else:
+        report = litellm
+    day = report.valid_on or litellm.valid_on
+    rows = [
+        e for e in report.entries
+        if (args.all or day is None or e.status_on(day) is ModelStatus.ACTIVE)
+        and (args.provider is None or e.provider == args.provider)
+        and (args.max_price is None or _entry_price_at_most(e, args.max_price))
+        and (args.min_context is None or (e.context_length or 0) >= args.min_context)
+    ]  # fmt: skip
+    dated = "" if report.valid_on is None else f", prices as of {report.valid_on}"
+    table = Table(title=f"{len(rows)} models from {args.source}{dated} (USD per 1k tokens)")
+    for column in ("id", "source name", "$ in", "$ out", "$ cache read", "context", "deprecated"):
+        justify: JustifyMethod = "right" if column.startswith(("$", "con")) else "left"
+        table.add_column(column, justify=justify, overflow="fold")
+    for e in rows:
+        table.add_row(
+            e.model_id,
+            e.source_key,
+            _usd(e.input_cost_per_1k_tokens),
+            _usd(e.output_cost_per_1k_tokens),
+            _usd(e.cache_read_cost_per_1k_tokens),
+            "unknown" if e.context_length is None else f"{e.context_length:,}",
+            "-" if e.deprecation_date is None else e.deprecation_date.isoformat(),
+        )
+    console.print(table)
+    if report.skipped:
+        reasons = ", ".join(
+            f"{n} {why}" for why, n in sorted(report.skipped.items(), key=lambda p: -p[1])
+        )
+        console.print(f"left out: {reasons}", markup=False)
+
+
+def _usd(value: float | None) -> str:
+    return "-" if value is None else f"{value:.6g}"
+
+
+def _entry_price_at_most(entry: PriceEntry, ceiling: float) -> bool:
+    prices = (entry.input_cost_per_1k_tokens, entry.output_cost_per_1k_tokens)
+    return all(p is not None and p <= ceiling for p in prices)
 
 
 def _price(value: float | None) -> str:
@@ -181,10 +257,23 @@ def _print_ab(status: dict[str, Any], console: Console) -> None:
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> None:
-    async with _manager(args) as manager:
-        await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)
-        console.print()
-        print_status(await manager.get_system_status(), console)
+    if args.db is not None:
+        async with _manager(args) as manager:
+            await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)
+            console.print()
+            print_status(await manager.get_system_status(), console)
+        return
+    # Simulated records never land in a real database (nor in $GENESIS_DATABASE_URL's)
+    # unless --db names one.
+    with tempfile.TemporaryDirectory(prefix="genesis-demo-") as folder:
+        temporary = argparse.Namespace(**{**vars(args), "db": f"sqlite:///{folder}/demo.db"})
+        async with _manager(temporary) as manager:
+            await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)
+            console.print()
+            print_status(await manager.get_system_status(), console)
+    console.print(
+        "(the demo recorded into a temporary database, now deleted: give --db URL to keep it)"
+    )
 
 
 def add_selection_commands(commands: Any) -> None:
@@ -195,7 +284,11 @@ def add_selection_commands(commands: Any) -> None:
         help="database URL (default: $GENESIS_DATABASE_URL, else $DATABASE_URL, "
         "else sqlite:///genesis_prime.db)",
     )
-    common.add_argument("--catalog", help="a catalog JSON file instead of the built-in catalog")
+    common.add_argument(
+        "--catalog",
+        help=f"a catalog JSON file, or a built-in catalog: {', '.join(BUILTIN_CATALOGS)} "
+        "(default: seed, the seed document's models)",
+    )
 
     models = commands.add_parser("models", parents=[common], help="list the model catalog")
     models.add_argument("--task", help="only models specialised in this task type")
@@ -203,6 +296,14 @@ def add_selection_commands(commands: Any) -> None:
     models.add_argument("--max-price", type=float, help="USD per 1k tokens, input and output")
     models.add_argument("--min-context", type=int, help="minimum context length in tokens")
     models.add_argument("--all", action="store_true", help="include deprecated and retired models")
+    models.add_argument(
+        "--source",
+        choices=("litellm", "arena"),
+        help="browse a price file instead of a catalog: LiteLLM's price map or Arena's prices",
+    )
+    models.add_argument(
+        "--file", help="with --source: your own copy of that file (default: the shipped slice)"
+    )
     models.set_defaults(handler=_models)
 
     recommend = commands.add_parser(
@@ -219,7 +320,9 @@ def add_selection_commands(commands: Any) -> None:
     status.set_defaults(handler=_status)
 
     demo = commands.add_parser(
-        "demo", parents=[common], help="record simulated calls, then show status"
+        "demo",
+        parents=[common],
+        help="record simulated calls, then show status (into a temporary database unless --db)",
     )
     demo.add_argument("--rounds", type=int, default=60, help="rounds of traffic (default 60)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
@@ -237,22 +340,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_selection_commands(commands)
+    add_output_options_to_commands(parser)
     return parser
 
 
 def run_handler(args: argparse.Namespace) -> int:
     """Run the handler a parsed command line chose; return the exit status."""
-    # Piped output (logs, files) is not cut to the 80 columns rich assumes without a terminal.
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = make_console(args)
     handler: Handler = args.handler
     try:
-        asyncio.run(handler(args, console))
+        with warnings.catch_warnings():
+            # A library warning reaches the command line's reader as one line on stderr.
+            warnings.simplefilter("always", UserWarning)
+            warnings.showwarning = _warning_line
+            asyncio.run(handler(args, console))
+        if isinstance(console, JsonConsole):
+            console.flush_json()
     except (GenesisError, ValueError, OSError) as exc:
         print(f"genesis-prime: error: {one_line_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _warning_line(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"genesis-prime: warning: {message}", file=sys.stderr)
 
 
 def one_line_error(exc: BaseException) -> str:
@@ -268,6 +381,27 @@ def one_line_error(exc: BaseException) -> str:
         return f"{exc.strerror}{where}"
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+_TEXT_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: str, form: str = "text") -> None:
+    """Send log records at ``level`` and above to stderr, as text lines or JSON lines.
+
+    Replaces the handler an earlier call installed; leaves every other handler alone.
+    """
+    from selection.log_json import JsonLogFormatter
+
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "genesis_prime", False)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.genesis_prime = True  # type: ignore[attr-defined]  # marks the CLI's own handler
+    formatter = JsonLogFormatter() if form == "json" else logging.Formatter(_TEXT_LOG_FORMAT)
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -69,8 +69,21 @@ def _fmt(value: float | None, spec: str = ".4g") -> str:
     return "-" if value is None else format(value, spec)
 
 
-def _interval(ci: list[float | None]) -> str:
-    return f"[{_fmt(ci[0])}, {_fmt(ci[1])}]"
+def _interval(ci: list[float | None], spec: str = ".4g") -> str:
+    return f"[{_fmt(ci[0], spec)}, {_fmt(ci[1], spec)}]"
+
+
+def _guardrail_label(metric: dict[str, Any]) -> str:
+    """A guardrail row's state, in the words and the analysis mode of the verdict.
+
+    ``regressed`` (shown beyond the margin: the verdict keeps the champion), ``within
+    margin`` (shown non-inferior), or ``not shown yet`` (neither, so no promotion yet).
+    """
+    if metric.get("passed") is None:
+        return ""
+    if metric["regressed"]:
+        return "regressed"
+    return "within margin" if metric["passed"] else "not shown yet"
 
 
 async def _create(args: argparse.Namespace, console: Console, factory: ManagerFactory) -> None:
@@ -160,24 +173,27 @@ def print_report(report: dict[str, Any], console: Console) -> None:
         console.print(f"  {arm} {info['role']:<10} {info['model_id']}  {info['records']:,} records")
     verdict = "[bold red]MISMATCH[/]" if srm["mismatch"] else "ok"
     console.print(f"  sample ratio p = {_fmt(srm['p_value'])} ({verdict}, alpha {srm['alpha']})")
+    mode = report["statistical_significance"]["mode"]
     rows = []
     for name, m in report["metrics"].items():
-        check = m.get("passed")
+        # The intervals shown are those the verdict below rests on (its mode's).
+        shown = m["sequential"] if mode == "sequential" else m
         rows.append(
             [
                 name,
                 m["role"],
                 m["test"],
                 f"{_fmt(m['control']['mean'])} / {_fmt(m['treatment']['mean'])}",
-                f"{_fmt(m['difference'])} {_interval(m['ci'])}",
-                f"{_fmt(m['relative_lift'], '+.2%')} {_interval(m['relative_ci'])}",
+                f"{_fmt(shown['difference'])} {_interval(shown['ci'])}",
+                f"{_fmt(m['relative_lift'], '+.2%')} {_interval(shown['relative_ci'], '+.2%')}",
                 _fmt(m.get("p_value_adjusted", m["p_value"])),
                 _fmt(m["sequential"].get("p_value_adjusted", m["sequential"]["p_value"])),
-                "" if check is None else ("within margin" if check else "not shown"),
+                _guardrail_label(m),
             ]
         )
     columns = ["metric", "role", "test", "a / b mean", "diff [CI]", "lift [CI]", "p", "seq p"]
-    console.print(_table("metrics (b - a)", [*columns, "guardrail"], rows))
+    title = f"metrics (b - a; {mode} intervals, as the verdict uses)"
+    console.print(_table(title, [*columns, "guardrail"], rows))
     sig = report["statistical_significance"]
     console.print(
         f"Statistical significance: {sig['status']} ({sig['mode']}, alpha {sig['alpha']})"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ import pytest
 from scenarios.cli import main
 from scenarios.eventlog import EventLog
 from scenarios.spec import load_scenario, parse_scenario
-from selection import StoreError
+from selection import ConfigError, StoreError
 
 TINY = """
 name = "tiny"
@@ -406,7 +408,12 @@ def test_the_store_error_is_not_hidden_by_the_log_on_a_full_disk():
 
 def test_shortening_drops_late_events_and_never_moves_them(capsys: pytest.CaptureFixture[str]):
     spec = load_scenario("model-release")  # sim/newcomer is released at step 40
-    short = spec.with_overrides(steps=12)
+    with pytest.warns(
+        UserWarning,
+        match="model-release: 12 steps drop the release of "
+        r"sim/newcomer at step 40 \(the model never enters the run\)",
+    ):
+        short = spec.with_overrides(steps=12)
     assert short.events == ()
     assert "sim/newcomer" not in {m.id for m in short.models}
     assert spec.events_past(12) == list(spec.events)
@@ -420,3 +427,24 @@ def test_the_cli_warns_when_steps_drop_an_event(tmp_path: Path, capsys: pytest.C
     assert "drops the release of sim/newcomer at step 40 (the model never enters" in err
     traffic = (out / "traffic.csv").read_text()
     assert "sim/newcomer" not in traffic
+
+
+def test_a_scenario_file_with_an_event_past_its_last_step_is_refused(tmp_path: Path):
+    text = (resources.files("scenarios") / "builtin/model-release.toml").read_text("utf-8")
+    path = tmp_path / "late.toml"
+    # the release at step 40 now falls after the last step (39)
+    path.write_text(re.sub(r"(?m)^steps = \d+$", "steps = 40", text))
+    with pytest.raises(ConfigError, match=r"events\[0\]: step 40 is past the last \(39\)"):
+        load_scenario(path)
+
+
+def test_the_cli_says_so_once_when_steps_drop_an_event(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out = tmp_path / "o"
+    assert main(["run", "model-release", "--steps", "3", "--out", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("sim/newcomer at step 40") == 1
+    assert "UserWarning" not in captured.err
+    document = json.loads(captured.out)  # --json: stdout holds only the document
+    assert document["tables"][0]["columns"][0] == "policy"

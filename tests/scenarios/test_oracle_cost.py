@@ -72,7 +72,7 @@ def test_a_log_written_before_the_price_fix_still_replays():
 def test_a_current_log_compares_the_oracle_cost_too(tmp_path: Path):
     path = tmp_path / "events.jsonl.gz"
     with EventLog(path) as log:
-        run_scenario(load_scenario("outage").with_overrides(steps=6), log=log)
+        run_scenario(load_scenario("outage").truncated(6), log=log)
     assert replay(path).identical
     entries = list(read_log(path))
     entries[-1]["oracle_cost"] *= 1.01

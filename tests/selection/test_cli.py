@@ -65,3 +65,19 @@ def test_parse_weights():
     assert parse_weights("quality=0.5, cost=0.2") == {"quality": 0.5, "cost": 0.2}
     with pytest.raises(ValueError, match="not a number"):
         parse_weights("quality=high")
+
+
+def test_demo_records_into_a_temporary_database_unless_told(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    named = tmp_path / "production.db"
+    monkeypatch.setenv("GENESIS_DATABASE_URL", f"sqlite:///{named}")
+    assert main(["demo", "--rounds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "records             8" in out
+    assert "temporary database, now deleted: give --db URL to keep it" in out
+    assert not named.exists()
+    assert list(tmp_path.iterdir()) == []  # not the default genesis_prime.db either
+    kept = tmp_path / "kept.db"
+    assert main(["demo", "--rounds", "2", "--db", f"sqlite:///{kept}"]) == 0
+    assert "temporary" not in capsys.readouterr().out
+    assert kept.exists()

@@ -17,7 +17,7 @@ from scenarios.world import World
 
 
 def short(steps: int = 12):
-    spec = load_scenario("arena-history").with_overrides(steps=steps)
+    spec = load_scenario("arena-history").truncated(steps)
     agents = spec.agents.model_copy(update={"count": 10})
     arena = spec.model_copy(update={"agents": agents})
     traffic = {t: s.model_copy(update={"rate": 60.0}) for t, s in arena.traffic.items()}
@@ -81,7 +81,7 @@ def test_rating_gap_inverts_the_win_probability():
 
 
 def test_a_shorter_window_leaves_out_the_models_released_after_it():
-    spec = load_scenario("arena-history").with_overrides(steps=2)
+    spec = load_scenario("arena-history").truncated(2)
     assert {m.id for m in spec.models} == {"gpt-3.5-turbo", "gpt-4"}
     assert World(spec).active == ["gpt-3.5-turbo", "gpt-4"]
     result = run_scenario(short(2), policy="selector")

@@ -178,3 +178,28 @@ async def test_stopping_by_hand_is_a_stored_decision(manager, rng, test_id):
     assert status["ab_decisions"][0]["reason"] == "model deprecated"
     assert status["ab_tests"][0]["status"] == "stopped"
     assert TASK not in manager.model_selector.ab_winners
+
+
+async def test_show_never_prints_a_verdict_its_rows_contradict(manager, rng, clock, test_id):
+    from rich.console import Console
+
+    from selection.abtest.cli import print_report
+
+    ab = manager.ab_test_manager
+    # better on quality, far worse on the error-rate guardrail: the verdict keeps the champion
+    failing = Truth(quality=(0.70, 0.76), error=(0.02, 0.25))
+    await feed(manager, test_id, 1200, rng=rng, truth=failing)
+    report = await ab.analyze_test_results(test_id)
+    assert report["winner"] == CHAMPION
+    assert "beyond the margin on error_rate" in report["reason"]
+    console = Console(record=True, width=250)
+    print_report(report, console)
+    text = console.export_text()
+    row = next(line for line in text.splitlines() if line.startswith("│ error_rate"))
+    assert "regressed" in row
+    assert "not shown" not in text
+    # lift and its interval in the same unit (percent), the interval of the verdict's mode
+    quality = report["metrics"]["quality_score"]
+    low, high = quality["sequential"]["relative_ci"]
+    assert f"{quality['relative_lift']:+.2%} [{low:+.2%}, {high:+.2%}]" in text
+    assert "sequential intervals" in text
