@@ -97,7 +97,10 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         self.world = World(spec)
         self.clock = SimClock(spec.start)
         self.selector = Router(
-            self.world.catalog, prior_strength=spec.selector.prior_strength, clock=self.clock
+            self.world.catalog,
+            prior_strength=spec.selector.prior_strength,
+            clock=self.clock,
+            half_life_hours=spec.selector.half_life_hours,
         )
         self.tracker = PerformanceTracker(store, self.selector)
         self.runner.run(self.tracker.start())

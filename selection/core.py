@@ -31,6 +31,7 @@ from selection.abtest.config import ABTest
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
+from selection.decay import DecayedSums, check_half_life
 from selection.errors import NoEligibleModelError
 from selection.hive_feedback import (
     CollectiveFeedback,
@@ -45,9 +46,11 @@ from selection.scoring import ScoreTable, build_score_table, pareto_front
 from selection.tasks import TaskLike
 from selection.thresholds import DEFAULT_THRESHOLDS, TaskThresholds
 
-__all__ = ["ChoiceMode", "Router"]
+__all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "NoEligiblePolicy", "Router"]
 
 ChoiceMode = Literal["greedy", "thompson"]
+NoEligiblePolicy = Literal["raise", "degrade"]
+NO_ELIGIBLE_POLICIES: tuple[NoEligiblePolicy, ...] = ("raise", "degrade")
 _CACHE_LIMIT = 4096
 
 
@@ -59,6 +62,12 @@ class Router:
         thresholds: per-task hard limits; the seed's defaults where not given.
         prior_strength: how many observations the catalog's prior is worth.
         clock: stamps recommendations (a simulated clock in simulations).
+        half_life_hours: forget old evidence: scores read sums in which a record counts
+            half after this many hours (:mod:`selection.decay`); ``None`` (the default)
+            never forgets, and scores read the all-time sums.
+        on_no_eligible: when every model breaches a task's limits, ``"raise"``
+            :class:`~selection.errors.NoEligibleModelError` (the default) or ``"degrade"``:
+            serve the best model the limits excluded and flag the recommendation.
     """
 
     def __init__(
@@ -68,9 +77,20 @@ class Router:
         thresholds: Mapping[str, TaskThresholds] | None = None,
         prior_strength: float = 10.0,
         clock: Clock | None = None,
+        half_life_hours: float | None = None,
+        on_no_eligible: NoEligiblePolicy = "raise",
     ) -> None:
         if not (prior_strength > 0 and math.isfinite(prior_strength)):
             raise ValueError(f"prior_strength must be positive, got {prior_strength!r}")
+        if on_no_eligible not in NO_ELIGIBLE_POLICIES:
+            raise ValueError(
+                f"on_no_eligible must be one of {', '.join(NO_ELIGIBLE_POLICIES)}, "
+                f"got {on_no_eligible!r}"
+            )
+        half_life = check_half_life(half_life_hours)
+        self.on_no_eligible: NoEligiblePolicy = on_no_eligible
+        self._decayed = None if half_life is None else DecayedSums(half_life)
+        self._degraded: dict[str, str] = {}
         self.catalog = catalog
         self.clock: Clock = clock or SystemClock()
         self.prior_strength = prior_strength
@@ -93,15 +113,43 @@ class Router:
 
     # -- evidence: the running sums -----------------------------------------------------
 
-    def load(self, aggregates: Mapping[tuple[str, str], Aggregate]) -> None:
-        """Replace the sums with ``{(model, task): sums}`` (a store's, at start-up)."""
+    @property
+    def half_life_hours(self) -> float | None:
+        """The half-life of the evidence scores read, or ``None`` when nothing is forgotten."""
+        return None if self._decayed is None else self._decayed.half_life_hours
+
+    def load(
+        self,
+        aggregates: Mapping[tuple[str, str], Aggregate],
+        decayed: tuple[Mapping[tuple[str, str], Aggregate], Mapping[str, datetime]] | None = None,
+    ) -> None:
+        """Replace the sums with ``{(model, task): sums}`` (a store's, at start-up).
+
+        Args:
+            aggregates: the all-time sums.
+            decayed: with forgetting on, the store's decayed sums and each task's anchor
+                (:meth:`~selection.store.Store.decayed_aggregates`).
+
+        Raises:
+            ValueError: forgetting is on and ``decayed`` is not given, or off and it is.
+        """
+        if (decayed is None) != (self._decayed is None):
+            state = "on" if self._decayed is not None else "off"
+            raise ValueError(f"forgetting is {state}: give decayed sums exactly when it is on")
         self._stats.clear()
         for (model_id, task), agg in aggregates.items():
             self._stats.setdefault(task, {})[model_id] = agg
             self._versions[task] = self._versions.get(task, 0) + 1
+        if self._decayed is not None and decayed is not None:
+            self._decayed.load(*decayed)
+            for _, task in decayed[0]:
+                self._versions[task] = self._versions.get(task, 0) + 1
 
     def absorb(self, records: Iterable[PerformanceRecord]) -> None:
         """Add committed records to the sums."""
+        if self._decayed is not None:
+            records = list(records)
+            self._decayed.absorb(records)
         stats = self._stats
         touched = set()
         for r in records:
@@ -122,18 +170,29 @@ class Router:
         task: str,
         old: Mapping[str, float | None],
         new: Mapping[str, float],
+        *,
+        timestamp: datetime | None = None,
     ) -> bool:
         """Replace one committed record's values of some columns (a rating given later).
+
+        With forgetting on, give the record's ``timestamp``: its age sets its weight.
 
         Returns:
             ``False`` when the sums hold nothing for the model on the task (the record was
             written by another process after :meth:`load`), so nothing changed.
+
+        Raises:
+            ValueError: forgetting is on and no timestamp is given.
         """
+        if self._decayed is not None and timestamp is None:
+            raise ValueError("with forgetting on, amending a record needs its timestamp")
         agg = self._stats.get(task, {}).get(model_id)
         if agg is None:
             return False
         for column, value in new.items():
             agg.replace(column, old.get(column), value)
+        if self._decayed is not None and timestamp is not None:
+            self._decayed.amend(model_id, task, timestamp, old, new)
         self._versions[task] = self._versions.get(task, 0) + 1
         return True
 
@@ -144,6 +203,19 @@ class Router:
     def task_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
         """All-time sums per model for one task (read only)."""
         return self._stats.get(self.catalog.check_task(task), {})
+
+    def scored_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
+        """The sums per model that scores read for a task: decayed with forgetting on."""
+        name = self.catalog.check_task(task)
+        if self._decayed is None:
+            return self._stats.get(name, {})
+        return self._decayed.task_sums(name)
+
+    def decay_anchor(self, task: TaskLike) -> datetime | None:
+        """With forgetting on, the time a task's record ages are measured from."""
+        if self._decayed is None:
+            return None
+        return self._decayed.anchor(self.catalog.check_task(task))
 
     def version(self, task: str) -> int:
         """A number that changes whenever the task's sums change."""
@@ -198,7 +270,8 @@ class Router:
         table = self._tables.get(key)
         if table is None:
             stats = self._stats.get(task, {})
-            candidates = [(spec, stats.get(spec.id)) for spec in self.catalog if spec.is_active]
+            sums = stats if self._decayed is None else self._decayed.task_sums(task)
+            candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
             table = build_score_table(
                 task,
                 candidates,
@@ -640,7 +713,7 @@ class Router:
             f"{model_id} scores {table.scores[pick]:.3f} under {weights}",
             f"expected quality {values['quality']:.3f}, {cost_text}, "
             f"{values['speed']:.0f} ms, errors {values['reliability']:.1%} "
-            f"({estimate.observations} observations)",
+            f"({_observations(estimate.observations)} observations)",
         ]
         alternatives = tuple(m for m in table.model_ids if m != model_id)[:3]
         if alternatives:
@@ -684,3 +757,8 @@ class Router:
                 -(values["speed"] or math.inf),
             ]
         return pareto_front(points, [True, True, True])
+
+
+def _observations(n: float) -> str:
+    # Decayed sums count effective observations, real numbers; all-time ones count calls.
+    return f"{n:.1f}" if isinstance(n, float) else str(n)
