@@ -264,9 +264,14 @@ class Router:
         )
 
     def _table(
-        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+        self,
+        task: str,
+        weights: tuple[tuple[str, float], ...],
+        ctx: int | None,
+        *,
+        limits: bool = True,
     ) -> ScoreTable:
-        key = self._key(task, weights, ctx)
+        key = (*self._key(task, weights, ctx), limits)
         table = self._tables.get(key)
         if table is None:
             stats = self._stats.get(task, {})
@@ -276,7 +281,7 @@ class Router:
                 task,
                 candidates,
                 weights,
-                self._thresholds.get(task, TaskThresholds()),
+                self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
                 prior_strength=self.prior_strength,
                 min_context_length=ctx,
                 bonuses=self._bonuses(task, stats),
@@ -287,6 +292,39 @@ class Router:
                 self._recommendations.clear()
             self._tables[key] = table
         return table
+
+    def _servable(
+        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+    ) -> tuple[ScoreTable, str | None]:
+        """The table to choose from, and why it is degraded (``None`` when it is not).
+
+        When every model breaches the task's limits, ``on_no_eligible="degrade"`` scores the
+        active catalog models again without the task's limits (a prompt longer than a
+        model's context still rules it out) and serves the best of them.
+
+        Raises:
+            NoEligibleModelError: no model is eligible and the policy is ``"raise"``, or no
+                active model can serve even without the limits.
+        """
+        table = self._table(task, weights, ctx)
+        if table.model_ids:
+            self._degraded.pop(task, None)
+            return table, None
+        if self.on_no_eligible == "raise":
+            raise NoEligibleModelError(task, table.excluded)
+        relaxed = self._table(task, weights, ctx, limits=False)
+        if not relaxed.model_ids:
+            raise NoEligibleModelError(task, table.excluded)
+        reason = (
+            f"{NoEligibleModelError(task, table.excluded)}; serving the best-scoring model "
+            "without the task's limits"
+        )
+        self._degraded[task] = reason
+        return relaxed, reason
+
+    def degraded_tasks(self) -> Mapping[str, str]:
+        """Tasks whose latest choice was degraded (no model met their limits), and why."""
+        return dict(self._degraded)
 
     def _bonuses(self, task: str, stats: Mapping[str, Aggregate]) -> dict[str, float] | None:
         state = self._collective.get(task)
@@ -589,10 +627,12 @@ class Router:
             key = self._key(name, weights, min_context_length)
             cached = self._recommendations.get(key)
             if cached is not None:
+                if cached.degraded_reason is not None:
+                    self._degraded[name] = cached.degraded_reason
+                else:
+                    self._degraded.pop(name, None)
                 return cached
-        table = self._table(name, weights, min_context_length)
-        if not table.model_ids:
-            raise NoEligibleModelError(name, table.excluded)
+        table, degraded = self._servable(name, weights, min_context_length)
         if mode == "thompson":
             if rng is None:
                 raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
@@ -602,7 +642,7 @@ class Router:
             pick = 0
         else:
             raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
-        recommendation = self._explain(table, pick, self.clock.now())
+        recommendation = self._explain(table, pick, self.clock.now(), degraded)
         if mode == "greedy":
             self._recommendations[key] = recommendation
         return recommendation
@@ -667,9 +707,7 @@ class Router:
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         name = self.catalog.check_task(task)
-        table = self._table(name, normalise_priorities(priority_factors), min_context_length)
-        if not table.model_ids:
-            raise NoEligibleModelError(name, table.excluded)
+        table, _ = self._servable(name, normalise_priorities(priority_factors), min_context_length)
         if mode == "greedy":
             return [table.model_ids[0]] * n
         if mode != "thompson":
@@ -702,7 +740,9 @@ class Router:
         factor = self._collective_factor(table.task, model_id)
         return min(1.0, max(0.0, separation * evidence * factor))
 
-    def _explain(self, table: ScoreTable, pick: int, now: datetime) -> Recommendation:
+    def _explain(
+        self, table: ScoreTable, pick: int, now: datetime, degraded: str | None = None
+    ) -> Recommendation:
         model_id = table.model_ids[pick]
         estimate = table.estimates[model_id]
         values = estimate.values
@@ -715,6 +755,8 @@ class Router:
             f"{values['speed']:.0f} ms, errors {values['reliability']:.1%} "
             f"({_observations(estimate.observations)} observations)",
         ]
+        if degraded is not None:
+            parts.insert(0, f"DEGRADED: {degraded}")
         alternatives = tuple(m for m in table.model_ids if m != model_id)[:3]
         if alternatives:
             rival = alternatives[0]
@@ -735,13 +777,15 @@ class Router:
         return Recommendation(
             task_type=table.task,
             recommended_model_id=model_id,
-            confidence_score=self.confidence(table, pick),
+            # A model that breaches the limits is no one's confident choice.
+            confidence_score=0.0 if degraded is not None else self.confidence(table, pick),
             reasoning="; ".join(parts),
             expected_performance=expected,
             cost_estimate=cost,
             alternative_models=alternatives,
             recommendation_factors=dict(table.weights),
             timestamp=now,
+            degraded_reason=degraded,
         )
 
     def pareto_front(self, task: TaskLike) -> list[str]:
