@@ -14,7 +14,9 @@ MID = "sim/mid"
 
 
 def with_half_life(spec: ScenarioSpec, half_life: float | None) -> ScenarioSpec:
-    return spec.with_overrides(selector={**spec.selector.model_dump(), "half_life_hours": half_life})
+    return spec.with_overrides(
+        selector={**spec.selector.model_dump(), "half_life_hours": half_life}
+    )
 
 
 def share(traffic: list[dict[str, Any]], task: str, model: str, steps: range) -> float:
@@ -36,9 +38,7 @@ def test_after_an_outage_the_recovered_model_wins_its_traffic_back():
     # All-time sums keep the outage's 30 s timeouts in its latency for good.
     assert share(remembering.traffic, "logical_reasoning", MID, after) < 0.1
     assert share(forgetting.traffic, "logical_reasoning", MID, after) > 0.5
-    assert (
-        forgetting.summary["cumulative_regret"] < 0.7 * remembering.summary["cumulative_regret"]
-    )
+    assert forgetting.summary["cumulative_regret"] < 0.7 * remembering.summary["cumulative_regret"]
 
 
 @pytest.mark.slow
