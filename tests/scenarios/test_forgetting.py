@@ -22,7 +22,7 @@ def with_half_life(spec: ScenarioSpec, half_life: float | None) -> ScenarioSpec:
 def share(traffic: list[dict[str, Any]], task: str, model: str, steps: range) -> float:
     rows = [r for r in traffic if r["task"] == task and r["step"] in steps]
     total = sum(r["requests"] for r in rows)
-    return sum(r["requests"] for r in rows if r["model"] == model) / total
+    return float(sum(r["requests"] for r in rows if r["model"] == model) / total)
 
 
 def test_the_spec_default_is_no_forgetting():
