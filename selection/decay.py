@@ -127,7 +127,8 @@ class DecayedSums:
                 latest[r.task_type] = r.timestamp
         for task, newest in latest.items():
             self._advance(task, newest)
-        rate, anchors, sums = self._rate, self._anchors, self._sums
+        anchors, sums = self._anchors, self._sums
+        weights: dict[tuple[str, datetime], float] = {}  # a batch often shares one timestamp
         for r in records:
             task = r.task_type
             by_model = sums.get(task)
@@ -137,10 +138,12 @@ class DecayedSums:
             if agg is None:
                 agg = by_model[r.model_id] = Aggregate()
             assert r.timestamp is not None
-            age = (anchors[task] - r.timestamp).total_seconds()
-            _add(
-                agg, r.metric_values(), r.error_occurred, math.exp(max(MIN_LOG_WEIGHT, -rate * age))
-            )
+            w = weights.get((task, r.timestamp))
+            if w is None:
+                w = weights[task, r.timestamp] = self.weight(
+                    (anchors[task] - r.timestamp).total_seconds()
+                )
+            _add(agg, r.metric_values(), r.error_occurred, w)
         return set(latest)
 
     def amend(
@@ -191,16 +194,17 @@ class DecayedSums:
 
 
 def _add(agg: Aggregate, values: Iterable[float | None], error: bool, w: float) -> None:
-    records = cast("float", agg.records)
-    agg.records = cast("int", records + w)
+    # Effective counts: Aggregate's int fields hold real numbers here (see the module doc).
+    agg.records += w  # type: ignore[assignment]
     if error:
-        agg.errors = cast("int", cast("float", agg.errors) + w)
-    count, total, total_sq = _floats(agg.count), agg.total, agg.total_sq
+        agg.errors += w  # type: ignore[assignment]
+    count, total, total_sq = agg.count, agg.total, agg.total_sq
     for i, value in enumerate(values):
         if value is not None:
-            count[i] += w
-            total[i] += w * value
-            total_sq[i] += w * value * value
+            count[i] += w  # type: ignore[call-overload]
+            wv = w * value
+            total[i] += wv
+            total_sq[i] += wv * value
 
 
 def _scale(agg: Aggregate, factor: float) -> None:
