@@ -37,6 +37,11 @@ def add_scenario_commands(commands: Any) -> None:
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     run.add_argument("--steps", type=int, help="number of steps (default: the scenario's)")
     run.add_argument("--ab", action="store_true", help="A/B automation: test each released model")
+    run.add_argument(
+        "--half-life", type=float, metavar="HOURS",
+        help="forget old evidence: a record counts half after HOURS (default: the scenario's "
+        "selector.half_life_hours; none in the built-ins)",
+    )  # fmt: skip
     run.add_argument("--out", type=Path, help="output folder (default: out/<scenario>)")
     run.add_argument(
         "--overwrite", action="store_true", help="replace a previous run's files in the folder"
@@ -89,6 +94,8 @@ async def _run(args: argparse.Namespace, console: Console) -> None:
     overrides: dict[str, object] = {"seed": args.seed} if args.seed is not None else {}
     if args.ab:
         overrides["ab_automation"] = True
+    if args.half_life is not None:
+        overrides["selector"] = {**spec.selector.model_dump(), "half_life_hours": args.half_life}
     if overrides:
         spec = spec.with_overrides(**overrides)
     policies = ["hive", *(["selector", *BASELINES] if args.compare else [])]

@@ -232,6 +232,8 @@ class SelectorSpec(_Spec):
         default_factory=lambda: {"quality": 0.6, "cost": 0.2, "speed": 0.2}
     )
     prior_strength: float = Field(default=10.0, gt=0)
+    half_life_hours: float | None = Field(default=None, gt=0)
+    """Forget old evidence: a record counts half after this many hours (None: never)."""
     hive: bool = True
     share_evidence: bool = False
     """Start each (model, task) from a prior fitted to every task (``Router(share_evidence)``)."""

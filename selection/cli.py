@@ -22,6 +22,7 @@ from selection.abtest.cli import add_ab_commands
 from selection.ask_cli import add_ask_command
 from selection.catalog import BUILTIN_CATALOGS, ModelCatalog, ModelStatus
 from selection.cli_output import JsonConsole, add_output_options_to_commands, make_console
+from selection.core import NO_ELIGIBLE_POLICIES
 from selection.demo import run_demo
 from selection.errors import GenesisError
 from selection.manager import DynamicModelManager
@@ -71,7 +72,12 @@ def _catalog(args: argparse.Namespace) -> ModelCatalog:
 def _manager(args: argparse.Namespace) -> DynamicModelManager:
     if args.db is not None and not args.db.strip():
         raise ValueError("--db is empty; give a database URL or leave it out")
-    return DynamicModelManager(args.db, catalog=_catalog(args))
+    return DynamicModelManager(
+        args.db,
+        catalog=_catalog(args),
+        half_life_hours=getattr(args, "half_life", None),
+        on_no_eligible=getattr(args, "on_no_eligible", "raise"),
+    )
 
 
 def _check_limits(args: argparse.Namespace) -> None:
@@ -207,6 +213,11 @@ def print_status(status: dict[str, Any], console: Console) -> None:
     console.print(f"  active A/B tests    {status['active_ab_tests']}")
     console.print(f"  available models    {status['available_models']}")
     console.print(f"  records             {status['total_records']:,}")
+    half_life = status.get("half_life_hours")
+    memory = "all-time sums" if half_life is None else f"half-life {half_life:g} h"
+    console.print(f"  evidence            {memory}")
+    for task, why in (status.get("degraded_tasks") or {}).items():
+        console.print(f"  [bold red]DEGRADED[/] {task}: {why}")
     if status["unpriced_models"]:
         names = ", ".join(status["unpriced_models"])
         console.print(f"  [bold red]price unknown[/]       {names} (their cost is not counted)")
@@ -217,6 +228,8 @@ def print_status(status: dict[str, Any], console: Console) -> None:
         table.add_column(column, justify=justify, overflow="fold")
     for task, perf in status["recent_performance"].items():
         model = status["current_assignments"].get(task, "[red]none eligible[/]")
+        if task in (status.get("degraded_tasks") or {}):
+            model = f"{model} [bold red](degraded)[/]"
         if "error" in perf:
             table.add_row(task, model, "-", "-", "-", "-", "0")
             continue
@@ -289,6 +302,15 @@ def add_selection_commands(commands: Any) -> None:
         help=f"a catalog JSON file, or a built-in catalog: {', '.join(BUILTIN_CATALOGS)} "
         "(default: seed, the seed document's models)",
     )
+    common.add_argument(
+        "--half-life", type=float, metavar="HOURS",
+        help="forget old evidence: a record counts half after HOURS (default: never forget)",
+    )  # fmt: skip
+    common.add_argument(
+        "--on-no-eligible", choices=NO_ELIGIBLE_POLICIES, default="raise",
+        help="when every model breaches a task's limits: raise (default), or degrade: serve "
+        "the best of them and flag it",
+    )  # fmt: skip
 
     models = commands.add_parser("models", parents=[common], help="list the model catalog")
     models.add_argument("--task", help="only models specialised in this task type")

@@ -32,6 +32,7 @@ from selection.aggregates import Aggregate
 from selection.budget import BudgetPacer
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
+from selection.decay import DecayedSums, check_half_life
 from selection.errors import NoEligibleModelError
 from selection.hierarchy import CellPrior, Hierarchy, fit_hierarchy
 from selection.hive_feedback import (
@@ -47,9 +48,11 @@ from selection.scoring import PRIOR_QUALITY, ScoreTable, build_score_table, pare
 from selection.tasks import TaskLike
 from selection.thresholds import DEFAULT_THRESHOLDS, TaskThresholds
 
-__all__ = ["ChoiceMode", "Router"]
+__all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "NoEligiblePolicy", "Router"]
 
 ChoiceMode = Literal["greedy", "thompson"]
+NoEligiblePolicy = Literal["raise", "degrade"]
+NO_ELIGIBLE_POLICIES: tuple[NoEligiblePolicy, ...] = ("raise", "degrade")
 _CACHE_LIMIT = 4096
 
 
@@ -65,6 +68,12 @@ class Router:
             every task's records (see :mod:`selection.hierarchy`) instead of the catalog's
             prior alone, so a model's record elsewhere and the typical gap between models
             inform a task it has not served yet. Off by default.
+        half_life_hours: forget old evidence: scores read sums in which a record counts
+            half after this many hours (:mod:`selection.decay`); ``None`` (the default)
+            never forgets, and scores read the all-time sums.
+        on_no_eligible: when every model breaches a task's limits, ``"raise"``
+            :class:`~selection.errors.NoEligibleModelError` (the default) or ``"degrade"``:
+            serve the best model the limits excluded and flag the recommendation.
     """
 
     def __init__(
@@ -75,9 +84,20 @@ class Router:
         prior_strength: float = 10.0,
         clock: Clock | None = None,
         share_evidence: bool = False,
+        half_life_hours: float | None = None,
+        on_no_eligible: NoEligiblePolicy = "raise",
     ) -> None:
         if not (prior_strength > 0 and math.isfinite(prior_strength)):
             raise ValueError(f"prior_strength must be positive, got {prior_strength!r}")
+        if on_no_eligible not in NO_ELIGIBLE_POLICIES:
+            raise ValueError(
+                f"on_no_eligible must be one of {', '.join(NO_ELIGIBLE_POLICIES)}, "
+                f"got {on_no_eligible!r}"
+            )
+        half_life = check_half_life(half_life_hours)
+        self.on_no_eligible: NoEligiblePolicy = on_no_eligible
+        self._decayed = None if half_life is None else DecayedSums(half_life)
+        self._degraded: dict[str, str] = {}
         self.catalog = catalog
         self.clock: Clock = clock or SystemClock()
         self.prior_strength = prior_strength
@@ -103,16 +123,44 @@ class Router:
 
     # -- evidence: the running sums -----------------------------------------------------
 
-    def load(self, aggregates: Mapping[tuple[str, str], Aggregate]) -> None:
-        """Replace the sums with ``{(model, task): sums}`` (a store's, at start-up)."""
+    @property
+    def half_life_hours(self) -> float | None:
+        """The half-life of the evidence scores read, or ``None`` when nothing is forgotten."""
+        return None if self._decayed is None else self._decayed.half_life_hours
+
+    def load(
+        self,
+        aggregates: Mapping[tuple[str, str], Aggregate],
+        decayed: tuple[Mapping[tuple[str, str], Aggregate], Mapping[str, datetime]] | None = None,
+    ) -> None:
+        """Replace the sums with ``{(model, task): sums}`` (a store's, at start-up).
+
+        Args:
+            aggregates: the all-time sums.
+            decayed: with forgetting on, the store's decayed sums and each task's anchor
+                (:meth:`~selection.store.Store.decayed_aggregates`).
+
+        Raises:
+            ValueError: forgetting is on and ``decayed`` is not given, or off and it is.
+        """
+        if (decayed is None) != (self._decayed is None):
+            state = "on" if self._decayed is not None else "off"
+            raise ValueError(f"forgetting is {state}: give decayed sums exactly when it is on")
         self._stats.clear()
         for (model_id, task), agg in aggregates.items():
             self._stats.setdefault(task, {})[model_id] = agg
             self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
+        if self._decayed is not None and decayed is not None:
+            self._decayed.load(*decayed)
+            for _, task in decayed[0]:
+                self._versions[task] = self._versions.get(task, 0) + 1
 
     def absorb(self, records: Iterable[PerformanceRecord]) -> None:
         """Add committed records to the sums."""
+        if self._decayed is not None:
+            records = list(records)
+            self._decayed.absorb(records)
         stats = self._stats
         touched = set()
         for r in records:
@@ -134,18 +182,29 @@ class Router:
         task: str,
         old: Mapping[str, float | None],
         new: Mapping[str, float],
+        *,
+        timestamp: datetime | None = None,
     ) -> bool:
         """Replace one committed record's values of some columns (a rating given later).
+
+        With forgetting on, give the record's ``timestamp``: its age sets its weight.
 
         Returns:
             ``False`` when the sums hold nothing for the model on the task (the record was
             written by another process after :meth:`load`), so nothing changed.
+
+        Raises:
+            ValueError: forgetting is on and no timestamp is given.
         """
+        if self._decayed is not None and timestamp is None:
+            raise ValueError("with forgetting on, amending a record needs its timestamp")
         agg = self._stats.get(task, {}).get(model_id)
         if agg is None:
             return False
         for column, value in new.items():
             agg.replace(column, old.get(column), value)
+        if self._decayed is not None and timestamp is not None:
+            self._decayed.amend(model_id, task, timestamp, old, new)
         self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
         return True
@@ -157,6 +216,19 @@ class Router:
     def task_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
         """All-time sums per model for one task (read only)."""
         return self._stats.get(self.catalog.check_task(task), {})
+
+    def scored_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
+        """The sums per model that scores read for a task: decayed with forgetting on."""
+        name = self.catalog.check_task(task)
+        if self._decayed is None:
+            return self._stats.get(name, {})
+        return self._decayed.task_sums(name)
+
+    def decay_anchor(self, task: TaskLike) -> datetime | None:
+        """With forgetting on, the time a task's record ages are measured from."""
+        if self._decayed is None:
+            return None
+        return self._decayed.anchor(self.catalog.check_task(task))
 
     def version(self, task: str) -> int:
         """A number that changes whenever the task's sums change."""
@@ -206,18 +278,24 @@ class Router:
         )
 
     def _table(
-        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+        self,
+        task: str,
+        weights: tuple[tuple[str, float], ...],
+        ctx: int | None,
+        *,
+        limits: bool = True,
     ) -> ScoreTable:
-        key = self._key(task, weights, ctx)
+        key = (*self._key(task, weights, ctx), limits)
         table = self._tables.get(key)
         if table is None:
             stats = self._stats.get(task, {})
-            candidates = [(spec, stats.get(spec.id)) for spec in self.catalog if spec.is_active]
+            sums = stats if self._decayed is None else self._decayed.task_sums(task)
+            candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
             table = build_score_table(
                 task,
                 candidates,
                 weights,
-                self._thresholds.get(task, TaskThresholds()),
+                self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
                 prior_strength=self.prior_strength,
                 min_context_length=ctx,
                 bonuses=self._bonuses(task, stats),
@@ -255,6 +333,39 @@ class Router:
     def _shared_priors(self, task: str) -> dict[str, CellPrior]:
         fit = self.hierarchy()
         return {spec.id: fit.prior(spec.id, task) for spec in self.catalog if spec.is_active}
+
+    def _servable(
+        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+    ) -> tuple[ScoreTable, str | None]:
+        """The table to choose from, and why it is degraded (``None`` when it is not).
+
+        When every model breaches the task's limits, ``on_no_eligible="degrade"`` scores the
+        active catalog models again without the task's limits (a prompt longer than a
+        model's context still rules it out) and serves the best of them.
+
+        Raises:
+            NoEligibleModelError: no model is eligible and the policy is ``"raise"``, or no
+                active model can serve even without the limits.
+        """
+        table = self._table(task, weights, ctx)
+        if table.model_ids:
+            self._degraded.pop(task, None)
+            return table, None
+        if self.on_no_eligible == "raise":
+            raise NoEligibleModelError(task, table.excluded)
+        relaxed = self._table(task, weights, ctx, limits=False)
+        if not relaxed.model_ids:
+            raise NoEligibleModelError(task, table.excluded)
+        reason = (
+            f"{NoEligibleModelError(task, table.excluded)}; serving the best-scoring model "
+            "without the task's limits"
+        )
+        self._degraded[task] = reason
+        return relaxed, reason
+
+    def degraded_tasks(self) -> Mapping[str, str]:
+        """Tasks whose latest choice was degraded (no model met their limits), and why."""
+        return dict(self._degraded)
 
     def _bonuses(self, task: str, stats: Mapping[str, Aggregate]) -> dict[str, float] | None:
         state = self._collective.get(task)
@@ -562,10 +673,12 @@ class Router:
             key = self._key(name, weights, min_context_length)
             cached = self._recommendations.get(key)
             if cached is not None:
+                if cached.degraded_reason is not None:
+                    self._degraded[name] = cached.degraded_reason
+                else:
+                    self._degraded.pop(name, None)
                 return cached
-        table = self._table(name, weights, min_context_length)
-        if not table.model_ids:
-            raise NoEligibleModelError(name, table.excluded)
+        table, degraded = self._servable(name, weights, min_context_length)
         if mode == "thompson":
             if rng is None:
                 raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
@@ -575,7 +688,7 @@ class Router:
             pick = 0
         else:
             raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
-        recommendation = self._explain(table, pick, self.clock.now())
+        recommendation = self._explain(table, pick, self.clock.now(), degraded)
         if mode == "greedy":
             self._recommendations[key] = recommendation
         return recommendation
@@ -644,9 +757,7 @@ class Router:
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         name = self.catalog.check_task(task)
-        table = self._table(name, normalise_priorities(priority_factors), min_context_length)
-        if not table.model_ids:
-            raise NoEligibleModelError(name, table.excluded)
+        table, _ = self._servable(name, normalise_priorities(priority_factors), min_context_length)
         if mode == "greedy":
             return [table.model_ids[0]] * n
         if mode != "thompson":
@@ -679,7 +790,9 @@ class Router:
         factor = self._collective_factor(table.task, model_id)
         return min(1.0, max(0.0, separation * evidence * factor))
 
-    def _explain(self, table: ScoreTable, pick: int, now: datetime) -> Recommendation:
+    def _explain(
+        self, table: ScoreTable, pick: int, now: datetime, degraded: str | None = None
+    ) -> Recommendation:
         model_id = table.model_ids[pick]
         estimate = table.estimates[model_id]
         values = estimate.values
@@ -690,8 +803,10 @@ class Router:
             f"{model_id} scores {table.scores[pick]:.3f} under {weights}",
             f"expected quality {values['quality']:.3f}, {cost_text}, "
             f"{values['speed']:.0f} ms, errors {values['reliability']:.1%} "
-            f"({estimate.observations} observations)",
+            f"({_observations(estimate.observations)} observations)",
         ]
+        if degraded is not None:
+            parts.insert(0, f"DEGRADED: {degraded}")
         alternatives = tuple(m for m in table.model_ids if m != model_id)[:3]
         if alternatives:
             rival = alternatives[0]
@@ -712,13 +827,15 @@ class Router:
         return Recommendation(
             task_type=table.task,
             recommended_model_id=model_id,
-            confidence_score=self.confidence(table, pick),
+            # A model that breaches the limits is no one's confident choice.
+            confidence_score=0.0 if degraded is not None else self.confidence(table, pick),
             reasoning="; ".join(parts),
             expected_performance=expected,
             cost_estimate=cost,
             alternative_models=alternatives,
             recommendation_factors=dict(table.weights),
             timestamp=now,
+            degraded_reason=degraded,
         )
 
     def pareto_front(self, task: TaskLike) -> list[str]:
@@ -734,3 +851,8 @@ class Router:
                 -(values["speed"] or math.inf),
             ]
         return pareto_front(points, [True, True, True])
+
+
+def _observations(n: float) -> str:
+    # Decayed sums count effective observations, real numbers; all-time ones count calls.
+    return f"{n:.1f}" if isinstance(n, float) else str(n)

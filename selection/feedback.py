@@ -17,6 +17,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from selection.errors import InvalidRecordError
@@ -65,6 +66,10 @@ class ScoreStore(Protocol):
             ``(model_id, task_type, old values of the changed columns)``, or ``None`` when
             no record matches (then nothing changed).
         """
+        ...
+
+    async def record_time(self, record_id: str) -> datetime | None:
+        """The stored timestamp of one record, or ``None`` if no record has this id."""
         ...
 
 
@@ -153,12 +158,19 @@ async def amend_scores(
     """
     changes = check_ratings(scores)
     task = tracker.catalog.check_task(task_type) if task_type is not None else None
+    # With forgetting on, the record's age sets its weight; a timestamp never changes, so it
+    # is read before the update and the await-free window below stays as it was.
+    stamp = None
+    if tracker.router.half_life_hours is not None:
+        stamp = await store.record_time(record_id)
     found = await store.update_scores(record_id, changes, model_id=model_id, task_type=task)
     if found is None:
         return None
     stored_model, stored_task, old = found
     # No await from here on: the memory follows the committed row before anyone reads it.
-    if not tracker.router.amend(stored_model, stored_task, old, changes):
+    if stamp is None and tracker.router.half_life_hours is not None:
+        logger.debug("record %s vanished before its amendment; memory left alone", record_id)
+    elif not tracker.router.amend(stored_model, stored_task, old, changes, timestamp=stamp):
         # The record is not in this process's memory (written by another process after
         # start()), so there is nothing to adjust; start() will read the new values.
         logger.debug("record %s is not in memory; only the store was amended", record_id)

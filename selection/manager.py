@@ -17,7 +17,7 @@ from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.completion import CompletionOutcome, CompletionService
-from selection.core import ChoiceMode
+from selection.core import ChoiceMode, NoEligiblePolicy
 from selection.errors import ExperimentError, NoEligibleModelError
 from selection.feedback import record_or_amend
 from selection.judges import Judge
@@ -71,6 +71,11 @@ class DynamicModelManager:
             environment (``OPENAI_API_KEY``...), as the provider SDKs do, and :meth:`close`
             closes it.
         judge: scores :meth:`complete`'s answers; none by default.
+        half_life_hours: forget old evidence: a record counts half after this many hours
+            (see :mod:`selection.decay`); ``None`` (the default) never forgets.
+        on_no_eligible: ``"raise"`` (the default) when every model breaches a task's limits,
+            or ``"degrade"``: serve the best of them, flagged (``degraded_reason``) and
+            listed under ``degraded_tasks`` in :meth:`get_system_status`.
     """
 
     def __init__(
@@ -85,6 +90,8 @@ class DynamicModelManager:
         store: Store | None = None,
         gateway: ModelGateway | None = None,
         judge: Judge | None = None,
+        half_life_hours: float | None = None,
+        on_no_eligible: NoEligiblePolicy = "raise",
     ) -> None:
         self.database_url = store.url if store is not None else resolve_database_url(database_url)
         self.catalog = catalog if catalog is not None else ModelCatalog.default()
@@ -97,6 +104,8 @@ class DynamicModelManager:
             prior_strength=prior_strength,
             clock=self.clock,
             ready=self._ready,
+            half_life_hours=half_life_hours,
+            on_no_eligible=on_no_eligible,
         )
         self.ab_test_manager = ABTestManager(
             self.store, self.model_selector, clock=self.clock, ensure_ready=self._ready
@@ -374,12 +383,15 @@ class DynamicModelManager:
         await self._ready()
         assignments: dict[str, str] = {}
         unassigned: dict[str, str] = {}
+        degraded: dict[str, str] = {}
         for task in sorted(self.catalog.tasks):
             try:
                 rec = self.model_selector.recommend(task)
             except NoEligibleModelError as exc:
                 unassigned[task] = str(exc)
                 continue
+            if rec.degraded_reason is not None:
+                degraded[task] = rec.degraded_reason
             assignments[task] = self.model_selector.route(rec).recommended_model_id
         since = self.clock.now() - timedelta(hours=RECENT_HOURS)
         recent = await self.store.aggregates(since=since)
@@ -387,6 +399,8 @@ class DynamicModelManager:
         return {
             "current_assignments": assignments,
             "unassigned_tasks": unassigned,
+            "degraded_tasks": degraded,
+            "half_life_hours": self.model_selector.half_life_hours,
             "active_ab_tests": ab["active"],
             "ab_tests": ab["tests"],
             "ab_decisions": ab["decisions"],

@@ -21,6 +21,9 @@ class Recommendation(BaseModel):
         cost_estimate: expected USD per request, ``None`` if the model's price is unknown.
         alternative_models: the next best eligible models, best first (the fallback chain).
         recommendation_factors: the normalised priority weights used.
+        degraded_reason: set when no model met the task's limits and the router, told to
+            degrade (``on_no_eligible="degrade"``), served the best of the others: why.
+            Not a column of the seed's table; the stored reasoning starts with it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -35,6 +38,12 @@ class Recommendation(BaseModel):
     alternative_models: tuple[str, ...] = ()
     recommendation_factors: dict[str, float] = Field(default_factory=dict)
     timestamp: datetime
+    degraded_reason: str | None = None
+
+    @property
+    def degraded(self) -> bool:
+        """Whether the model serves although it breaches the task's limits."""
+        return self.degraded_reason is not None
 
     @property
     def model_id(self) -> str:

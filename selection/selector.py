@@ -14,7 +14,7 @@ from typing import Any
 
 from selection.catalog import ModelCatalog
 from selection.clock import Clock
-from selection.core import Router
+from selection.core import NoEligiblePolicy, Router
 from selection.hive_feedback import AdjustableRecommendation, ConsensusLike
 from selection.recommendation import Recommendation
 from selection.store import Store
@@ -39,6 +39,8 @@ class IntelligentModelSelector(Router):
         prior_strength: how many observations the catalog's prior is worth.
         clock: stamps records and recommendations.
         ready: awaited before any I/O (the manager opens its store lazily).
+        half_life_hours: forget old evidence (see :class:`~selection.core.Router`).
+        on_no_eligible: ``"raise"`` or ``"degrade"`` (see :class:`~selection.core.Router`).
     """
 
     def __init__(
@@ -50,8 +52,17 @@ class IntelligentModelSelector(Router):
         prior_strength: float = 10.0,
         clock: Clock | None = None,
         ready: Callable[[], Awaitable[None]] = _nothing,
+        half_life_hours: float | None = None,
+        on_no_eligible: NoEligiblePolicy = "raise",
     ) -> None:
-        super().__init__(catalog, thresholds=thresholds, prior_strength=prior_strength, clock=clock)
+        super().__init__(
+            catalog,
+            thresholds=thresholds,
+            prior_strength=prior_strength,
+            clock=clock,
+            half_life_hours=half_life_hours,
+            on_no_eligible=on_no_eligible,
+        )
         self.performance_tracker = PerformanceTracker(store, self)
         self._ready = ready
 

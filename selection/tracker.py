@@ -80,8 +80,10 @@ class PerformanceTracker:
         return f"PerformanceTracker(store={self.store!r}, records={self.router.total_records()})"
 
     async def start(self) -> None:
-        """Rebuild the core's sums from the store."""
-        self.router.load(await self.store.aggregates())
+        """Rebuild the core's sums from the store (and, forgetting, its decayed sums)."""
+        half_life = self.router.half_life_hours
+        decayed = None if half_life is None else await self.store.decayed_aggregates(half_life)
+        self.router.load(await self.store.aggregates(), decayed)
 
     # -- writing ------------------------------------------------------------------------
 

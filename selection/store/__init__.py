@@ -64,6 +64,20 @@ class Store(Protocol):
         """Sums per (model, task) computed in the database, optionally filtered."""
         ...
 
+    async def decayed_aggregates(
+        self, half_life_hours: float
+    ) -> tuple[dict[tuple[str, str], Aggregate], dict[str, datetime]]:
+        """Time-decayed sums per (model, task) and each task's anchor, computed in the database.
+
+        A record weighs ``2 ** (-age / half_life)``, its age measured from its task's latest
+        record (see :mod:`selection.decay`); counts are effective (real) counts.
+        """
+        ...
+
+    async def record_time(self, record_id: str) -> datetime | None:
+        """The stored timestamp of one record, or ``None`` if no record has this id."""
+        ...
+
     async def update_scores(
         self,
         record_id: str,

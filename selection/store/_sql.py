@@ -67,6 +67,13 @@ def _guarded(column: str) -> str:
 
 
 _GUARDED = ", ".join(f"{_guarded(c)} AS {c}" for c in METRIC_COLUMNS)
+
+
+def guarded_columns() -> str:
+    """Every metric column as ``<value if in its sensible range> AS column``, for a SELECT."""
+    return _GUARDED
+
+
 _SUMS = ", ".join(
     f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM({c} * {c}), 0)" for c in METRIC_COLUMNS
 )

@@ -30,6 +30,7 @@ from selection.store._ab_sql import (
     sums_query,
     values_query,
 )
+from selection.store._decay_sql import DecayedRows, decayed_aggregate_query, decayed_from_rows
 from selection.store._lifecycle import OpenClose
 from selection.store._sql import (
     AB_TEST_COLUMNS,
@@ -226,6 +227,18 @@ class PostgresStore(OpenClose):
             "%s", task=task, models=models, since=since, since_value=since
         )
         return aggregates_from_rows(await self._fetch(query, params))
+
+    async def decayed_aggregates(self, half_life_hours: float) -> DecayedRows:
+        """Time-decayed sums per (model, task) and each task's anchor, computed by PostgreSQL."""
+        rows = await self._fetch(decayed_aggregate_query("postgres", half_life_hours), [])
+        return decayed_from_rows(rows, _as_datetime)
+
+    async def record_time(self, record_id: str) -> datetime | None:
+        """The stored timestamp of one record, or ``None`` if no record has this id."""
+        rows = await self._fetch(
+            "SELECT timestamp FROM model_performance_records WHERE record_id = %s", [record_id]
+        )
+        return _as_datetime(rows[0][0]) if rows else None
 
     async def update_scores(
         self,
@@ -476,3 +489,9 @@ def _first_line(exc: BaseException) -> str:
 def _store_error(what: str, exc: psycopg.Error) -> StoreError:
     kind = StoreUnavailableError if isinstance(exc, psycopg.OperationalError) else StoreError
     return kind(f"PostgreSQL: {what}: {_first_line(exc)}")
+
+
+def _as_datetime(value: object) -> datetime:
+    if not isinstance(value, datetime):
+        raise StoreError(f"expected a timestamp from PostgreSQL, got {value!r}")
+    return value

@@ -37,6 +37,7 @@ from selection.store._ab_sql import (
     sums_query,
     values_query,
 )
+from selection.store._decay_sql import DecayedRows, decayed_aggregate_query, decayed_from_rows
 from selection.store._lifecycle import OpenClose
 from selection.store._sql import (
     AB_TEST_COLUMNS,
@@ -247,6 +248,18 @@ class SqliteStore(OpenClose):
         )
         rows = await self._run(lambda: self._db.execute(sql, params).fetchall())
         return aggregates_from_rows(rows)
+
+    async def decayed_aggregates(self, half_life_hours: float) -> DecayedRows:
+        """Time-decayed sums per (model, task) and each task's anchor, computed by SQLite."""
+        sql = decayed_aggregate_query("sqlite", half_life_hours)
+        rows = await self._run(lambda: self._db.execute(sql).fetchall())
+        return decayed_from_rows(rows, lambda v: datetime.fromisoformat(str(v)))
+
+    async def record_time(self, record_id: str) -> datetime | None:
+        """The stored timestamp of one record, or ``None`` if no record has this id."""
+        sql = "SELECT timestamp FROM model_performance_records WHERE record_id = ?"
+        row = await self._run(lambda: self._db.execute(sql, [record_id]).fetchone())
+        return None if row is None else datetime.fromisoformat(str(row[0]))
 
     async def update_scores(
         self,

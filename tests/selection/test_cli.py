@@ -46,6 +46,7 @@ def test_demo_then_recommend_then_status(run):
         (["recommend", "logical_reasoning", "--weights", "quality"], "must look like name=number"),
         (["recommend", "logical_reasoning", "--weights", "qualty=1"], "unknown priority factor"),
         (["models", "--catalog", "/no/such.json"], "cannot read catalog file"),
+        (["status", "--half-life", "-1"], "half_life_hours must be a positive number"),
     ],
 )
 def test_errors_are_one_line(run, argv, message):
@@ -59,6 +60,15 @@ def test_errors_are_one_line(run, argv, message):
 def test_bad_database_url_is_one_line(capsys):
     assert main(["status", "--db", "mysql://nope"]) == 1
     assert "unsupported database URL scheme 'mysql'" in capsys.readouterr().err
+
+
+def test_status_with_forgetting_reads_the_decayed_sums(run):
+    assert run("demo", "--rounds", "5", "--seed", "3", "--half-life", "6")[0] == 0
+    code, out, _ = run("status", "--half-life", "6", "--on-no-eligible", "degrade")
+    assert code == 0
+    assert "evidence            half-life 6 h" in out
+    code, out, _ = run("status")
+    assert "evidence            all-time sums" in out
 
 
 def test_parse_weights():
