@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from hive.market import WorldsRun, summarise, sweep_worlds
+from hive.market import FOLLOWS, NETWORKS, WorldsRun, summarise, sweep_worlds
 from scenarios.markets import load_market, market_names, parse_seeds
 from scenarios.outputs import write_rows
 
@@ -29,6 +29,12 @@ def add_worlds_command(commands: Any) -> None:
     worlds.add_argument("--seeds", help="START:STOP or a comma list (default: the market's)")
     worlds.add_argument("--choices", type=int, help="choices per world (default: the market's)")
     worlds.add_argument("--policy", choices=["signal", "thompson"], help="agents' own choice rule")
+    worlds.add_argument(
+        "--network", choices=NETWORKS, help="whose choices a follower sees (default: the market's)"
+    )
+    worlds.add_argument(
+        "--follow", choices=FOLLOWS, help="what a follower weighs (default: the market's)"
+    )
     worlds.add_argument("--out", type=Path, help="output folder (default: out/<market>-worlds)")
     worlds.set_defaults(handler=_worlds)
 
@@ -40,7 +46,13 @@ async def _worlds(args: argparse.Namespace, console: Console) -> None:
     scenario = load_market(args.market)
     changes = {
         k: v
-        for k, v in (("worlds", args.worlds), ("choices", args.choices), ("policy", args.policy))
+        for k, v in (
+            ("worlds", args.worlds),
+            ("choices", args.choices),
+            ("policy", args.policy),
+            ("network", args.network),
+            ("follow", args.follow),
+        )
         if v is not None
     }
     config = replace(scenario.config, **changes) if changes else scenario.config
