@@ -157,13 +157,13 @@ def crowds_tables(
     def graph(kind: str, n: int, rng: np.random.Generator) -> nx.Graph:
         return nx.star_graph(n - 1) if kind == "star" else build_graph(kind, n, rng=rng)
 
-    wisdom = []
+    wisdom: list[dict[str, Any]] = []
     for kind in _CROWD_GRAPHS:
         for n in sizes:
             shape, luck = np.random.default_rng([seed, n]).spawn(2)
             result = crowd_wisdom(graph(kind, n, shape), rng=luck, trials=trials, tol=1e-8)
             wisdom.append({"graph": kind, **vars(result)})
-    lorenz = []
+    lorenz: list[dict[str, Any]] = []
     for kind in ("control", *_CROWD_GRAPHS[:3]):
         shape, luck = np.random.default_rng(seed).spawn(2)  # one crowd of signals for all graphs
         g = build_graph("complete" if kind == "control" else kind, agents, rng=shape)

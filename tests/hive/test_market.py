@@ -190,15 +190,21 @@ def test_local_views_spread_worlds_less_than_a_global_leaderboard():
     assert np.mean([r["gini"] for r in local]) < np.mean([r["gini"] for r in rows])
 
 
-def test_reputation_weighting_undoes_a_seeded_lead_that_popularity_locks_in():
+def test_reputation_weighting_undoes_a_seeded_lead_that_popularity_and_thompson_lock_in():
+    """Influence 0.9, the worst model 30 downloads ahead: only reputation breaks the cascade."""
     base = MarketConfig(
         models=4, worlds=20, choices=3000, agents=100, quality_low=0.3, quality_high=0.7,
         head_start={0: 30},
     )  # fmt: skip
-    herd = measure_run(run_worlds(base, 0.9, seed=2))
+
+    def wrong(config: MarketConfig) -> float:
+        rows, _ = sweep_worlds(config, [0.9], seeds=range(4))
+        return float(np.mean([row["wrong_lock_in_share"] for row in rows]))
+
+    assert wrong(base) == 1.0
+    assert wrong(replace(base, policy="thompson")) == 1.0
+    assert wrong(replace(base, follow="reputation")) <= 0.5
     fitness = run_worlds(replace(base, follow="reputation"), 0.9, seed=2)
-    assert herd["wrong_lock_in_share"] >= 0.9
-    assert measure_run(fitness)["wrong_lock_in_share"] <= 0.1
     assert (fitness.shares.argmax(axis=1) == 3).mean() >= 0.9
 
 
