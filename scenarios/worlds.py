@@ -151,8 +151,8 @@ def crowds_tables(
     import networkx as nx
     import numpy as np
 
+    from hive import build_graph
     from hive.market import crowd_wisdom, lorenz_rounds
-    from hive.network import build_graph
 
     def graph(kind: str, n: int, rng: np.random.Generator) -> nx.Graph:
         return nx.star_graph(n - 1) if kind == "star" else build_graph(kind, n, rng=rng)
