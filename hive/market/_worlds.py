@@ -228,6 +228,10 @@ class _View:
         if self.tally is None:
             return
         worlds = np.arange(chosen.shape[0])[:, None]
+        if len(who) == 1:  # one chooser: every (world, agent, model) below is hit once
+            agents = self.neighbours[who[0]] if self.network != "complete" else who
+            self.tally[worlds, agents[None, :], chosen] += 1
+            return
         if self.network == "complete":
             agents, models = np.broadcast_to(who, chosen.shape), chosen
         else:

@@ -140,13 +140,13 @@ def test_a_neighbours_view_counts_exactly_the_neighbours_choices():
     view = _View(config, np.random.default_rng(0))
     rng = np.random.default_rng(1)
     own = np.zeros((3, 20, 5), dtype=np.int64)
-    for start in range(0, 60, 4):  # batches of 4 agents, some agents choosing again
-        who = (start + np.arange(4)) % 20
-        chosen = rng.integers(0, 5, (3, 4))
-        view.record(who, chosen)
-        for w in range(3):
-            for agent, model in zip(who, chosen[w], strict=True):
-                own[w, agent, model] += 1
+    for start in range(0, 60, 5):  # one agent, then four; agents choose again after 20
+        for who in (np.array([start % 20]), (start + 1 + np.arange(4)) % 20):
+            chosen = rng.integers(0, 5, (3, len(who)))
+            view.record(who, chosen)
+            for w in range(3):
+                for agent, model in zip(who, chosen[w], strict=True):
+                    own[w, agent, model] += 1
     everyone = np.arange(20)
     expected = np.stack([own[:, list(view.neighbours[a]), :].sum(axis=1) for a in everyone], 1)
     assert np.array_equal(view.seen(own.sum(axis=1), everyone), expected)
