@@ -11,6 +11,10 @@ opinion of every model, and a row-stochastic trust matrix (:func:`trust_matrix`)
 - DeGroot: ``x(t+1) = W x(t)``. On a strongly connected, aperiodic graph every column converges
   to the same value, the initial opinions averaged with the weights of the stationary
   distribution ``pi`` of ``W`` (``pi W = pi``).
+  :func:`influence_weights` gives ``pi``: each agent's weight in the consensus, the
+  eigenvector centrality of Golub & Jackson (2010). For :func:`trust_matrix` of an undirected
+  graph it is proportional to degree, so a crowd is wise (its consensus tends to the truth as
+  it grows) exactly when the largest degree share tends to 0.
 - Friedkin-Johnsen: ``x(t+1) = L W x(t) + (I - L) x(0)``, ``L = diag(susceptibility)``. Agents
   stay partly anchored to their initial opinions; when ``I - L W`` is invertible the limit is
   ``(I - L W)^-1 (I - L) x(0)``.
@@ -25,6 +29,7 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
+import scipy.linalg
 
 from hive._profile import FloatArray
 
@@ -35,6 +40,7 @@ __all__ = [
     "complete",
     "degroot",
     "friedkin_johnsen",
+    "influence_weights",
     "label_agents",
     "scale_free",
     "small_world",
@@ -282,3 +288,30 @@ def friedkin_johnsen(
     influenced = lam[:, None] * w
     anchor = (1.0 - lam)[:, None] * x0
     return _iterate(lambda x: influenced @ x + anchor, x0, tol=tol, max_iter=max_iter)
+
+
+def influence_weights(trust: npt.ArrayLike) -> FloatArray:
+    """Each agent's weight in the DeGroot consensus: ``pi`` with ``pi W = pi``, summing to 1.
+
+    Golub & Jackson's influence vector (the left unit eigenvector of ``W``). The consensus of
+    :func:`degroot` from ``x(0)`` is ``pi @ x(0)`` when the graph is strongly connected and
+    aperiodic.
+
+    Raises:
+        ValueError: If ``trust`` is not square and row-stochastic, or ``pi`` is not unique
+            (the graph has more than one closed group of agents).
+    """
+    w = np.asarray(trust, dtype=np.float64)
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        raise ValueError(f"trust must be a square matrix, got shape {w.shape}")
+    _checked(np.zeros((len(w), 1)), w)
+    basis = scipy.linalg.null_space(w.T - np.eye(len(w)), rcond=1e-10)
+    if basis.shape[1] != 1:
+        raise ValueError(
+            f"influence weights are not unique: {basis.shape[1]} closed groups of agents "
+            "(the graph is not strongly connected)"
+        )
+    pi = basis[:, 0] / basis[:, 0].sum()
+    weights: FloatArray = np.clip(pi, 0.0, None)
+    weights /= weights.sum()
+    return weights

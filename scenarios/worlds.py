@@ -1,4 +1,8 @@
-"""``genesis-prime worlds``: a cultural market over influence levels, seeds and parallel worlds."""
+"""``genesis-prime worlds`` and ``genesis-prime crowds``: markets and crowds under influence.
+
+``worlds`` runs a cultural market over influence levels, seeds and parallel worlds; ``crowds``
+measures the wisdom of crowds on networks (Golub & Jackson 2010; Lorenz et al. 2011).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from hive.market import WorldsRun, summarise, sweep_worlds
+from hive.market import FOLLOWS, NETWORKS, WorldsRun, summarise, sweep_worlds
 from scenarios.markets import load_market, market_names, parse_seeds
 from scenarios.outputs import write_rows
 
-__all__ = ["add_worlds_command", "write_worlds"]
+__all__ = ["add_worlds_command", "crowds_tables", "write_worlds"]
+
+_CROWD_GRAPHS = ("complete", "small_world", "scale_free", "star")
 
 
 def add_worlds_command(commands: Any) -> None:
-    """Add ``worlds`` to a subparsers object."""
+    """Add ``worlds`` and ``crowds`` to a subparsers object."""
     worlds = commands.add_parser(
         "worlds", help="parallel worlds of a cultural market under social influence (MusicLab)"
     )
@@ -29,8 +35,25 @@ def add_worlds_command(commands: Any) -> None:
     worlds.add_argument("--seeds", help="START:STOP or a comma list (default: the market's)")
     worlds.add_argument("--choices", type=int, help="choices per world (default: the market's)")
     worlds.add_argument("--policy", choices=["signal", "thompson"], help="agents' own choice rule")
+    worlds.add_argument(
+        "--network", choices=NETWORKS, help="whose choices a follower sees (default: the market's)"
+    )
+    worlds.add_argument(
+        "--follow", choices=FOLLOWS, help="what a follower weighs (default: the market's)"
+    )
     worlds.add_argument("--out", type=Path, help="output folder (default: out/<market>-worlds)")
     worlds.set_defaults(handler=_worlds)
+    crowds = commands.add_parser(
+        "crowds", help="wisdom of crowds on networks (Golub & Jackson; Lorenz et al. 2011)"
+    )
+    crowds.add_argument("--sizes", default="25,100,400", help="crowd sizes for Golub-Jackson")
+    crowds.add_argument("--trials", type=int, default=100, help="signal draws per crowd")
+    crowds.add_argument("--agents", type=int, default=12, help="group size for Lorenz rounds")
+    crowds.add_argument("--influence", type=float, default=0.3, help="Lorenz: step to neighbours")
+    crowds.add_argument("--rounds", type=int, default=5, help="Lorenz: rounds after the first")
+    crowds.add_argument("--seed", type=int, default=0)
+    crowds.add_argument("--out", type=Path, help="also write crowds_wisdom.csv, crowds_lorenz.csv")
+    crowds.set_defaults(handler=_crowds)
 
 
 async def _worlds(args: argparse.Namespace, console: Console) -> None:
@@ -40,7 +63,13 @@ async def _worlds(args: argparse.Namespace, console: Console) -> None:
     scenario = load_market(args.market)
     changes = {
         k: v
-        for k, v in (("worlds", args.worlds), ("choices", args.choices), ("policy", args.policy))
+        for k, v in (
+            ("worlds", args.worlds),
+            ("choices", args.choices),
+            ("policy", args.policy),
+            ("network", args.network),
+            ("follow", args.follow),
+        )
         if v is not None
     }
     config = replace(scenario.config, **changes) if changes else scenario.config
@@ -113,3 +142,80 @@ def write_worlds(
         write_rows(out / "worlds_shares.csv", shares),
     ]
     return written + plot_worlds(out, table, runs)
+
+
+def crowds_tables(
+    sizes: Sequence[int], *, trials: int, agents: int, influence: float, rounds: int, seed: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Golub-Jackson rows (graph x size) and Lorenz rows (graph x round, and the control)."""
+    import networkx as nx
+    import numpy as np
+
+    from hive import build_graph
+    from hive.market import crowd_wisdom, lorenz_rounds
+
+    def graph(kind: str, n: int, rng: np.random.Generator) -> nx.Graph:
+        return nx.star_graph(n - 1) if kind == "star" else build_graph(kind, n, rng=rng)
+
+    wisdom: list[dict[str, Any]] = []
+    for kind in _CROWD_GRAPHS:
+        for n in sizes:
+            shape, luck = np.random.default_rng([seed, n]).spawn(2)
+            result = crowd_wisdom(graph(kind, n, shape), rng=luck, trials=trials, tol=1e-8)
+            wisdom.append({"graph": kind, **vars(result)})
+    lorenz: list[dict[str, Any]] = []
+    for kind in ("control", *_CROWD_GRAPHS[:3]):
+        shape, luck = np.random.default_rng(seed).spawn(2)  # one crowd of signals for all graphs
+        g = build_graph("complete" if kind == "control" else kind, agents, rng=shape)
+        level = 0.0 if kind == "control" else influence
+        rows = lorenz_rounds(g, level, rng=luck, rounds=rounds, trials=max(trials, 1000))
+        lorenz.extend({"graph": kind, **row} for row in rows)
+    return wisdom, lorenz
+
+
+async def _crowds(args: argparse.Namespace, console: Console) -> None:
+    import asyncio
+
+    try:
+        sizes = tuple(int(v) for v in args.sizes.split(",") if v.strip())
+    except ValueError:
+        raise ValueError(f"--sizes {args.sizes!r}: use a comma list of integers >= 5") from None
+    if not sizes or min(sizes) < 5:
+        raise ValueError(f"--sizes {args.sizes!r}: use a comma list of integers >= 5")
+    if args.agents < 5 or args.trials < 1 or args.rounds < 1:
+        raise ValueError("--agents must be >= 5, --trials and --rounds >= 1")
+    wisdom, lorenz = await asyncio.to_thread(
+        crowds_tables,
+        sizes,
+        trials=args.trials,
+        agents=args.agents,
+        influence=args.influence,
+        rounds=args.rounds,
+        seed=args.seed,
+    )
+    table = Table(title="Golub & Jackson: DeGroot consensus error (truth 0, signal sd 1)")
+    for title in ("graph", "agents", "max weight", "predicted sd", "observed RMS", "iterations"):
+        table.add_column(title, justify="right")
+    for row in wisdom:
+        table.add_row(
+            row["graph"], str(row["agents"]), f"{row['max_weight']:.4f}",
+            f"{row['predicted_error']:.4f}", f"{row['observed_error']:.4f}", str(row["iterations"]),
+        )  # fmt: skip
+    console.print(table)
+    table = Table(title=f"Lorenz et al.: {args.agents} agents, influence {args.influence:g}")
+    for title in ("graph", "round", "diversity", "collective error", "truth in range",
+                  "wisdom indicator", "confidence"):  # fmt: skip
+        table.add_column(title, justify="right")
+    for row in lorenz:
+        if row["round"] in (0, args.rounds):
+            table.add_row(
+                row["graph"], str(row["round"]), f"{row['diversity']:.3f}",
+                f"{row['collective_error']:.3f}", f"{row['truth_in_range']:.3f}",
+                f"{row['wisdom_indicator']:.3f}", f"{row['confidence']:.2f}",
+            )  # fmt: skip
+    console.print(table)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_rows(args.out / "crowds_wisdom.csv", wisdom)
+        write_rows(args.out / "crowds_lorenz.csv", lorenz)
+        console.print(f"wrote crowds_wisdom.csv and crowds_lorenz.csv to {args.out}/")

@@ -39,7 +39,8 @@ PUBLIC = {
         "scale_free", "small_world", "trust_matrix",
     },
     "hive.market": {
-        "MarketConfig", "SUMMARY_METRICS", "WorldsRun", "gini", "lock_in", "measure_run",
+        "CrowdWisdom", "FOLLOWS", "MarketConfig", "NETWORKS", "SUMMARY_METRICS", "WorldsRun",
+        "crowd_wisdom", "gini", "lock_in", "lorenz_rounds", "measure_run",
         "quality_success_tau", "run_worlds", "summarise", "sweep_worlds", "unpredictability",
     },
     "scenarios": {

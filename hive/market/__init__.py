@@ -3,19 +3,28 @@
 MusicLab's multiple-worlds design (Salganik, Dodds & Watts 2006) with models for songs:
 :func:`run_worlds` runs worlds from one start under an influence strength, and the measures
 (:func:`gini`, :func:`unpredictability`, :func:`quality_success_tau`, :func:`lock_in`) say
-how unequal and how unpredictable success became.
+how unequal and how unpredictable success became. Followers see the world's leaderboard or
+their neighbours on a social graph, and weigh downloads or downloads times reputation.
+:func:`crowd_wisdom` (Golub & Jackson) and :func:`lorenz_rounds` (Lorenz et al.) measure the
+wisdom of a crowd of estimators on a network.
 """
 
+from hive.market._crowds import CrowdWisdom, crowd_wisdom, lorenz_rounds
 from hive.market._metrics import gini, lock_in, quality_success_tau, unpredictability
 from hive.market._summary import SUMMARY_METRICS, measure_run, summarise, sweep_worlds
-from hive.market._worlds import MarketConfig, WorldsRun, run_worlds
+from hive.market._worlds import FOLLOWS, NETWORKS, MarketConfig, WorldsRun, run_worlds
 
 __all__ = [
+    "FOLLOWS",
+    "NETWORKS",
     "SUMMARY_METRICS",
+    "CrowdWisdom",
     "MarketConfig",
     "WorldsRun",
+    "crowd_wisdom",
     "gini",
     "lock_in",
+    "lorenz_rounds",
     "measure_run",
     "quality_success_tau",
     "run_worlds",

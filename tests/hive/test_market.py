@@ -128,3 +128,90 @@ def test_bad_config_names_the_field(field, value, message):
         MarketConfig(**{"models": 4, field: value})
     with pytest.raises(ValueError, match="influence"):
         run_worlds(MarketConfig(models=4), 1.5, seed=0)
+
+
+# --- networks and reputation -------------------------------------------------------------------
+
+
+def test_a_neighbours_view_counts_exactly_the_neighbours_choices():
+    from hive.market._worlds import _View
+
+    config = MarketConfig(models=5, worlds=3, agents=20, network="small_world")
+    view = _View(config, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    own = np.zeros((3, 20, 5), dtype=np.int64)
+    for start in range(0, 60, 5):  # one agent, then four; agents choose again after 20
+        for who in (np.array([start % 20]), (start + 1 + np.arange(4)) % 20):
+            chosen = rng.integers(0, 5, (3, len(who)))
+            view.record(who, chosen)
+            for w in range(3):
+                for agent, model in zip(who, chosen[w], strict=True):
+                    own[w, agent, model] += 1
+    everyone = np.arange(20)
+    expected = np.stack([own[:, list(view.neighbours[a]), :].sum(axis=1) for a in everyone], 1)
+    assert np.array_equal(view.seen(own.sum(axis=1), everyone), expected)
+    assert sorted(view.neighbours[0].tolist()) != list(range(1, 20))  # not everyone
+
+
+def test_complete_network_is_the_leaderboard_less_ones_own_choices():
+    once = replace(SMALL, agents=SMALL.choices)  # everyone chooses once: nothing of one's own
+    board = run_worlds(once, 0.9, seed=2)
+    assert np.array_equal(
+        board.counts, run_worlds(replace(once, network="complete"), 0.9, 2).counts
+    )
+    repeat = replace(SMALL, agents=10)
+    assert not np.array_equal(
+        run_worlds(repeat, 0.9, 2).counts,
+        run_worlds(replace(repeat, network="complete"), 0.9, 2).counts,
+    )
+
+
+def test_independent_worlds_ignore_network_and_reputation():
+    plain = run_worlds(SMALL, 0.0, seed=6)
+    for other in (
+        replace(SMALL, network="scale_free"),
+        replace(SMALL, network="complete"),
+        replace(SMALL, follow="reputation"),
+    ):
+        assert np.array_equal(plain.counts, run_worlds(other, 0.0, 6).counts)
+
+
+def test_networked_worlds_are_deterministic_and_conserve_choices():
+    config = replace(SMALL, network="scale_free", agents=50, batch=3)
+    a, b = run_worlds(config, 0.8, seed=9), run_worlds(config, 0.8, seed=9)
+    assert np.array_equal(a.counts, b.counts)
+    assert (a.counts.sum(axis=1) == SMALL.choices).all()
+
+
+def test_local_views_spread_worlds_less_than_a_global_leaderboard():
+    """Following four neighbours instead of the whole world herds less: lower Gini."""
+    rows, _ = sweep_worlds(replace(SMALL, agents=100), [1.0], seeds=range(6))
+    local, _ = sweep_worlds(replace(SMALL, agents=100, network="small_world"), [1.0], range(6))
+    assert np.mean([r["gini"] for r in local]) < np.mean([r["gini"] for r in rows])
+
+
+def test_reputation_weighting_undoes_a_seeded_lead_that_popularity_and_thompson_lock_in():
+    """Influence 0.9, the worst model 30 downloads ahead: only reputation breaks the cascade."""
+    base = MarketConfig(
+        models=4, worlds=20, choices=3000, agents=100, quality_low=0.3, quality_high=0.7,
+        head_start={0: 30},
+    )  # fmt: skip
+
+    def wrong(config: MarketConfig) -> float:
+        rows, _ = sweep_worlds(config, [0.9], seeds=range(4))
+        return float(np.mean([row["wrong_lock_in_share"] for row in rows]))
+
+    assert wrong(base) == 1.0
+    assert wrong(replace(base, policy="thompson")) == 1.0
+    assert wrong(replace(base, follow="reputation")) <= 0.5
+    fitness = run_worlds(replace(base, follow="reputation"), 0.9, seed=2)
+    assert (fitness.shares.argmax(axis=1) == 3).mean() >= 0.9
+
+
+def test_bad_network_or_follow_names_the_field():
+    with pytest.raises(ValueError, match="network"):
+        MarketConfig(network="ring")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="follow"):
+        MarketConfig(follow="likes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="at least 5 agents"):
+        MarketConfig(agents=3, network="small_world")

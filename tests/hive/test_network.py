@@ -198,3 +198,37 @@ def test_friedkin_johnsen_rejects_bad_susceptibility() -> None:
         friedkin_johnsen(np.zeros((3, 1)), trust, [0.5, 1.5, 0.0])
     with pytest.raises(ValueError, match=r"scalar or \(3,\)"):
         friedkin_johnsen(np.zeros((3, 1)), trust, [0.5, 0.5])
+
+
+# --- influence weights (Golub & Jackson) ----------------------------------------------------
+
+
+def test_influence_weights_are_degree_shares_on_an_undirected_graph() -> None:
+    """pi W = pi for W = a I + (1 - a) D^-1 A is solved by pi_i = d_i / sum(d)."""
+    from hive.network import influence_weights
+
+    graph = scale_free(60, rng=rng(3), m=2)
+    degree = np.array([d for _, d in sorted(graph.degree())], dtype=float)
+    for self_weight in (0.0, 0.3, 0.9):
+        pi = influence_weights(trust_matrix(graph, self_weight=self_weight))
+        assert pi == pytest.approx(degree / degree.sum(), abs=1e-12)
+
+
+def test_influence_weights_give_the_degroot_limit_on_a_directed_graph() -> None:
+    from hive.network import influence_weights
+
+    graph = nx.DiGraph([(0, 1), (1, 2), (2, 0), (2, 1), (0, 2)])
+    trust = trust_matrix(graph, self_weight=0.2)
+    pi = influence_weights(trust)
+    assert pi @ trust == pytest.approx(pi, abs=1e-12)
+    x0 = rng(4).normal(size=(3, 2))
+    assert degroot(x0, trust).opinions == pytest.approx(np.tile(pi @ x0, (3, 1)), abs=1e-8)
+
+
+def test_influence_weights_refuse_two_closed_groups() -> None:
+    from hive.network import influence_weights
+
+    with pytest.raises(ValueError, match="2 closed groups"):
+        influence_weights(trust_matrix(nx.Graph([(0, 1), (2, 3)])))
+    with pytest.raises(ValueError, match="square"):
+        influence_weights(np.ones((2, 3)) / 3)

@@ -56,3 +56,36 @@ def test_builtin_market_and_file_errors(tmp_path: Path):
     path.write_text('name = "m"\n[market]\nmodels = 1\n')
     with pytest.raises(ConfigError, match="models must be at least 2"):
         load_market(path)
+
+
+def test_crowds_prints_golub_jackson_and_lorenz_and_writes_csvs(tmp_path: Path, capsys):
+    out = tmp_path / "c"
+    args = ["crowds", "--sizes", "10,40", "--trials", "20", "--rounds", "3", "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "Golub & Jackson" in printed
+    assert "Lorenz" in printed
+    with (out / "crowds_wisdom.csv").open() as handle:
+        wisdom = list(csv.DictReader(handle))
+    assert {(r["graph"], r["agents"]) for r in wisdom} == {
+        (g, n) for g in ("complete", "small_world", "scale_free", "star") for n in ("10", "40")
+    }
+    star = [float(r["max_weight"]) for r in wisdom if r["graph"] == "star"]
+    assert star == pytest.approx([0.5, 0.5])
+    with (out / "crowds_lorenz.csv").open() as handle:
+        lorenz = list(csv.DictReader(handle))
+    assert len(lorenz) == 4 * 4  # control + three graphs, rounds 0..3
+    first = {r["graph"]: float(r["diversity"]) for r in lorenz if r["round"] == "0"}
+    last = {r["graph"]: float(r["diversity"]) for r in lorenz if r["round"] == "3"}
+    assert len(set(first.values())) == 1  # every graph starts from the same crowd
+    assert last["control"] == first["control"]
+    assert last["complete"] < first["complete"] / 2
+    assert main(["crowds", "--sizes", "3"]) == 1
+    assert "--sizes" in capsys.readouterr().err
+
+
+def test_worlds_takes_a_network_and_reputation(tmp_path: Path):
+    args = ["worlds", "seeded-lead", "--seeds", "0:2", "--influence", "0.9", "--worlds", "4"]
+    for extra in (["--network", "scale_free"], ["--follow", "reputation"]):
+        assert main([*args, *extra, "--choices", "200", "--out", str(tmp_path / extra[1])]) == 0
+        assert (tmp_path / extra[1] / "worlds_summary.csv").exists()
