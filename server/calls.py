@@ -21,6 +21,7 @@ from selection import ConfigError, DynamicModelManager, PerformanceRecord, faile
 from selection.providers import Attempt, Completion, ModelGateway, Prices
 from server.errors import APIError
 from server.metrics import ServerMetrics
+from server.writer import RecordWriter
 
 __all__ = ["ROUTE_PREFIX", "CallPlan", "CallRecorder", "Hints"]
 
@@ -67,6 +68,7 @@ class CallRecorder:
         manager: Chooses models and owns the tracker and the A/B tests.
         gateway: Says which models can be called (a key is configured).
         metrics: Counted for every recorded outcome.
+        writer: Writes the records in the background.
         default_task: The task of ``genesis-prime/auto`` without a task hint.
     """
 
@@ -75,12 +77,14 @@ class CallRecorder:
         manager: DynamicModelManager,
         gateway: ModelGateway,
         metrics: ServerMetrics,
+        writer: RecordWriter,
         *,
         default_task: str,
     ) -> None:
         self._manager = manager
         self._gateway = gateway
         self._metrics = metrics
+        self._writer = writer
         self._default_task = default_task
         self._served: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
@@ -142,8 +146,10 @@ class CallRecorder:
     ) -> list[PerformanceRecord]:
         """Record the failed attempts and the answer (``(model_id, completion)``), once.
 
-        ``broken`` names the error type of a stream that failed after it opened: its answer
-        is recorded as that model's failure.
+        The records are tagged with their A/B arm and counted in the metrics now, and
+        queued for the background writer (stored within milliseconds, see
+        :mod:`server.writer`). ``broken`` names the error type of a stream that failed after
+        it opened: its answer is recorded as that model's failure.
         """
         now = self._manager.clock.now()
         failed = [a for a in attempts if a.error_type is not None]
@@ -162,13 +168,10 @@ class CallRecorder:
             if records[i].model_id == plan.routed:
                 records[i] = selector.tag(records[i], unit_id=plan.unit_id, request_id=plan.rid)
                 break
-        if records:
-            await self._manager.performance_tracker.record_many(records)
-            for test_id in {r.ab_test_id for r in records if r.ab_test_id is not None}:
-                await self._manager.ab_test_manager.maybe_monitor(test_id)
         self._count(plan, records)
         if answer is not None and broken is None:
             self._remember(plan.rid, answer[0], plan.task)
+        await self._writer.submit(records)
         return records
 
     def served(self, request_id: str) -> tuple[str, str] | None:

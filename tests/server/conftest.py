@@ -26,6 +26,7 @@ from selection.providers import (
     RetryPolicy,
 )
 from server import create_app
+from server.writer import RecordWriter
 from tests.server.upstream import CANARY, Upstream
 
 API_KEY = "gp-server-key"
@@ -36,8 +37,16 @@ class Served:
     base_url: str
     upstream: Upstream
     db: Path
+    thread: _Thread
+    writer: RecordWriter
+
+    def flush(self) -> None:
+        """Wait until the server's background writer has stored every accepted record."""
+        assert self.thread.loop is not None
+        asyncio.run_coroutine_threadsafe(self.writer.flush(), self.thread.loop).result(10)
 
     def records(self) -> list[dict[str, Any]]:
+        self.flush()
         with sqlite3.connect(self.db) as conn:
             conn.row_factory = sqlite3.Row
             rows = conn.execute("SELECT * FROM model_performance_records ORDER BY record_id")
@@ -48,9 +57,14 @@ class _Thread(threading.Thread):
     def __init__(self, server: uvicorn.Server, sock: socket.socket) -> None:
         super().__init__(daemon=True)
         self.server, self.sock = server, sock
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def run(self) -> None:
-        asyncio.run(self.server.serve(sockets=[self.sock]))
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve(sockets=[self.sock])
 
 
 def _settings() -> ProviderSettings:
@@ -82,7 +96,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         time.sleep(0.01)
     port = sock.getsockname()[1]
     try:
-        yield Served(f"http://127.0.0.1:{port}/v1", upstream, db)
+        yield Served(f"http://127.0.0.1:{port}/v1", upstream, db, thread, app.state.writer)
     finally:
         server.should_exit = True
         thread.join(10)
