@@ -195,7 +195,11 @@ class CallRecorder:
             outcome = "error" if r.error_occurred else "ok"
             self._metrics.requests.labels(r.model_id, plan.task, outcome).inc()
             if r.error_occurred:
-                self._metrics.errors.labels(r.error_type or "unknown").inc()
+                error_type = r.error_type or "unknown"
+                self._metrics.errors.labels(error_type).inc()
+                lost = r.context_data.get("attempt_latency_ms")
+                if lost is not None:
+                    self._metrics.failed_latency.labels(r.model_id, error_type).observe(lost / 1e3)
                 continue
             if r.response_time_ms is not None:
                 self._metrics.latency.labels(r.model_id, plan.task).observe(
@@ -226,12 +230,15 @@ class CallRecorder:
         }
         if completion.first_token_s is not None:
             context["time_to_first_token_ms"] = completion.first_token_s * 1000.0
+        latency_ms = completion.latency_s * 1000.0
+        if broken is not None:  # a failure's latency is kept apart from the answers'
+            context["attempt_latency_ms"] = latency_ms
         return PerformanceRecord(
             record_id=plan.rid if broken is None else f"{plan.rid}#{n}",
             model_id=model_id,
             task_type=plan.task,
             prompt_hash=plan.prompt_hash,
-            response_time_ms=completion.latency_s * 1000.0,
+            response_time_ms=latency_ms if broken is None else None,
             token_count_input=completion.input_tokens,
             token_count_output=completion.output_tokens,
             cost=completion.cost_usd,

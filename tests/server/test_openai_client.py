@@ -137,8 +137,8 @@ def test_errors_come_in_openai_shape(served):
 
 def test_upstream_failure_after_fallbacks_is_a_502_and_every_attempt_is_recorded(served):
     served.upstream.fail_first = [500] * 50
-    with pytest.raises(openai.APIStatusError) as failed:
-        client(served).chat.completions.create(
+    with client(served) as api, pytest.raises(openai.APIStatusError) as failed:
+        api.chat.completions.create(
             model="openai/gpt-3.5-turbo",
             messages=[{"role": "user", "content": "x"}],
             extra_body={"request_id": "req-fail"},
@@ -149,6 +149,15 @@ def test_upstream_failure_after_fallbacks_is_a_502_and_every_attempt_is_recorded
     records = served.records()
     assert [r["record_id"] for r in records] == ["req-fail#1", "req-fail#2"]
     assert all(r["error_occurred"] for r in records)
+    # The time lost on failures is kept apart from the answers' latency, in the record and
+    # in the metrics.
+    assert all(r["response_time_ms"] is None for r in records)
+    assert all(json.loads(r["context_data"])["attempt_latency_ms"] >= 0 for r in records)
+    with httpx.Client(headers={"authorization": f"Bearer {API_KEY}"}) as http:
+        metrics = http.get(served.base_url.removesuffix("/v1") + "/metrics").text
+    labels = 'model="openai/gpt-3.5-turbo",type="server_error"'
+    assert f"genesis_failed_attempt_seconds_count{{{labels}}} 2.0" in metrics
+    assert 'genesis_request_seconds_count{model="openai/gpt-3.5-turbo"' not in metrics
 
 
 def test_a_request_without_the_server_key_is_refused(served):
@@ -199,10 +208,8 @@ def test_concurrent_requests_are_each_recorded_once(served):
     records = served.records()
     assert len(records) == 24
     assert len({r["record_id"] for r in records}) == 24
-    metrics = httpx.get(
-        served.base_url.removesuffix("/v1") + "/metrics",
-        headers={"authorization": f"Bearer {API_KEY}"},
-    ).text
+    with httpx.Client(headers={"authorization": f"Bearer {API_KEY}"}) as http:
+        metrics = http.get(served.base_url.removesuffix("/v1") + "/metrics").text
     total = sum(
         float(line.rsplit(" ", 1)[1])
         for line in metrics.splitlines()
