@@ -10,11 +10,12 @@ httpx clients. At 1, 10 and 100 concurrent clients each client sends pairs of th
 non-streamed request, one to the fake directly and one through the server, ``--requests``
 pairs per level; pairing puts both under the same load of a shared machine. Prints p50 and
 p99 of each, the added latency (p50 and p99 of the per-pair difference, server minus
-direct) and the server's requests per second (served requests over the time spent on
-them). Every served request is routed by the selector and recorded in SQLite, so the figure
-includes the selection and the write. ``--server-root`` serves from another checkout (to
-measure a before and an after with the same clients). The machine is shared: trust medians
-and ratios, and alternate runs.
+direct), the server's requests per second (served requests over the time spent on them)
+and the server process's CPU time per request (user + system, from ``/proc``: the figure a
+loaded machine disturbs least). Every served request is routed by the selector and
+recorded in SQLite, so the figures include the selection and the write. ``--server-root``
+serves from another checkout (a before and an after with the same clients). The machine is
+shared: trust medians and ratios, and alternate runs.
 """
 
 from __future__ import annotations
@@ -115,6 +116,12 @@ async def _load(
     return direct, served, rps
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (Linux ``/proc``), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000
 
@@ -152,16 +159,22 @@ def main() -> None:
             served_url = f"http://127.0.0.1:{server_port}/v1/chat/completions"
             print(f"server from {server_root}")
             print(f"{args.requests} request pairs per level, model {args.model!r}")
-            print("clients  direct p50/p99 ms  server p50/p99 ms  added p50/p99 ms  server req/s")
+            print(
+                "clients  direct p50/p99 ms  server p50/p99 ms  added p50/p99 ms  server req/s"
+                "  server CPU ms/req"
+            )
             for clients in (1, 10, 100):
+                cpu = _cpu_seconds(server.pid)
                 direct, served, rps = asyncio.run(
                     _load(f"{fake_url}/chat/completions", served_url, body, clients, args.requests)
                 )
+                cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / (args.requests + 1)
                 added = [s - d for s, d in zip(served, direct, strict=True)]
                 print(
                     f"{clients:>7}  {_p(direct, 50):>7.2f} / {_p(direct, 99):<7.2f}"
                     f"  {_p(served, 50):>7.2f} / {_p(served, 99):<7.2f}"
                     f"  {_p(added, 50):>6.2f} / {_p(added, 99):<7.2f}  {rps:>8.0f}"
+                    f"  {cpu_ms:>10.2f}"
                 )
         finally:
             for process in (server, fake):
