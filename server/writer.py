@@ -47,7 +47,9 @@ class RecordWriter:
         capacity: Requests queued at most before :meth:`submit` waits.
         max_batch: Records written in one transaction at most.
         linger: Seconds the writer waits after the first queued request for more to join
-            its batch (0 writes whatever is queued when it next runs).
+            its batch (0 writes whatever is queued when it next runs); :meth:`flush` and
+            :meth:`close` cut it short. Each batch is one transaction and one rebuild of
+            the selector's score table, so lingering saves both.
         retry_seconds: The first and the longest pause between tries while the store is
             unavailable.
         close_timeout: Seconds :meth:`close` keeps retrying before giving up.
@@ -59,7 +61,7 @@ class RecordWriter:
         *,
         capacity: int = 10_000,
         max_batch: int = 2_000,
-        linger: float = 0.005,
+        linger: float = 0.05,
         retry_seconds: tuple[float, float] = (0.05, 5.0),
         close_timeout: float = 30.0,
     ) -> None:
@@ -74,6 +76,7 @@ class RecordWriter:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._inflight: list[_Group] = []
+        self._hurry = asyncio.Event()
         self.written = 0  # records stored (new ones), for tests and /status
         self.refused = 0  # records the store refused for good (logged)
 
@@ -105,6 +108,7 @@ class RecordWriter:
     async def flush(self) -> None:
         """Return once everything queued before this call is written."""
         if self._task is not None:
+            self._hurry.set()  # no lingering for more: someone waits
             await self._queue.join()
 
     async def close(self) -> None:
@@ -117,6 +121,7 @@ class RecordWriter:
         self._closed = True
         if self._task is None:
             return
+        self._hurry.set()
         try:
             await asyncio.wait_for(self._queue.join(), self._close_timeout)
         except TimeoutError:
@@ -136,8 +141,10 @@ class RecordWriter:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            if self._linger:
-                await asyncio.sleep(self._linger)
+            if self._linger and not self._hurry.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._hurry.wait(), self._linger)
+            self._hurry.clear()
             size = len(batch[0])
             self._inflight = batch
             while size < self._max_batch and not self._queue.empty():
