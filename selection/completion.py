@@ -75,6 +75,7 @@ __all__ = [
     "catalog_prices",
     "failed_attempt_record",
     "prompt_hash",
+    "wire_prompt_hash",
 ]
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,26 @@ def prompt_hash(messages: Sequence[Message], *, key: bytes) -> str:
         text = messages[0].content
     else:
         text = json.dumps(_as_dicts(messages), separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def wire_prompt_hash(messages: Sequence[Any], *, key: bytes) -> str:
+    """:func:`prompt_hash` of an OpenAI-shaped conversation (dicts, as a server receives it).
+
+    A conversation of plain text messages (``role`` and string ``content`` only) hashes
+    exactly as :func:`prompt_hash` hashes the same :class:`Message` list, so one
+    conversation stands for one hash whether it came through ``complete`` or the server;
+    anything richer (tools, images...) hashes its canonical JSON (sorted keys).
+    """
+    if all(
+        isinstance(m, dict)
+        and set(m) == {"role", "content"}
+        and m["role"] in ("system", "user", "assistant")
+        and isinstance(m["content"], str)
+        for m in messages
+    ):
+        return prompt_hash([Message(m["role"], m["content"]) for m in messages], key=key)
+    text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 

@@ -8,8 +8,6 @@ when it breaks or the client goes away, as a failure of the model that served it
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
 from collections import OrderedDict
@@ -17,7 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from selection import ConfigError, DynamicModelManager, PerformanceRecord, failed_attempt_record
+from selection import (
+    ConfigError,
+    DynamicModelManager,
+    PerformanceRecord,
+    failed_attempt_record,
+    load_or_create_key,
+    wire_prompt_hash,
+)
 from selection.providers import Attempt, Completion, ModelGateway, Prices
 from server.errors import APIError
 from server.metrics import ServerMetrics
@@ -55,12 +60,6 @@ class CallPlan:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def prompt_hash(messages: Sequence[Any]) -> str:
-    """SHA-256 of the conversation's canonical JSON (the prompt is never stored)."""
-    text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 class CallRecorder:
     """Plans calls through the manager's selector and records their outcomes.
 
@@ -87,6 +86,7 @@ class CallRecorder:
         self._writer = writer
         self._default_task = default_task
         self._served: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._prompt_key: bytes | None = None
 
     async def plan(self, model: str, messages: Sequence[Any], hints: Hints) -> CallPlan:
         """Resolve ``model`` (a route or a catalog id) to the chain of models to try.
@@ -132,7 +132,7 @@ class CallRecorder:
             routed=routed,
             unit_id=hints.unit_id,
             prices=prices,
-            prompt_hash=prompt_hash(messages),
+            prompt_hash=self._hash(messages),
             context=context,
         )
 
@@ -177,6 +177,12 @@ class CallRecorder:
     def served(self, request_id: str) -> tuple[str, str] | None:
         """``(model_id, task)`` of a request this server answered, for feedback."""
         return self._served.get(request_id)
+
+    def _hash(self, messages: Sequence[Any]) -> str:
+        # Keyed with the installation's secret, as complete() and ask hash prompts.
+        if self._prompt_key is None:
+            self._prompt_key = load_or_create_key()
+        return wire_prompt_hash(messages, key=self._prompt_key)
 
     def _callable(self, model_id: str) -> bool:
         try:

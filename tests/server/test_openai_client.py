@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +13,7 @@ import httpx
 import openai
 import pytest
 
+from selection import load_or_create_key
 from tests.server.conftest import API_KEY, Served
 from tests.server.upstream import CANARY
 
@@ -35,6 +38,9 @@ def test_plain_completion_is_routed_answered_and_recorded(served):
     assert record["model_id"] == reply.model  # the catalog id the selector chose
     assert record["token_count_input"] == 10
     assert record["token_count_output"] == 4
+    # The prompt stands as the installation's keyed hash, as complete() and ask store it.
+    key = load_or_create_key()
+    assert record["prompt_hash"] == hmac.new(key, b"hello there", hashlib.sha256).hexdigest()
     assert (reply.usage.model_extra or {}).get("cost") == pytest.approx(record["cost"])
     # Our hint fields do not reach the provider; OpenAI's do, and the upstream model name.
     [sent] = served.upstream.bodies
