@@ -1,7 +1,7 @@
 """The server's added latency over calling the provider directly, and its requests per second.
 
 Run: .venv/bin/python bench/bench_server.py [--requests 400] [--model genesis-prime/auto]
-     [--server-root PATH]
+     [--clients 1,10,100] [--server-root PATH]
 
 Three processes on 127.0.0.1: a fake OpenAI-compatible provider that answers at once (a raw
 ASGI app under uvicorn), ``genesis-prime serve --no-auth`` (one uvicorn worker, SQLite in a
@@ -131,6 +131,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="requests per level (400)")
     parser.add_argument("--model", default="genesis-prime/auto", help="model asked of the server")
     parser.add_argument(
+        "--clients", default="1,10,100", help="concurrency levels, comma-separated (1,10,100)"
+    )
+    parser.add_argument(
         "--server-root", type=Path, default=ROOT, help="checkout to serve from (this one)"
     )
     args = parser.parse_args()
@@ -163,7 +166,7 @@ def main() -> None:
                 "clients  direct p50/p99 ms  server p50/p99 ms  added p50/p99 ms  server req/s"
                 "  server CPU ms/req"
             )
-            for clients in (1, 10, 100):
+            for clients in (int(c) for c in args.clients.split(",")):
                 cpu = _cpu_seconds(server.pid)
                 direct, served, rps = asyncio.run(
                     _load(f"{fake_url}/chat/completions", served_url, body, clients, args.requests)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 _OPEN_PATHS = frozenset({"/health"})
 # Our fields in a request body; removed before the body goes upstream.
-_HINT_FIELDS = ("task", "priority_factors", "request_id", "session_id", "genesis")
+_HINT_FIELDS = ("task", "priority_factors", "request_id", "session_id", "budget", "genesis")
 
 
 def create_app(  # noqa: C901 - the routes are closures over one app's state
@@ -184,6 +185,15 @@ def _hints(body: dict[str, Any], request: Request) -> Hints:
         raise APIError(
             400, "priority_factors must map objectives to numbers", param="priority_factors"
         )
+    budget = body.get("budget", headers.get("x-genesis-budget"))
+    if budget is not None:
+        try:
+            budget = float(budget)
+        except (TypeError, ValueError):
+            budget = math.nan
+        if not (math.isfinite(budget) and budget > 0):
+            raise APIError(400, "budget must be a positive number of USD", param="budget")
+    max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
     unit = body.get("session_id") or headers.get("x-genesis-session-id")
     unit = unit or headers.get("x-genesis-user-id") or body.get("user")
     return Hints(
@@ -191,6 +201,8 @@ def _hints(body: dict[str, Any], request: Request) -> Hints:
         priority_factors=factors,
         request_id=body.get("request_id") or headers.get("x-genesis-request-id"),
         unit_id=unit,
+        budget=budget,
+        max_tokens=max_tokens if isinstance(max_tokens, int) and max_tokens > 0 else None,
     )
 
 

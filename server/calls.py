@@ -8,6 +8,7 @@ when it breaks or the client goes away, as a failure of the model that served it
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections import OrderedDict
@@ -44,6 +45,8 @@ class Hints:
     priority_factors: Mapping[str, float] | None = None
     request_id: str | None = None
     unit_id: str | None = None
+    budget: float | None = None  # USD this request may cost at most (estimated beforehand)
+    max_tokens: int | None = None  # the request's own cap on output tokens, for the estimate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +119,8 @@ class CallRecorder:
             task = catalog.check_task(hints.task or self._default_task)
             candidates, routed = [model], model
         chain = tuple(m for m in candidates if self._callable(m))
+        if chain and hints.budget is not None:
+            chain = self._within(chain, messages, hints)
         if not chain:
             raise APIError(
                 503,
@@ -177,6 +182,35 @@ class CallRecorder:
     def served(self, request_id: str) -> tuple[str, str] | None:
         """``(model_id, task)`` of a request this server answered, for feedback."""
         return self._served.get(request_id)
+
+    def _within(
+        self, chain: tuple[str, ...], messages: Sequence[Any], hints: Hints
+    ) -> tuple[str, ...]:
+        # The cost estimate: about 4 characters a token for the prompt, and the request's
+        # max_tokens (else the catalog's default) for the answer. Unpriced models are left
+        # out: an unknown cost is not within any budget.
+        assert hints.budget is not None
+        prompt_tokens = len(json.dumps(messages, ensure_ascii=False)) / 4
+        catalog = self._manager.catalog
+        costs = {
+            m: catalog.get(m).estimate_cost(prompt_tokens, hints.max_tokens)
+            if hints.max_tokens
+            else catalog.get(m).estimate_cost(prompt_tokens)
+            for m in chain
+        }
+        within = tuple(m for m in chain if (c := costs[m]) is not None and c <= hints.budget)
+        if not within:
+            known = [c for c in costs.values() if c is not None]
+            cheapest = (
+                f"the cheapest is estimated at ${min(known):.6f}" if known else "none is priced"
+            )
+            raise APIError(
+                400,
+                f"no model fits the budget of ${hints.budget:g}: {cheapest}",
+                param="budget",
+                code="budget_too_low",
+            )
+        return within
 
     def _hash(self, messages: Sequence[Any]) -> str:
         # Keyed with the installation's secret, as complete() and ask hash prompts.

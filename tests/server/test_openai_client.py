@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from selection import load_or_create_key
+from selection import ModelCatalog, load_or_create_key
 from tests.server.conftest import API_KEY, Served
 from tests.server.upstream import CANARY
 
@@ -239,3 +239,40 @@ def test_a_stream_falls_back_before_its_first_byte_and_records_the_failures(serv
     assert records["req-fallback#1"]["model_id"] == records["req-fallback#2"]["model_id"]
     assert records["req-fallback"]["model_id"] == chunks[0].model
     assert records["req-fallback"]["model_id"] != records["req-fallback#1"]["model_id"]
+
+
+def test_a_budget_leaves_out_the_models_it_cannot_pay_for(served):
+    catalog = ModelCatalog.default()
+    messages: Any = [{"role": "user", "content": "a short question"}]
+    prompt_tokens = len(json.dumps(messages, ensure_ascii=False)) / 4
+    budget = 0.002
+    affordable = {
+        s.id
+        for s in catalog.active()
+        if (cost := s.estimate_cost(prompt_tokens, 500)) is not None and cost <= budget
+    }
+    assert affordable
+    assert affordable != {s.id for s in catalog.active()}  # the budget leaves some out
+    with client(served) as api:
+        for i in range(5):
+            reply = api.chat.completions.create(
+                model="genesis-prime/logical_reasoning",
+                messages=messages,
+                max_tokens=500,
+                extra_body={"budget": budget, "request_id": f"b{i}"},
+            )
+            assert reply.model in affordable
+        assert all("budget" not in body for body in served.upstream.bodies)
+        with pytest.raises(openai.BadRequestError) as refused:
+            api.chat.completions.create(
+                model="genesis-prime/logical_reasoning",
+                messages=messages,
+                extra_headers={"x-genesis-budget": "1e-9"},
+            )
+        assert refused.value.code == "budget_too_low"
+        assert "no model fits the budget" in refused.value.message
+        with pytest.raises(openai.BadRequestError, match="budget must be a positive"):
+            api.chat.completions.create(
+                model="genesis-prime/auto", messages=messages, extra_body={"budget": -1}
+            )
+    assert len(served.records()) == 5  # the refused requests made no call
