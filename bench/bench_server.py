@@ -1,7 +1,7 @@
 """The server's added latency over calling the provider directly, and its requests per second.
 
 Run: .venv/bin/python bench/bench_server.py [--requests 400] [--model genesis-prime/auto]
-     [--clients 1,10,100] [--server-root PATH]
+     [--clients 1,10,100] [--server-root PATH] [--in-process]
 
 Three processes on 127.0.0.1: a fake OpenAI-compatible provider that answers at once (a raw
 ASGI app under uvicorn), ``genesis-prime serve --no-auth`` (one uvicorn worker, SQLite in a
@@ -16,6 +16,11 @@ loaded machine disturbs least). Every served request is routed by the selector a
 recorded in SQLite, so the figures include the selection and the write. ``--server-root``
 serves from another checkout (a before and an after with the same clients). The machine is
 shared: trust medians and ratios, and alternate runs.
+
+``--in-process`` times the app alone, with no socket on either side: requests through
+``httpx.ASGITransport`` to the app, whose provider is an ``httpx.MockTransport`` answering
+at once; every request is still routed, recorded and authenticated. To time another
+checkout's app, put it first on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -126,6 +131,45 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000
 
 
+async def _in_process(requests: int, model: str) -> list[float]:
+    """Seconds per request of the app alone: ASGI in memory, the provider a MockTransport."""
+    from pydantic import SecretStr
+
+    from selection import DynamicModelManager
+    from selection.providers import ModelGateway, ProviderConfig, ProviderSettings
+    from server import create_app
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=_ANSWER, headers={"content-type": "application/json"})
+
+    configs = {
+        name: ProviderConfig(base_url=f"https://{name}.test/v1", api_key=SecretStr("sk-bench"))
+        for name in ("openai", "openrouter", "mistral")
+    }
+    upstream = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    gateway = ModelGateway.from_settings(ProviderSettings(providers=configs), http=upstream)
+    body = {**BODY, "model": model}
+    times: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        manager = DynamicModelManager(f"sqlite:///{tmp}/bench.db", gateway=gateway)
+        app = create_app(manager, gateway, api_key=SecretStr("gp-bench"))
+        transport = httpx.ASGITransport(app=app)
+        headers = {"authorization": "Bearer gp-bench"}
+        async with (
+            upstream,
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://app", headers=headers) as c,
+        ):
+            for _ in range(50):  # warm up
+                (await c.post("/v1/chat/completions", json=body)).raise_for_status()
+            for _ in range(requests):
+                start = time.perf_counter()
+                response = await c.post("/v1/chat/completions", json=body)
+                times.append(time.perf_counter() - start)
+                response.raise_for_status()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="requests per level (400)")
@@ -136,7 +180,22 @@ def main() -> None:
     parser.add_argument(
         "--server-root", type=Path, default=ROOT, help="checkout to serve from (this one)"
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="time the app alone (no sockets; the provider a MockTransport), 1 client",
+    )
     args = parser.parse_args()
+    if args.in_process:
+        import server as app_package
+
+        times = asyncio.run(_in_process(args.requests, args.model))
+        print(f"app from {Path(app_package.__file__).parent.parent}")
+        print(
+            f"in process, {args.requests} requests: p50 {_p(times, 50):.2f} ms, "
+            f"p99 {_p(times, 99):.2f} ms (target: under 2 ms added at p50)"
+        )
+        return
     fake_port, server_port = _free_port(), _free_port()
     fake_url = f"http://127.0.0.1:{fake_port}/v1"
     server_root = args.server_root.resolve()
