@@ -153,6 +153,10 @@ class RecordWriter:
                 size += len(group)
             try:
                 await self._write(batch)
+            except Exception:  # a bug, not the store: log it and keep the writer alive
+                lost = sum(len(g) for g in batch)
+                logger.exception("writing %d records failed unexpectedly; they are lost", lost)
+                self.refused += lost
             finally:
                 self._inflight = []
                 for _ in batch:

@@ -154,3 +154,27 @@ async def test_close_gives_up_after_its_timeout_and_says_how_many_were_not_writt
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="capacity"):
         RecordWriter(None, capacity=0)  # type: ignore[arg-type]
+
+
+async def test_an_unexpected_error_is_logged_and_the_writer_lives_on(manager, caplog):
+    inner = manager.performance_tracker.record_many
+    tracker: Any = manager.performance_tracker
+    calls = 0
+
+    async def broken_once(records: Any) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug")
+        stored: int = await inner(records)
+        return stored
+
+    tracker.record_many = broken_once
+    writer = RecordWriter(manager, linger=0)
+    await writer.submit(group("lost"))
+    await writer.flush()
+    await writer.submit(group("kept"))
+    await writer.close()
+    assert await stored_ids(manager) == ["kept"]
+    assert writer.refused == 1
+    assert "failed unexpectedly" in caplog.text
