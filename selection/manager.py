@@ -281,12 +281,15 @@ class DynamicModelManager:
             UnknownModelError, UnknownTaskError: the model or task is not known.
         """
         await self._ready()
-        if request_id is None and unit_id is None and "ab_test_id" not in performance:
-            # A call routed without an id by a running test: its fresh id (see recommend).
-            request_id = self._unnamed.take(self.catalog.check_task(task), model_id)
         record = PerformanceRecord.from_performance(
             model_id, task, performance, request_id=request_id, timestamp=self.clock.now()
         )
+        if request_id is None and unit_id is None and record.ab_test_id is None:
+            # A call routed without an id by a running test: its fresh id (see recommend).
+            fresh = self._unnamed.take(record.task_type, record.model_id)
+            if fresh is not None:
+                request_id = fresh
+                record = record.model_copy(update={"record_id": fresh})
         record = self.model_selector.tag(record, unit_id=unit_id, request_id=request_id)
         if not await record_or_amend(self.performance_tracker, self.store, record, performance):
             logger.debug("record %s was stored before; not counted again", record.record_id)
