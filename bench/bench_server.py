@@ -1,15 +1,26 @@
 """The server's added latency over calling the provider directly, and its requests per second.
 
 Run: .venv/bin/python bench/bench_server.py [--requests 400] [--model genesis-prime/auto]
+     [--clients 1,10,100] [--server-root PATH] [--in-process]
 
 Three processes on 127.0.0.1: a fake OpenAI-compatible provider that answers at once (a raw
 ASGI app under uvicorn), ``genesis-prime serve --no-auth`` (one uvicorn worker, SQLite in a
 temporary folder) whose provider keys and base URLs point at the fake, and this script's
-httpx clients. At 1, 10 and 100 concurrent clients the same non-streamed request is sent
-``--requests`` times to the fake directly and then through the server; prints p50 and p99 of
-each, the added latency (server minus direct, at p50 and p99), and the server's requests per
-second. Every served request is routed by the selector and recorded in SQLite, so the
-figure includes the selection and the write. The machine is shared: trust medians and ratios.
+httpx clients. At 1, 10 and 100 concurrent clients each client sends pairs of the same
+non-streamed request, one to the fake directly and one through the server, ``--requests``
+pairs per level; pairing puts both under the same load of a shared machine. Prints p50 and
+p99 of each, the added latency (p50 and p99 of the per-pair difference, server minus
+direct), the server's requests per second (served requests over the time spent on them)
+and the server process's CPU time per request (user + system, from ``/proc``: the figure a
+loaded machine disturbs least). Every served request is routed by the selector and
+recorded in SQLite, so the figures include the selection and the write. ``--server-root``
+serves from another checkout (a before and an after with the same clients). The machine is
+shared: trust medians and ratios, and alternate runs.
+
+``--in-process`` times the app alone, with no socket on either side: requests through
+``httpx.ASGITransport`` to the app, whose provider is an ``httpx.MockTransport`` answering
+at once; every request is still routed, recorded and authenticated. To time another
+checkout's app, put it first on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -81,38 +92,113 @@ def _wait(url: str) -> None:
 
 
 async def _load(
-    url: str, body: dict[str, Any], clients: int, total: int
-) -> tuple[list[float], float]:
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    latencies: list[float] = []
+    direct_url: str, served_url: str, body: dict[str, Any], clients: int, total: int
+) -> tuple[list[float], list[float], float]:
+    limits = httpx.Limits(max_connections=2 * clients, max_keepalive_connections=2 * clients)
+    pairs: list[tuple[float, float]] = []
     queue = iter(range(total))
-    async with httpx.AsyncClient(limits=limits, timeout=60) as http:
-        await http.post(url, json=body)  # warm the connection and the server
+    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
+        await http.post(direct_url, json=BODY)  # warm the connections and the server
+        await http.post(served_url, json=body)
+
+        async def timed(url: str, payload: dict[str, Any]) -> float:
+            start = time.perf_counter()
+            response = await http.post(url, json=payload)
+            elapsed = time.perf_counter() - start
+            response.raise_for_status()
+            return elapsed
 
         async def worker() -> None:
             for _ in queue:
-                start = time.perf_counter()
-                response = await http.post(url, json=body)
-                latencies.append(time.perf_counter() - start)
-                response.raise_for_status()
+                pairs.append((await timed(direct_url, BODY), await timed(served_url, body)))
 
-        start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - start
-    return latencies, total / elapsed
+    direct = [d for d, _ in pairs]
+    served = [s for _, s in pairs]
+    # Each client spends its served requests' time in the server: requests per second of
+    # the server alone, as if only served requests had been sent.
+    rps = total / (sum(served) / clients)
+    return direct, served, rps
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (Linux ``/proc``), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000
 
 
+async def _in_process(requests: int, model: str) -> list[float]:
+    """Seconds per request of the app alone: ASGI in memory, the provider a MockTransport."""
+    from pydantic import SecretStr
+
+    from selection import DynamicModelManager
+    from selection.providers import ModelGateway, ProviderConfig, ProviderSettings
+    from server import create_app
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=_ANSWER, headers={"content-type": "application/json"})
+
+    configs = {
+        name: ProviderConfig(base_url=f"https://{name}.test/v1", api_key=SecretStr("sk-bench"))
+        for name in ("openai", "openrouter", "mistral")
+    }
+    upstream = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    gateway = ModelGateway.from_settings(ProviderSettings(providers=configs), http=upstream)
+    body = {**BODY, "model": model}
+    times: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        manager = DynamicModelManager(f"sqlite:///{tmp}/bench.db", gateway=gateway)
+        app = create_app(manager, gateway, api_key=SecretStr("gp-bench"))
+        transport = httpx.ASGITransport(app=app)
+        headers = {"authorization": "Bearer gp-bench"}
+        async with (
+            upstream,
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://app", headers=headers) as c,
+        ):
+            for _ in range(50):  # warm up
+                (await c.post("/v1/chat/completions", json=body)).raise_for_status()
+            for _ in range(requests):
+                start = time.perf_counter()
+                response = await c.post("/v1/chat/completions", json=body)
+                times.append(time.perf_counter() - start)
+                response.raise_for_status()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="requests per level (400)")
     parser.add_argument("--model", default="genesis-prime/auto", help="model asked of the server")
+    parser.add_argument(
+        "--clients", default="1,10,100", help="concurrency levels, comma-separated (1,10,100)"
+    )
+    parser.add_argument(
+        "--server-root", type=Path, default=ROOT, help="checkout to serve from (this one)"
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="time the app alone (no sockets; the provider a MockTransport), 1 client",
+    )
     args = parser.parse_args()
+    if args.in_process:
+        import server as app_package
+
+        times = asyncio.run(_in_process(args.requests, args.model))
+        print(f"app from {Path(app_package.__file__).parent.parent}")
+        print(
+            f"in process, {args.requests} requests: p50 {_p(times, 50):.2f} ms, "
+            f"p99 {_p(times, 99):.2f} ms (target: under 2 ms added at p50)"
+        )
+        return
     fake_port, server_port = _free_port(), _free_port()
     fake_url = f"http://127.0.0.1:{fake_port}/v1"
+    server_root = args.server_root.resolve()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         for name in ("OPENAI", "OPENROUTER", "MISTRAL"):
@@ -126,30 +212,31 @@ def main() -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "scenarios.cli", "serve", "--no-auth", "--port",
              str(server_port), "--db", f"sqlite:///{tmp}/bench.db"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+            cwd=server_root, env={**env, "PYTHONPATH": str(server_root)}, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             _wait(f"{fake_url}/chat/completions")
             _wait(f"http://127.0.0.1:{server_port}/health")
             body = {**BODY, "model": args.model}
-            print(f"{args.requests} requests per level, model {args.model!r}")
-            print("clients  direct p50/p99 ms  server p50/p99 ms  added p50/p99 ms  server req/s")
-            for clients in (1, 10, 100):
-                direct, _ = asyncio.run(
-                    _load(f"{fake_url}/chat/completions", BODY, clients, args.requests)
+            served_url = f"http://127.0.0.1:{server_port}/v1/chat/completions"
+            print(f"server from {server_root}")
+            print(f"{args.requests} request pairs per level, model {args.model!r}")
+            print(
+                "clients  direct p50/p99 ms  server p50/p99 ms  added p50/p99 ms  server req/s"
+                "  server CPU ms/req"
+            )
+            for clients in (int(c) for c in args.clients.split(",")):
+                cpu = _cpu_seconds(server.pid)
+                direct, served, rps = asyncio.run(
+                    _load(f"{fake_url}/chat/completions", served_url, body, clients, args.requests)
                 )
-                served, rps = asyncio.run(
-                    _load(
-                        f"http://127.0.0.1:{server_port}/v1/chat/completions",
-                        body,
-                        clients,
-                        args.requests,
-                    )
-                )
-                d50, d99, s50, s99 = _p(direct, 50), _p(direct, 99), _p(served, 50), _p(served, 99)
+                cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / (args.requests + 1)
+                added = [s - d for s, d in zip(served, direct, strict=True)]
                 print(
-                    f"{clients:>7}  {d50:>7.2f} / {d99:<7.2f}  {s50:>7.2f} / {s99:<7.2f}"
-                    f"  {s50 - d50:>6.2f} / {s99 - d99:<7.2f}  {rps:>8.0f}"
+                    f"{clients:>7}  {_p(direct, 50):>7.2f} / {_p(direct, 99):<7.2f}"
+                    f"  {_p(served, 50):>7.2f} / {_p(served, 99):<7.2f}"
+                    f"  {_p(added, 50):>6.2f} / {_p(added, 99):<7.2f}  {rps:>8.0f}"
+                    f"  {cpu_ms:>10.2f}"
                 )
         finally:
             for process in (server, fake):

@@ -15,7 +15,7 @@ from selection.aggregates import Aggregate
 from selection.budget import Budget, BudgetPacer
 from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog, ModelSpec, ModelStatus
 from selection.clock import Clock, SimClock, SystemClock
-from selection.completion import failed_attempt_record
+from selection.completion import failed_attempt_record, wire_prompt_hash
 from selection.core import ChoiceMode, Router
 from selection.errors import (
     ConfigError,
@@ -34,6 +34,7 @@ from selection.manager import DynamicModelManager
 from selection.metrics import Direction, MetricKind
 from selection.pricing import call_cost, expected_cost
 from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES, normalise_priorities
+from selection.prompt_key import load_or_create_key
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.scoring import pareto_front
@@ -96,8 +97,10 @@ __all__ = [
     "call_cost",
     "expected_cost",
     "failed_attempt_record",
+    "load_or_create_key",
     "normalise_priorities",
     "open_store",
     "pareto_front",
     "task_name",
+    "wire_prompt_hash",
 ]

@@ -19,11 +19,14 @@ A/B tests. The request id (or ``unit_id``) is passed to ``recommend``, so a runn
 the arm; then the routed model's last record (its answer, or its last failure when a fallback
 answered) is tagged with the test and arm, so each request counts once in the test.
 
-What a record holds. ``response_time_ms`` is the attempt's latency, failed attempts
-included (the time lost on them). Tokens come from the provider's usage fields. ``cost`` is
-the provider's reported charge, else the catalog's prices times the tokens, else ``None``
-(unknown, never 0); failed attempts carry no usage, so their cost is ``None``. The prompt is
-kept only as ``prompt_hash`` (see :func:`prompt_hash`) unless ``store_prompt`` is set, when
+What a record holds. ``response_time_ms`` is the latency of an answer only. A failed
+attempt's latency (the time lost on it) is kept apart, in
+``context_data["attempt_latency_ms"]``, with ``response_time_ms`` left empty: a 429 that
+comes back in 5 ms must not make a model's mean latency look better than its answers are.
+Tokens come from the provider's usage fields. ``cost`` is the provider's reported charge,
+else the catalog's prices times the tokens, else ``None`` (unknown, never 0); failed
+attempts carry no usage, so their cost is ``None``. The prompt is kept only as
+``prompt_hash`` (see :func:`prompt_hash`) unless ``store_prompt`` is set, when
 ``context_data["messages"]`` holds the conversation. Keys never reach a record.
 """
 
@@ -72,6 +75,7 @@ __all__ = [
     "catalog_prices",
     "failed_attempt_record",
     "prompt_hash",
+    "wire_prompt_hash",
 ]
 
 logger = logging.getLogger(__name__)
@@ -127,6 +131,26 @@ def prompt_hash(messages: Sequence[Message], *, key: bytes) -> str:
         text = messages[0].content
     else:
         text = json.dumps(_as_dicts(messages), separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def wire_prompt_hash(messages: Sequence[Any], *, key: bytes) -> str:
+    """:func:`prompt_hash` of an OpenAI-shaped conversation (dicts, as a server receives it).
+
+    A conversation of plain text messages (``role`` and string ``content`` only) hashes
+    exactly as :func:`prompt_hash` hashes the same :class:`Message` list, so one
+    conversation stands for one hash whether it came through ``complete`` or the server;
+    anything richer (tools, images...) hashes its canonical JSON (sorted keys).
+    """
+    if all(
+        isinstance(m, dict)
+        and set(m) == {"role", "content"}
+        and m["role"] in ("system", "user", "assistant")
+        and isinstance(m["content"], str)
+        for m in messages
+    ):
+        return prompt_hash([Message(m["role"], m["content"]) for m in messages], key=key)
+    text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -436,7 +460,9 @@ def failed_attempt_record(
     """The record of a request's ``number``-th attempt, which failed (id ``request_id#number``).
 
     Shared by every caller that makes real calls (:class:`CompletionService`, the server), so
-    a failed attempt is recorded the same way wherever it happened.
+    a failed attempt is recorded the same way wherever it happened. Its latency goes to
+    ``context_data["attempt_latency_ms"]``, not ``response_time_ms``, which holds answers'
+    latencies only (see the module docstring).
     """
     error = attempt.error_type.value if attempt.error_type is not None else "unknown"
     return PerformanceRecord(
@@ -444,11 +470,14 @@ def failed_attempt_record(
         model_id=attempt.model_id,
         task_type=task_type,
         prompt_hash=prompt_hash,
-        response_time_ms=attempt.latency_s * 1000.0,
         error_occurred=True,
         error_type=error,
         timestamp=now,
-        context_data={**context, "attempt": number},
+        context_data={
+            **context,
+            "attempt": number,
+            "attempt_latency_ms": attempt.latency_s * 1000.0,
+        },
     )
 
 

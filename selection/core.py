@@ -528,6 +528,11 @@ class Router:
         self._recent.remember(assignment)
         return assignment
 
+    def assigned(self, task: TaskLike, unit: str) -> Assignment | None:
+        """The arm this router gave ``unit`` in the test running on ``task``, if remembered."""
+        test = self.active_test(task)
+        return None if test is None else self._recent.get(test.test_id, unit)
+
     def tag(
         self,
         record: PerformanceRecord,

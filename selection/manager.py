@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -12,6 +13,7 @@ from typing import Any, Self
 
 import numpy as np
 
+from selection.abtest.assignment import UnnamedCalls
 from selection.abtest.service import ABTestManager
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
@@ -118,6 +120,7 @@ class DynamicModelManager:
         self._init_lock = asyncio.Lock()
         self._stored_choice: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {}
         self.recommendation_outbox = RecommendationOutbox(self.store)
+        self._unnamed = UnnamedCalls()
 
     def __repr__(self) -> str:
         return f"DynamicModelManager(store={self.store!r}, models={len(self.catalog)})"
@@ -223,8 +226,12 @@ class DynamicModelManager:
 
         While an A/B test runs on the task, a request is served its arm's model, chosen by a
         stable hash of ``request_id`` (tests by request) or ``unit_id`` (by session or user);
-        record the call with the same ids and the record carries its arm. Without an id the
-        champion serves, outside the test. After a test concludes, its winner serves.
+        record the call with the same ids and the record carries its arm. A call without
+        either id is its own unit under a fresh id: a record of the model it was served,
+        given later to :meth:`update_model_performance` without an id, takes that id and
+        its arm (the seed's Usage Example 3: create a test, route with
+        ``get_optimal_model(task)``, record, read the results). After a test concludes, its
+        winner serves.
         """
         await self._ready()
         rec = self.model_selector.recommend(
@@ -239,13 +246,22 @@ class DynamicModelManager:
         if mode == "greedy" and self._stored_choice.get(rec.task_type) != choice:
             self._stored_choice[rec.task_type] = choice
             await self.recommendation_outbox.put(rec)
-        return self.model_selector.route(
+        fresh = None
+        unnamed = request_id is None and unit_id is None
+        if unnamed and self.model_selector.active_test(rec.task_type) is not None:
+            fresh = request_id = uuid.uuid4().hex
+        routed = self.model_selector.route(
             rec,
             priority_factors,
             min_context_length=min_context_length,
             unit_id=unit_id,
             request_id=request_id,
         )
+        if fresh is not None:
+            assignment = self.model_selector.assigned(rec.task_type, fresh)
+            if assignment is not None and assignment.model_id == routed.recommended_model_id:
+                self._unnamed.keep(rec.task_type, routed.recommended_model_id, fresh)
+        return routed
 
     async def update_model_performance(
         self,
@@ -260,7 +276,9 @@ class DynamicModelManager:
 
         ``request_id`` becomes the record id; recording the same id twice counts it once.
         A call routed by a running A/B test (same ``request_id``/``unit_id`` as given to
-        :meth:`recommend`) is tagged with its test and arm. A rating given later is the
+        :meth:`recommend`) is tagged with its test and arm; so is one routed without an id,
+        recorded without an id (it takes the oldest fresh id routed to this model and
+        task, see :meth:`recommend`). A rating given later is the
         exception to counting once: when the id is stored and ``performance`` carries
         only ``user_rating`` and/or ``quality_score`` (a call made by :meth:`complete`,
         rated afterwards with its request id), those columns of the stored record are
@@ -275,6 +293,12 @@ class DynamicModelManager:
         record = PerformanceRecord.from_performance(
             model_id, task, performance, request_id=request_id, timestamp=self.clock.now()
         )
+        if request_id is None and unit_id is None and record.ab_test_id is None:
+            # A call routed without an id by a running test: its fresh id (see recommend).
+            fresh = self._unnamed.take(record.task_type, record.model_id)
+            if fresh is not None:
+                request_id = fresh
+                record = record.model_copy(update={"record_id": fresh})
         record = self.model_selector.tag(record, unit_id=unit_id, request_id=request_id)
         if not await record_or_amend(self.performance_tracker, self.store, record, performance):
             logger.debug("record %s was stored before; not counted again", record.record_id)

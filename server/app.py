@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import math
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,9 +16,11 @@ from pydantic import SecretStr
 
 from selection import DynamicModelManager, GenesisError, ProviderError
 from selection.providers import ChatReply, ChatStream, ModelGateway, WireResult
+from server.auth import BearerAuth
 from server.calls import ROUTE_PREFIX, CallPlan, CallRecorder, Hints
 from server.errors import APIError, error_response, from_exception
 from server.metrics import ServerMetrics
+from server.writer import RecordWriter
 
 __all__ = ["create_app"]
 
@@ -26,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 _OPEN_PATHS = frozenset({"/health"})
 # Our fields in a request body; removed before the body goes upstream.
-_HINT_FIELDS = ("task", "priority_factors", "request_id", "session_id", "genesis")
+_HINT_FIELDS = ("task", "priority_factors", "request_id", "session_id", "budget", "genesis")
 
 
 def create_app(  # noqa: C901 - the routes are closures over one app's state
@@ -35,43 +37,44 @@ def create_app(  # noqa: C901 - the routes are closures over one app's state
     *,
     api_key: SecretStr | None,
     default_task: str = "technical_explanation",
+    writer: RecordWriter | None = None,
 ) -> FastAPI:
     """Build the app; the manager is opened and closed with it (the gateway is the caller's).
+
+    Records are written in the background by ``writer`` (see :mod:`server.writer`); at
+    shutdown everything accepted is written before the manager closes. The writer is on
+    ``app.state.writer``.
 
     Args:
         manager: Chooses and records (an unopened manager is fine).
         gateway: Calls the providers.
         api_key: The bearer key clients must send; ``None`` serves without auth.
         default_task: The task of ``genesis-prime/auto`` when no task hint is given.
+        writer: Writes the records; a :class:`RecordWriter` of the manager by default.
     """
     metrics = ServerMetrics()
-    recorder = CallRecorder(manager, gateway, metrics, default_task=default_task)
+    writer = writer or RecordWriter(manager)
+    recorder = CallRecorder(manager, gateway, metrics, writer, default_task=default_task)
     pending: set[asyncio.Task[Any]] = set()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await manager.initialize()
+        writer.start()
         try:
             yield
         finally:
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
-            await manager.close()
+            try:
+                if pending:
+                    await asyncio.gather(*pending, return_exceptions=True)
+                await writer.close()
+            finally:
+                await manager.close()
 
     app = FastAPI(title="Genesis Prime", lifespan=lifespan, docs_url=None, redoc_url=None)
-
-    @app.middleware("http")
-    async def authenticate(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if api_key is not None and request.url.path not in _OPEN_PATHS:
-            given = request.headers.get("authorization", "")
-            expected = f"Bearer {api_key.get_secret_value()}"
-            if not hmac.compare_digest(given.encode(), expected.encode()):
-                return error_response(
-                    APIError(401, "missing or wrong API key", code="invalid_api_key")
-                )
-        return await call_next(request)
+    app.state.writer = writer
+    if api_key is not None:
+        app.add_middleware(BearerAuth, api_key=api_key, open_paths=_OPEN_PATHS)
 
     @app.exception_handler(APIError)
     async def api_error(request: Request, exc: APIError) -> JSONResponse:
@@ -117,6 +120,7 @@ def create_app(  # noqa: C901 - the routes are closures over one app's state
         if not performance:
             raise APIError(400, "give a rating or scores", param="rating")
         model_id, task = served
+        await writer.flush()  # the answer's record is in the store before it is rated
         await manager.update_model_performance(model_id, task, performance, request_id=rid)
         return {"object": "feedback", "request_id": rid, "model": model_id, "task": task}
 
@@ -181,6 +185,15 @@ def _hints(body: dict[str, Any], request: Request) -> Hints:
         raise APIError(
             400, "priority_factors must map objectives to numbers", param="priority_factors"
         )
+    budget = body.get("budget", headers.get("x-genesis-budget"))
+    if budget is not None:
+        try:
+            budget = float(budget)
+        except (TypeError, ValueError):
+            budget = math.nan
+        if not (math.isfinite(budget) and budget > 0):
+            raise APIError(400, "budget must be a positive number of USD", param="budget")
+    max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
     unit = body.get("session_id") or headers.get("x-genesis-session-id")
     unit = unit or headers.get("x-genesis-user-id") or body.get("user")
     return Hints(
@@ -188,6 +201,8 @@ def _hints(body: dict[str, Any], request: Request) -> Hints:
         priority_factors=factors,
         request_id=body.get("request_id") or headers.get("x-genesis-request-id"),
         unit_id=unit,
+        budget=budget,
+        max_tokens=max_tokens if isinstance(max_tokens, int) and max_tokens > 0 else None,
     )
 
 

@@ -8,7 +8,6 @@ when it breaks or the client goes away, as a failure of the model that served it
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import uuid
@@ -17,10 +16,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from selection import ConfigError, DynamicModelManager, PerformanceRecord, failed_attempt_record
+from selection import (
+    ConfigError,
+    DynamicModelManager,
+    PerformanceRecord,
+    failed_attempt_record,
+    load_or_create_key,
+    wire_prompt_hash,
+)
 from selection.providers import Attempt, Completion, ModelGateway, Prices
 from server.errors import APIError
 from server.metrics import ServerMetrics
+from server.writer import RecordWriter
 
 __all__ = ["ROUTE_PREFIX", "CallPlan", "CallRecorder", "Hints"]
 
@@ -38,6 +45,8 @@ class Hints:
     priority_factors: Mapping[str, float] | None = None
     request_id: str | None = None
     unit_id: str | None = None
+    budget: float | None = None  # USD this request may cost at most (estimated beforehand)
+    max_tokens: int | None = None  # the request's own cap on output tokens, for the estimate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,12 +63,6 @@ class CallPlan:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def prompt_hash(messages: Sequence[Any]) -> str:
-    """SHA-256 of the conversation's canonical JSON (the prompt is never stored)."""
-    text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 class CallRecorder:
     """Plans calls through the manager's selector and records their outcomes.
 
@@ -67,6 +70,7 @@ class CallRecorder:
         manager: Chooses models and owns the tracker and the A/B tests.
         gateway: Says which models can be called (a key is configured).
         metrics: Counted for every recorded outcome.
+        writer: Writes the records in the background.
         default_task: The task of ``genesis-prime/auto`` without a task hint.
     """
 
@@ -75,14 +79,17 @@ class CallRecorder:
         manager: DynamicModelManager,
         gateway: ModelGateway,
         metrics: ServerMetrics,
+        writer: RecordWriter,
         *,
         default_task: str,
     ) -> None:
         self._manager = manager
         self._gateway = gateway
         self._metrics = metrics
+        self._writer = writer
         self._default_task = default_task
         self._served: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._prompt_key: bytes | None = None
 
     async def plan(self, model: str, messages: Sequence[Any], hints: Hints) -> CallPlan:
         """Resolve ``model`` (a route or a catalog id) to the chain of models to try.
@@ -112,6 +119,8 @@ class CallRecorder:
             task = catalog.check_task(hints.task or self._default_task)
             candidates, routed = [model], model
         chain = tuple(m for m in candidates if self._callable(m))
+        if chain and hints.budget is not None:
+            chain = self._within(chain, messages, hints)
         if not chain:
             raise APIError(
                 503,
@@ -128,7 +137,7 @@ class CallRecorder:
             routed=routed,
             unit_id=hints.unit_id,
             prices=prices,
-            prompt_hash=prompt_hash(messages),
+            prompt_hash=self._hash(messages),
             context=context,
         )
 
@@ -142,8 +151,10 @@ class CallRecorder:
     ) -> list[PerformanceRecord]:
         """Record the failed attempts and the answer (``(model_id, completion)``), once.
 
-        ``broken`` names the error type of a stream that failed after it opened: its answer
-        is recorded as that model's failure.
+        The records are tagged with their A/B arm and counted in the metrics now, and
+        queued for the background writer (stored within milliseconds, see
+        :mod:`server.writer`). ``broken`` names the error type of a stream that failed after
+        it opened: its answer is recorded as that model's failure.
         """
         now = self._manager.clock.now()
         failed = [a for a in attempts if a.error_type is not None]
@@ -162,18 +173,50 @@ class CallRecorder:
             if records[i].model_id == plan.routed:
                 records[i] = selector.tag(records[i], unit_id=plan.unit_id, request_id=plan.rid)
                 break
-        if records:
-            await self._manager.performance_tracker.record_many(records)
-            for test_id in {r.ab_test_id for r in records if r.ab_test_id is not None}:
-                await self._manager.ab_test_manager.maybe_monitor(test_id)
         self._count(plan, records)
         if answer is not None and broken is None:
             self._remember(plan.rid, answer[0], plan.task)
+        await self._writer.submit(records)
         return records
 
     def served(self, request_id: str) -> tuple[str, str] | None:
         """``(model_id, task)`` of a request this server answered, for feedback."""
         return self._served.get(request_id)
+
+    def _within(
+        self, chain: tuple[str, ...], messages: Sequence[Any], hints: Hints
+    ) -> tuple[str, ...]:
+        # The cost estimate: about 4 characters a token for the prompt, and the request's
+        # max_tokens (else the catalog's default) for the answer. Unpriced models are left
+        # out: an unknown cost is not within any budget.
+        assert hints.budget is not None
+        prompt_tokens = len(json.dumps(messages, ensure_ascii=False)) / 4
+        catalog = self._manager.catalog
+        costs = {
+            m: catalog.get(m).estimate_cost(prompt_tokens, hints.max_tokens)
+            if hints.max_tokens
+            else catalog.get(m).estimate_cost(prompt_tokens)
+            for m in chain
+        }
+        within = tuple(m for m in chain if (c := costs[m]) is not None and c <= hints.budget)
+        if not within:
+            known = [c for c in costs.values() if c is not None]
+            cheapest = (
+                f"the cheapest is estimated at ${min(known):.6f}" if known else "none is priced"
+            )
+            raise APIError(
+                400,
+                f"no model fits the budget of ${hints.budget:g}: {cheapest}",
+                param="budget",
+                code="budget_too_low",
+            )
+        return within
+
+    def _hash(self, messages: Sequence[Any]) -> str:
+        # Keyed with the installation's secret, as complete() and ask hash prompts.
+        if self._prompt_key is None:
+            self._prompt_key = load_or_create_key()
+        return wire_prompt_hash(messages, key=self._prompt_key)
 
     def _callable(self, model_id: str) -> bool:
         try:
@@ -192,7 +235,11 @@ class CallRecorder:
             outcome = "error" if r.error_occurred else "ok"
             self._metrics.requests.labels(r.model_id, plan.task, outcome).inc()
             if r.error_occurred:
-                self._metrics.errors.labels(r.error_type or "unknown").inc()
+                error_type = r.error_type or "unknown"
+                self._metrics.errors.labels(error_type).inc()
+                lost = r.context_data.get("attempt_latency_ms")
+                if lost is not None:
+                    self._metrics.failed_latency.labels(r.model_id, error_type).observe(lost / 1e3)
                 continue
             if r.response_time_ms is not None:
                 self._metrics.latency.labels(r.model_id, plan.task).observe(
@@ -223,12 +270,15 @@ class CallRecorder:
         }
         if completion.first_token_s is not None:
             context["time_to_first_token_ms"] = completion.first_token_s * 1000.0
+        latency_ms = completion.latency_s * 1000.0
+        if broken is not None:  # a failure's latency is kept apart from the answers'
+            context["attempt_latency_ms"] = latency_ms
         return PerformanceRecord(
             record_id=plan.rid if broken is None else f"{plan.rid}#{n}",
             model_id=model_id,
             task_type=plan.task,
             prompt_hash=plan.prompt_hash,
-            response_time_ms=completion.latency_s * 1000.0,
+            response_time_ms=latency_ms if broken is None else None,
             token_count_input=completion.input_tokens,
             token_count_output=completion.output_tokens,
             cost=completion.cost_usd,

@@ -10,7 +10,7 @@ _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 
 
 class ServerMetrics:
-    """Requests, errors by type, latency and time to first token, and cost per model and task."""
+    """Requests, errors by type, latency (answers and failures apart), first token, cost."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -27,6 +27,13 @@ class ServerMetrics:
             "genesis_request_seconds",
             "Total time of a served request",
             ["model", "task"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.failed_latency = Histogram(
+            "genesis_failed_attempt_seconds",
+            "Time lost on failed attempts (kept apart from the answers' latency)",
+            ["model", "type"],
             buckets=_BUCKETS,
             registry=self.registry,
         )

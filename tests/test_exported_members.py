@@ -29,7 +29,7 @@ PUBLIC = {
         "TaskType", "UnknownModelError", "UnknownTaskError", "call_cost", "expected_cost",
         "failed_attempt_record",
         "normalise_priorities",
-        "open_store", "pareto_front", "task_name",
+        "open_store", "pareto_front", "task_name", "wire_prompt_hash", "load_or_create_key",
     },
     "hive": {
         "BallotError", "Consensus", "DelegatedVote", "DelegationError", "DelegationResult",

@@ -18,7 +18,15 @@ from selection.abtest.config import ABTest
 from selection.errors import ExperimentError
 from selection.records import PerformanceRecord
 
-__all__ = ["Assignment", "RecentAssignments", "assign", "bucket", "check_tag", "unit_key"]
+__all__ = [
+    "Assignment",
+    "RecentAssignments",
+    "UnnamedCalls",
+    "assign",
+    "bucket",
+    "check_tag",
+    "unit_key",
+]
 
 Arm = Literal["a", "b"]
 _SCALE = float(2**64)
@@ -51,10 +59,14 @@ def assign(test: ABTest, unit_id: str) -> Assignment:
 
 
 def unit_key(test: ABTest, *, unit_id: str | None, request_id: str | None) -> str | None:
-    """The id a test assigns by: the request's for ``unit="request"``, else ``unit_id``."""
+    """The id a test assigns by: the request's for ``unit="request"``, else ``unit_id``.
+
+    A call without the id its test assigns by is its own unit: a test by session or user
+    takes the request id of a call that names no session or user.
+    """
     if test.spec.unit == "request":
         return request_id if request_id is not None else unit_id
-    return unit_id
+    return unit_id if unit_id is not None else request_id
 
 
 def check_tag(record: PerformanceRecord, test: ABTest | None) -> None:
@@ -113,3 +125,50 @@ class RecentAssignments:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class UnnamedCalls:
+    """Fresh ids given to calls routed by a test without an id, until their records arrive.
+
+    ``get_optimal_model(task)`` with no id is its own unit: the manager routes it under a
+    fresh id and keeps the id here under ``(task, model served)``. A record of that model
+    and task given later without an id takes the oldest such id, so it is tagged with the
+    arm that served it (the arm depends only on the model: every id kept under one model
+    was assigned to that model's arm). Bounded: past ``capacity`` the oldest ids are
+    forgotten (their records, if they come, stay outside the test).
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be >= 1, got {capacity}")
+        self.capacity = capacity
+        self._order: OrderedDict[str, tuple[str, str]] = OrderedDict()  # id -> (task, model)
+        self._by_call: dict[tuple[str, str], OrderedDict[str, None]] = {}
+
+    def keep(self, task: str, model_id: str, fresh_id: str) -> None:
+        """Keep the fresh id of a call of ``task`` served by ``model_id``."""
+        call = (task, model_id)
+        self._order[fresh_id] = call
+        self._by_call.setdefault(call, OrderedDict())[fresh_id] = None
+        if len(self._order) > self.capacity:
+            oldest, old_call = self._order.popitem(last=False)
+            self._drop(old_call, oldest)
+
+    def take(self, task: str, model_id: str) -> str | None:
+        """The oldest kept id of a call of ``task`` served by ``model_id``, now used up."""
+        ids = self._by_call.get((task, model_id))
+        if not ids:
+            return None
+        fresh_id = next(iter(ids))
+        self._drop((task, model_id), fresh_id)
+        del self._order[fresh_id]
+        return fresh_id
+
+    def _drop(self, call: tuple[str, str], fresh_id: str) -> None:
+        ids = self._by_call[call]
+        del ids[fresh_id]
+        if not ids:
+            del self._by_call[call]
+
+    def __len__(self) -> int:
+        return len(self._order)

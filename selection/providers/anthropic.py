@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import httpx
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
-from selection.errors import ContentFilteredError
+from selection.errors import ContentFilteredError, ProviderResponseError
 from selection.providers._base import HTTPChatClient, JSONBody
+from selection.providers._http import send, stream_lines, stream_open
 from selection.providers._types import (
     Completion,
     GenerationParams,
@@ -16,6 +18,8 @@ from selection.providers._types import (
     Prices,
     resolve_cost,
 )
+from selection.providers.anthropic_wire import anthropic_chunks, anthropic_request, openai_reply
+from selection.providers.wire import ChatReply, ChatStream, sse_json
 
 __all__ = ["ANTHROPIC_VERSION", "AnthropicClient"]
 
@@ -45,7 +49,9 @@ class AnthropicClient(HTTPChatClient):
     System messages are joined into the top-level ``system`` field; the reply's ``text``
     content blocks are concatenated. ``stop_reason: "refusal"`` raises
     :class:`ContentFilteredError`. Anthropic requires ``max_tokens``: when the parameters
-    leave it ``None``, ``default_max_tokens`` is sent.
+    leave it ``None``, ``default_max_tokens`` is sent. :meth:`chat` and :meth:`open_stream`
+    speak OpenAI's chat-completions wire natively, tool calls, images and streaming
+    included (see :mod:`selection.providers.anthropic_wire`).
 
     Args:
         http: The client to send requests with.
@@ -124,4 +130,63 @@ class AnthropicClient(HTTPChatClient):
             provider=self._provider,
             cost_usd=cost,
             cost_source=source,
+        )
+
+    async def chat(self, model: str, body: JSONBody, *, prices: Prices | None = None) -> ChatReply:
+        """Answer an OpenAI chat-completions body through the Messages API.
+
+        Raises:
+            selection.errors.ProviderError: Classified; a 400 for what cannot be translated.
+        """
+        upstream = anthropic_request(
+            {**body, "stream": False},
+            model,
+            default_max_tokens=self._default_max_tokens,
+            provider=self._provider,
+        )
+        upstream.pop("stream", None)
+        request = self._http.build_request(
+            "POST", self._url(model), headers=self._headers(), json=upstream
+        )
+        response, latency = await send(
+            self._http, request, provider=self._provider, status_error=self._status_error
+        )
+        try:
+            completion = self._parse(response, model=model, latency=latency, prices=prices)
+            reply = openai_reply(response.json(), provider=self._provider)
+        except (ValueError, ValidationError) as exc:
+            raise ProviderResponseError(
+                f"unexpected body: {self._excerpt(response)}", provider=self._provider
+            ) from exc
+        return ChatReply(reply, completion)
+
+    async def open_stream(
+        self, model: str, body: JSONBody, *, prices: Prices | None = None
+    ) -> ChatStream:
+        """Stream an OpenAI chat-completions body through the Messages API's events.
+
+        Raises:
+            selection.errors.ProviderError: Classified, before any chunk is read.
+        """
+        upstream = anthropic_request(
+            {**body, "stream": True},
+            model,
+            default_max_tokens=self._default_max_tokens,
+            provider=self._provider,
+        )
+        request = self._http.build_request(
+            "POST", self._url(model), headers=self._headers(), json=upstream
+        )
+        started = time.monotonic()
+        response = await stream_open(
+            self._http, request, provider=self._provider, status_error=self._status_error
+        )
+        events = sse_json(stream_lines(response, provider=self._provider), provider=self._provider)
+        return ChatStream(
+            anthropic_chunks(events, provider=self._provider),
+            close=response.aclose,
+            provider=self._provider,
+            model=model,
+            prices=prices,
+            started=started,
         )

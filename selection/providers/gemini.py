@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import httpx
@@ -11,6 +12,7 @@ from pydantic.alias_generators import to_camel
 
 from selection.errors import ContentFilteredError, ErrorType, ProviderResponseError
 from selection.providers._base import HTTPChatClient, JSONBody
+from selection.providers._http import send, stream_lines, stream_open
 from selection.providers._types import (
     Completion,
     GenerationParams,
@@ -18,13 +20,11 @@ from selection.providers._types import (
     Prices,
     resolve_cost,
 )
+from selection.providers.gemini_wire import FILTER_FINISH_REASONS, gemini_chunks, gemini_request
+from selection.providers.gemini_wire import openai_reply as _openai_reply
+from selection.providers.wire import ChatReply, ChatStream, sse_json
 
 __all__ = ["FILTER_FINISH_REASONS", "GeminiClient"]
-
-FILTER_FINISH_REASONS = frozenset(
-    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY"}
-)
-"""Candidate finish reasons that mean Gemini withheld the content."""
 
 _ROLES = {"user": "user", "assistant": "model"}
 
@@ -99,6 +99,9 @@ class GeminiClient(HTTPChatClient):
     tokens are billed as output. Wire quirks: an invalid key is HTTP 400 with reason
     ``API_KEY_INVALID`` (classified as authentication), and the wait after a 429 comes in
     the body (``google.rpc.RetryInfo.retryDelay``) rather than a ``Retry-After`` header.
+    :meth:`chat` and :meth:`open_stream` speak OpenAI's chat-completions wire natively, tool
+    calls, images and ``streamGenerateContent`` included (see
+    :mod:`selection.providers.gemini_wire`).
     """
 
     default_base_url = "https://generativelanguage.googleapis.com"
@@ -165,6 +168,60 @@ class GeminiClient(HTTPChatClient):
             provider=self._provider,
             cost_usd=cost,
             cost_source=source,
+        )
+
+    async def chat(self, model: str, body: JSONBody, *, prices: Prices | None = None) -> ChatReply:
+        """Answer an OpenAI chat-completions body through ``generateContent``.
+
+        Raises:
+            selection.errors.ProviderError: Classified; a 400 for what cannot be translated.
+        """
+        request = self._http.build_request(
+            "POST",
+            self._url(model),
+            headers=self._headers(),
+            json=gemini_request(body, provider=self._provider),
+        )
+        response, latency = await send(
+            self._http, request, provider=self._provider, status_error=self._status_error
+        )
+        try:
+            completion = self._parse(response, model=model, latency=latency, prices=prices)
+            reply = _openai_reply(response.json(), provider=self._provider)
+        except (ValueError, ValidationError) as exc:
+            raise ProviderResponseError(
+                f"unexpected body: {self._excerpt(response)}", provider=self._provider
+            ) from exc
+        return ChatReply(reply, completion)
+
+    async def open_stream(
+        self, model: str, body: JSONBody, *, prices: Prices | None = None
+    ) -> ChatStream:
+        """Stream an OpenAI chat-completions body through ``streamGenerateContent``.
+
+        Raises:
+            selection.errors.ProviderError: Classified, before any chunk is read.
+        """
+        url = self._url(model).removesuffix(":generateContent") + ":streamGenerateContent"
+        request = self._http.build_request(
+            "POST",
+            url,
+            params={"alt": "sse"},
+            headers=self._headers(),
+            json=gemini_request(body, provider=self._provider),
+        )
+        started = time.monotonic()
+        response = await stream_open(
+            self._http, request, provider=self._provider, status_error=self._status_error
+        )
+        events = sse_json(stream_lines(response, provider=self._provider), provider=self._provider)
+        return ChatStream(
+            gemini_chunks(events, provider=self._provider),
+            close=response.aclose,
+            provider=self._provider,
+            model=model,
+            prices=prices,
+            started=started,
         )
 
     def _classify(self, response: httpx.Response) -> ErrorType:

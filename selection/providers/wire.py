@@ -27,7 +27,15 @@ from selection.providers._types import (
     resolve_cost,
 )
 
-__all__ = ["ChatReply", "ChatStream", "JSONBody", "chat_via_complete", "stream_via_complete"]
+__all__ = [
+    "ChatReply",
+    "ChatStream",
+    "JSONBody",
+    "chat_via_complete",
+    "sse_chunks",
+    "sse_json",
+    "stream_via_complete",
+]
 
 JSONBody = dict[str, Any]
 
@@ -164,6 +172,23 @@ async def sse_chunks(lines: AsyncIterator[str], *, provider: str) -> AsyncIterat
         if isinstance(chunk, dict) and "error" in chunk and not chunk.get("choices"):
             raise ProviderResponseError("error event in the stream", provider=provider)
         yield chunk
+
+
+async def sse_json(lines: AsyncIterator[str], *, provider: str) -> AsyncIterator[JSONBody]:
+    """Parse server-sent events whose ``data:`` lines are JSON objects (Anthropic, Gemini)."""
+    async for line in lines:
+        if not line.startswith("data:"):
+            continue  # blank separators, "event:" lines, comments
+        data = line[5:].strip()
+        try:
+            event = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise ProviderResponseError(
+                f"unreadable stream event: {data[:80]}", provider=provider
+            ) from exc
+        if not isinstance(event, dict):
+            raise ProviderResponseError("a stream event is not a JSON object", provider=provider)
+        yield event
 
 
 def _text_request(body: JSONBody, provider: str) -> tuple[list[Message], GenerationParams]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +13,7 @@ import httpx
 import openai
 import pytest
 
+from selection import ModelCatalog, load_or_create_key
 from tests.server.conftest import API_KEY, Served
 from tests.server.upstream import CANARY
 
@@ -35,6 +38,9 @@ def test_plain_completion_is_routed_answered_and_recorded(served):
     assert record["model_id"] == reply.model  # the catalog id the selector chose
     assert record["token_count_input"] == 10
     assert record["token_count_output"] == 4
+    # The prompt stands as the installation's keyed hash, as complete() and ask store it.
+    key = load_or_create_key()
+    assert record["prompt_hash"] == hmac.new(key, b"hello there", hashlib.sha256).hexdigest()
     assert (reply.usage.model_extra or {}).get("cost") == pytest.approx(record["cost"])
     # Our hint fields do not reach the provider; OpenAI's do, and the upstream model name.
     [sent] = served.upstream.bodies
@@ -137,8 +143,8 @@ def test_errors_come_in_openai_shape(served):
 
 def test_upstream_failure_after_fallbacks_is_a_502_and_every_attempt_is_recorded(served):
     served.upstream.fail_first = [500] * 50
-    with pytest.raises(openai.APIStatusError) as failed:
-        client(served).chat.completions.create(
+    with client(served) as api, pytest.raises(openai.APIStatusError) as failed:
+        api.chat.completions.create(
             model="openai/gpt-3.5-turbo",
             messages=[{"role": "user", "content": "x"}],
             extra_body={"request_id": "req-fail"},
@@ -149,6 +155,15 @@ def test_upstream_failure_after_fallbacks_is_a_502_and_every_attempt_is_recorded
     records = served.records()
     assert [r["record_id"] for r in records] == ["req-fail#1", "req-fail#2"]
     assert all(r["error_occurred"] for r in records)
+    # The time lost on failures is kept apart from the answers' latency, in the record and
+    # in the metrics.
+    assert all(r["response_time_ms"] is None for r in records)
+    assert all(json.loads(r["context_data"])["attempt_latency_ms"] >= 0 for r in records)
+    with httpx.Client(headers={"authorization": f"Bearer {API_KEY}"}) as http:
+        metrics = http.get(served.base_url.removesuffix("/v1") + "/metrics").text
+    labels = 'model="openai/gpt-3.5-turbo",type="server_error"'
+    assert f"genesis_failed_attempt_seconds_count{{{labels}}} 2.0" in metrics
+    assert 'genesis_request_seconds_count{model="openai/gpt-3.5-turbo"' not in metrics
 
 
 def test_a_request_without_the_server_key_is_refused(served):
@@ -199,10 +214,8 @@ def test_concurrent_requests_are_each_recorded_once(served):
     records = served.records()
     assert len(records) == 24
     assert len({r["record_id"] for r in records}) == 24
-    metrics = httpx.get(
-        served.base_url.removesuffix("/v1") + "/metrics",
-        headers={"authorization": f"Bearer {API_KEY}"},
-    ).text
+    with httpx.Client(headers={"authorization": f"Bearer {API_KEY}"}) as http:
+        metrics = http.get(served.base_url.removesuffix("/v1") + "/metrics").text
     total = sum(
         float(line.rsplit(" ", 1)[1])
         for line in metrics.splitlines()
@@ -226,3 +239,40 @@ def test_a_stream_falls_back_before_its_first_byte_and_records_the_failures(serv
     assert records["req-fallback#1"]["model_id"] == records["req-fallback#2"]["model_id"]
     assert records["req-fallback"]["model_id"] == chunks[0].model
     assert records["req-fallback"]["model_id"] != records["req-fallback#1"]["model_id"]
+
+
+def test_a_budget_leaves_out_the_models_it_cannot_pay_for(served):
+    catalog = ModelCatalog.default()
+    messages: Any = [{"role": "user", "content": "a short question"}]
+    prompt_tokens = len(json.dumps(messages, ensure_ascii=False)) / 4
+    budget = 0.002
+    affordable = {
+        s.id
+        for s in catalog.active()
+        if (cost := s.estimate_cost(prompt_tokens, 500)) is not None and cost <= budget
+    }
+    assert affordable
+    assert affordable != {s.id for s in catalog.active()}  # the budget leaves some out
+    with client(served) as api:
+        for i in range(5):
+            reply = api.chat.completions.create(
+                model="genesis-prime/logical_reasoning",
+                messages=messages,
+                max_tokens=500,
+                extra_body={"budget": budget, "request_id": f"b{i}"},
+            )
+            assert reply.model in affordable
+        assert all("budget" not in body for body in served.upstream.bodies)
+        with pytest.raises(openai.BadRequestError) as refused:
+            api.chat.completions.create(
+                model="genesis-prime/logical_reasoning",
+                messages=messages,
+                extra_headers={"x-genesis-budget": "1e-9"},
+            )
+        assert refused.value.code == "budget_too_low"
+        assert "no model fits the budget" in refused.value.message
+        with pytest.raises(openai.BadRequestError, match="budget must be a positive"):
+            api.chat.completions.create(
+                model="genesis-prime/auto", messages=messages, extra_body={"budget": -1}
+            )
+    assert len(served.records()) == 5  # the refused requests made no call

@@ -8,6 +8,7 @@ from scipy import stats
 
 from selection import ExperimentError, PerformanceRecord
 from selection.abtest import assign, bucket
+from selection.abtest.assignment import UnnamedCalls
 from tests.selection.abtest.support import CHALLENGER, CHAMPION, TASK
 
 
@@ -71,11 +72,11 @@ async def test_routed_calls_are_recorded_with_their_arm(manager):
 async def test_calls_outside_the_test_are_not_counted(manager):
     await manager.ab_test_manager.create_test(CHAMPION, CHALLENGER, TASK, test_id="outside")
     perf = {"quality_score": 0.8}
-    # No id: the champion serves, outside the test.
-    rec = await manager.recommend(TASK)
-    assert rec.recommended_model_id == CHAMPION
-    assert "without a request id" in rec.reasoning
+    # An id the test never routed: outside.
     record = await manager.update_model_performance(CHAMPION, TASK, perf, request_id="late-id")
+    assert record.ab_test_id is None
+    # No id, and no call routed without one: outside.
+    record = await manager.update_model_performance(CHAMPION, TASK, perf)
     assert record.ab_test_id is None
     # Routed to one model, served another: left out.
     routed = await manager.get_optimal_model(TASK, request_id="r1")
@@ -83,6 +84,68 @@ async def test_calls_outside_the_test_are_not_counted(manager):
     record = await manager.update_model_performance(other, TASK, perf, request_id="r1")
     assert record.ab_test_id is None
     assert await manager.store.ab_arm_sums("outside") == {}
+
+
+async def test_calls_without_an_id_are_their_own_units(manager, rng):
+    # The seed's Usage Example 3: create a test, route with get_optimal_model(task), record
+    # with update_model_performance(model, task, perf), read the results. No ids anywhere.
+    test_id = await manager.ab_test_manager.create_test(
+        CHAMPION, CHALLENGER, TASK, test_id="unnamed"
+    )
+    served = []
+    for _ in range(400):
+        model = await manager.get_optimal_model(TASK)
+        served.append(model)
+        quality = float(np.clip(rng.normal(0.9 if model == CHALLENGER else 0.7, 0.05), 0, 1))
+        record = await manager.update_model_performance(model, TASK, {"quality_score": quality})
+        assert record.ab_test_id == test_id
+        assert record.ab_arm == ("b" if model == CHALLENGER else "a")
+    in_b = served.count(CHALLENGER)
+    assert abs(in_b - 200) < 4 * np.sqrt(400 * 0.25)  # the 50/50 split, by fresh ids
+    sums = await manager.store.ab_arm_sums(test_id)
+    assert (sums[(0, "a")].records, sums[(0, "b")].records) == (400 - in_b, in_b)
+    results = await manager.ab_test_manager.analyze_test_results(test_id)
+    assert results["statistical_significance"]["status"] == "significant"
+
+
+async def test_routed_without_an_id_recorded_for_another_model_stays_outside(manager):
+    await manager.ab_test_manager.create_test(CHAMPION, CHALLENGER, TASK, test_id="other")
+    routed = await manager.get_optimal_model(TASK)
+    other = next(m.id for m in manager.catalog.active() if m.id not in (CHAMPION, CHALLENGER))
+    record = await manager.update_model_performance(other, TASK, {"quality_score": 0.5})
+    assert record.ab_test_id is None
+    # The routed call's id is still there for its own record.
+    record = await manager.update_model_performance(routed, TASK, {"quality_score": 0.5})
+    assert record.ab_test_id == "other"
+
+
+async def test_a_session_test_takes_a_call_without_a_session_as_its_own_unit(manager):
+    await manager.ab_test_manager.create_test(
+        CHAMPION, CHALLENGER, TASK, unit="session", test_id="sessions"
+    )
+    test = await manager.ab_test_manager.get_test("sessions")
+    for i in range(20):
+        rec = await manager.recommend(TASK, request_id=f"r{i}")
+        assert rec.recommended_model_id == assign(test, f"r{i}").model_id
+        record = await manager.update_model_performance(
+            rec.recommended_model_id, TASK, {"quality_score": 0.8}, request_id=f"r{i}"
+        )
+        assert record.ab_test_id == "sessions"
+
+
+def test_unnamed_calls_are_taken_oldest_first_and_bounded():
+    calls = UnnamedCalls(capacity=3)
+    for fresh, model in [("f1", "m1"), ("f2", "m2"), ("f3", "m1"), ("f4", "m1")]:
+        calls.keep("t", model, fresh)
+    assert len(calls) == 3  # f1 was forgotten
+    assert calls.take("t", "m1") == "f3"
+    assert calls.take("t", "m2") == "f2"
+    assert calls.take("t", "m2") is None
+    assert calls.take("other", "m1") is None
+    assert calls.take("t", "m1") == "f4"
+    assert len(calls) == 0
+    with pytest.raises(ValueError, match="capacity"):
+        UnnamedCalls(0)
 
 
 async def test_a_pretagged_record_is_checked(manager):

@@ -119,7 +119,9 @@ async def test_first_model_fails_second_answers_and_every_attempt_is_recorded(
         assert record.error_occurred
         assert record.error_type == error_type.value
         assert record.cost is None  # no usage on a failure: unknown, not free
-        assert record.response_time_ms is not None
+        # Its latency is kept apart from the answers' (a fast 429 must not flatter GPT).
+        assert record.response_time_ms is None
+        assert record.context_data["attempt_latency_ms"] >= 0
     answer = outcome.records[-1]
     assert (answer.model_id, answer.error_occurred, answer.error_type) == (CLAUDE, False, None)
     assert answer.cost == pytest.approx(20 * 0.015 / 1000 + 5 * 0.075 / 1000)
@@ -130,6 +132,7 @@ async def test_first_model_fails_second_answers_and_every_attempt_is_recorded(
     assert rows["r#1"].error_type == error_type.value
     gpt = manager.performance_tracker.stats(GPT, TASK)
     assert (gpt.records, gpt.errors) == (tries, tries)
+    assert gpt.n("response_time_ms") == 0  # failures add nothing to the latency mean
     assert manager.performance_tracker.stats(CLAUDE, TASK).errors == 0
 
 
