@@ -38,6 +38,7 @@ from selection.records import PerformanceRecord
 from selection.scoring import pareto_front
 from selection.selector import IntelligentModelSelector
 from selection.store import Store, open_store
+from selection.sync import SyncModelManager
 from selection.tasks import METRICS, TASK_NAME_PATTERN, Metric, TaskLike, TaskType, task_name
 from selection.thresholds import TaskThresholds
 from selection.tracker import PerformanceTracker
@@ -84,6 +85,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailableError",
+    "SyncModelManager",
     "SystemClock",
     "TaskLike",
     "TaskThresholds",

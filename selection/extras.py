@@ -17,6 +17,7 @@ EXTRA_OF: dict[str, str] = {
     "mesa": "sim",
     "networkx": "sim",
     "matplotlib": "sim",
+    "pandas": "sim",
     "rich": "cli",
     "distributed": "dask",
     "dask": "dask",
