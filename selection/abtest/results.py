@@ -28,7 +28,8 @@ class AnalysisReport(dict[str, Any]):
         """The analysis as a table, one row per metric.
 
         Columns: role, both arms' n and mean, the difference and relative lift with their
-        intervals (fixed and sequential), p-values and the verdict columns. Relative lifts and their intervals are fractions (0.05 is +5%), in the same unit.
+        intervals (fixed and sequential), p-values and the verdict columns. Relative lifts
+        and their intervals are fractions (0.05 is +5%), in the same unit.
 
         Raises:
             MissingExtraError: pandas is not installed.
