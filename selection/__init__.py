@@ -29,6 +29,7 @@ from selection.errors import (
     UnknownTaskError,
 )
 from selection.hive_feedback import ConsensusLike
+from selection.loopthread import CoroutineRunner, EventLoopThread
 from selection.manager import DynamicModelManager
 from selection.metrics import Direction, MetricKind
 from selection.pricing import call_cost, expected_cost
@@ -60,9 +61,11 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConsensusLike",
+    "CoroutineRunner",
     "Decision",
     "Direction",
     "DynamicModelManager",
+    "EventLoopThread",
     "ExperimentError",
     "GenesisError",
     "Guardrail",

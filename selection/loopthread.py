@@ -16,11 +16,22 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-__all__ = ["EventLoopThread"]
+__all__ = ["CoroutineRunner", "EventLoopThread"]
 
 T = TypeVar("T")
+
+
+class CoroutineRunner(Protocol):
+    """What runs a coroutine to completion from synchronous code.
+
+    ``asyncio.Runner`` and :class:`EventLoopThread` both do.
+    """
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` and return its result."""
+        ...
 
 
 class EventLoopThread:

@@ -17,8 +17,9 @@ def test_all_names_exist(package):
 PUBLIC = {
     "selection": {
         "ABTest", "ABTestManager", "ABTestSpec", "Aggregate", "ChoiceMode", "Clock",
-        "ConfigError", "ConsensusLike", "DEFAULT_PRIORITIES", "Decision", "Direction",
-        "DynamicModelManager", "ExperimentError", "GenesisError", "Guardrail",
+        "ConfigError", "ConsensusLike", "CoroutineRunner", "DEFAULT_PRIORITIES", "Decision",
+        "Direction", "DynamicModelManager", "EventLoopThread", "ExperimentError", "GenesisError",
+        "Guardrail",
         "IntelligentModelSelector", "InvalidRecordError", "METRICS", "Metric", "MetricKind",
         "ModelCatalog",
         "ModelDatabase", "ModelSpec", "ModelStatus", "NoEligibleModelError", "OBJECTIVES",
