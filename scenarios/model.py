@@ -92,7 +92,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         runner: What drives the store's coroutines (an ``asyncio.Runner``).
         log: Where inputs, decisions, outcomes and votes are written.
         rng: The run's generator; every component gets its own child stream.
-        **overrides: Scenario fields to replace, dotted into sections
+        **kwargs: Scenario fields to replace, dotted into sections
             (``steps=48``, ``**{"agents.count": 20}``).
 
     Raises:
@@ -112,9 +112,10 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         runner: CoroutineRunner | None = None,
         log: EventLog | None = None,
         rng: np.random.Generator | None = None,
-        **overrides: Any,
+        **kwargs: Any,
     ) -> None:
-        spec = _resolve_spec(spec, scenario, seed, overrides)
+        # Named kwargs, not overrides: Mesa's SolaraViz accepts only that name for **.
+        spec = _resolve_spec(spec, scenario, seed, kwargs)
         given = {"store": store, "runner": runner, "log": log, "rng": rng}
         self._owned: weakref.finalize[Any, Any] | None = None
         if any(v is not None for v in given.values()):

@@ -19,6 +19,8 @@ EXTRA_OF: dict[str, str] = {
     "matplotlib": "sim",
     "pandas": "sim",
     "solara": "viz",
+    "solara_assets": "viz",
+    "ipyvuetify": "viz",
     "altair": "viz",
     "rich": "cli",
     "distributed": "dask",
