@@ -10,11 +10,18 @@ regression, and a concluded test pins its winner for its task, as in
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from selection import Clock, ExperimentError, NoEligibleModelError, PerformanceRecord, Router, Store
+from selection import (
+    Clock,
+    CoroutineRunner,
+    ExperimentError,
+    NoEligibleModelError,
+    PerformanceRecord,
+    Router,
+    Store,
+)
 from selection.abtest import ABTestManager
 
 __all__ = ["ABAutomation"]
@@ -29,7 +36,7 @@ class ABAutomation:
         store: Store,
         selector: Router,
         clock: Clock,
-        runner: asyncio.Runner,
+        runner: CoroutineRunner,
         weights: Mapping[str, float],
     ) -> None:
         self.selector = selector

@@ -8,11 +8,12 @@ they handled; every ``vote_period`` steps the hive votes and the selector takes 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -26,12 +27,14 @@ from scenarios.eventlog import EventLog
 from scenarios.observation import Observer
 from scenarios.oracle import true_values
 from scenarios.policies import SelectorPolicy, StaticPolicy, make_policy
-from scenarios.spec import Release, ScenarioSpec
+from scenarios.spec import Release, ScenarioSpec, load_scenario
 from scenarios.world import World
 from selection import (
     Budget,
     BudgetPacer,
     ConfigError,
+    CoroutineRunner,
+    EventLoopThread,
     NoEligibleModelError,
     PerformanceRecord,
     PerformanceTracker,
@@ -41,6 +44,7 @@ from selection import (
     Store,
     expected_cost,
     normalise_priorities,
+    open_store,
 )
 
 __all__ = ["SCALAR_METRICS", "HiveModel"]
@@ -68,27 +72,80 @@ TRAFFIC_COLUMNS = ("step", "task", "model", "requests", "share", "oracle")
 class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type information
     """One run of a scenario under one policy.
 
+    Built from plain parameters, as Mesa's tools build models (``mesa.batch_run``,
+    ``SolaraViz``)::
+
+        HiveModel(scenario="steady-state", seed=1, policy="hive", **{"agents.count": 20})
+
+    the model opens its own store (``db_url``, in memory by default), event loop and event
+    log, stops (``running`` turns false) at the scenario's last step, and releases them on
+    :meth:`close` or once it reaches the last step. Stepped ``spec.steps`` times it gives the same
+    per-step metrics, bit for bit, as :func:`scenarios.run_scenario` on the same spec.
+    :func:`scenarios.run_scenario` passes the objects it owns instead: ``store``, ``runner``,
+    ``log`` and ``rng`` together.
+
     Args:
-        spec: The scenario.
+        spec: The scenario (or give ``scenario``).
+        scenario: A built-in name, a TOML file or a :class:`ScenarioSpec`.
+        seed: Replaces the scenario's seed.
         policy: ``hive``, ``selector`` (no hive) or a baseline name.
+        db_url: Where a model built from plain parameters records its calls.
         store: An open store; every call is recorded there.
-        runner: The event loop runner that drives the store's coroutines.
+        runner: What drives the store's coroutines (an ``asyncio.Runner``).
         log: Where inputs, decisions, outcomes and votes are written.
         rng: The run's generator; every component gets its own child stream.
         run_id: Namespaces the run's record ids (``<run id>/...``) in a shared store.
+        **kwargs: Scenario fields to replace, dotted into sections
+            (``steps=48``, ``**{"agents.count": 20}``).
+
+    Raises:
+        ConfigError: no scenario, or both ``spec`` and ``scenario``, or only some of the
+            owned objects, or an override the scenario does not have.
     """
 
     def __init__(
         self,
-        spec: ScenarioSpec,
+        spec: ScenarioSpec | None = None,
         *,
-        policy: str,
-        store: Store,
-        runner: asyncio.Runner,
-        log: EventLog,
-        rng: np.random.Generator,
+        scenario: str | Path | ScenarioSpec | None = None,
+        seed: int | None = None,
+        policy: str = "hive",
+        db_url: str = "sqlite:///:memory:",
+        store: Store | None = None,
+        runner: CoroutineRunner | None = None,
+        log: EventLog | None = None,
+        rng: np.random.Generator | None = None,
         run_id: str | None = None,
+        **kwargs: Any,
     ) -> None:
+        # Named kwargs, not overrides: Mesa's SolaraViz accepts only that name for **.
+        spec = _resolve_spec(spec, scenario, seed, kwargs)
+        given = {"store": store, "runner": runner, "log": log, "rng": rng}
+        self._owned: weakref.finalize[Any, Any] | None = None
+        if any(v is not None for v in given.values()):
+            missing = [name for name, value in given.items() if value is None]
+            if missing:
+                raise ConfigError(
+                    f"HiveModel: give store, runner, log and rng together, or none of them "
+                    f"(missing: {', '.join(missing)})"
+                )
+        else:
+            runner = EventLoopThread(f"hive-model-{spec.name}")
+            store = open_store(db_url)
+            try:
+                runner.run(store.open())
+            except BaseException:
+                runner.close()
+                raise
+            # Stops the loop when the model is garbage; close() also closes the store.
+            self._owned = weakref.finalize(self, runner.stop)
+            self._own_store = store
+            log = EventLog()
+            rng = np.random.default_rng(spec.seed)
+        assert store is not None, "checked above"
+        assert runner is not None, "checked above"
+        assert log is not None, "checked above"
+        assert rng is not None, "checked above"
         streams = rng.spawn(9)  # children are keyed by index: earlier ones never change
         super().__init__(rng=streams[0])
         self.spec = spec
@@ -145,6 +202,33 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             model_reporters=_reporters(), tables={"traffic": list(TRAFFIC_COLUMNS)}
         )
         log.write({"kind": "start", "policy": self.policy.name, "models": self.world.active})
+
+    @property
+    def running(self) -> bool:
+        """False once the scenario's last step has run (Mesa's tools stop there).
+
+        A model that opened its own store closes it then: Mesa keeps every model it has
+        seen alive (``mesa.Agent`` counts ids per model), so a finaliser would never run.
+        """
+        if self.steps < self.spec.steps:
+            return bool(self._running)
+        self.close()
+        return False
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._running = value
+
+    def close(self) -> None:
+        """Close the store and the event loop the model opened for itself (if it did)."""
+        if self._owned is None or not self._owned.alive:
+            return
+        try:
+            self.runner.run(self._own_store.aclose())
+        finally:
+            self._owned()
+            if isinstance(self.runner, EventLoopThread):
+                self.runner.close()
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -525,6 +609,23 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
     def release_steps(self) -> dict[str, int]:
         """Model id -> the step it was released at."""
         return {e.model: e.step for e in self.spec.events if isinstance(e, Release)}
+
+
+def _resolve_spec(
+    spec: ScenarioSpec | None,
+    scenario: str | Path | ScenarioSpec | None,
+    seed: int | None,
+    overrides: dict[str, Any],
+) -> ScenarioSpec:
+    if (spec is None) == (scenario is None):
+        raise ConfigError("HiveModel: give the scenario once: as spec, or as scenario=")
+    chosen = spec if spec is not None else scenario
+    if not isinstance(chosen, ScenarioSpec):
+        chosen = load_scenario(str(chosen))
+    changes = dict(overrides)
+    if seed is not None:
+        changes["seed"] = seed
+    return chosen.with_overrides(**changes) if changes else chosen
 
 
 def _reporters() -> dict[str, Callable[[HiveModel], float]]:

@@ -371,11 +371,12 @@ class ScenarioSpec(_Spec):
         return [e for e in self.events if e.step >= steps]
 
     def with_overrides(self, **changes: Any) -> ScenarioSpec:
-        """A copy with top-level fields replaced (``seed``, ``steps``...), validated again.
+        """A copy with fields replaced (``seed``, ``steps``...), validated again.
 
-        Shortening the run drops the events it no longer reaches (see :meth:`events_past`),
-        never moves them: a model whose release is dropped never enters the run. That is
-        said in a ``UserWarning``; :meth:`truncated` drops them without one.
+        A dotted name reaches into a section: ``**{"agents.count": 20}``. Shortening the
+        run drops the events it no longer reaches (see :meth:`events_past`), never moves
+        them: a model whose release is dropped never enters the run. That is said in a
+        ``UserWarning``; :meth:`truncated` drops them without one.
 
         Raises:
             ConfigError: naming the field that is wrong.
@@ -395,7 +396,18 @@ class ScenarioSpec(_Spec):
         return self._replaced({"steps": steps})
 
     def _replaced(self, changes: dict[str, Any]) -> ScenarioSpec:
-        data = {**self.model_dump(), **changes}
+        data = self.model_dump()
+        for name, value in changes.items():
+            node = data
+            *sections, leaf = name.split(".")
+            for i, key in enumerate(sections):
+                if not isinstance(node.get(key), dict):
+                    where = ".".join(sections[: i + 1])
+                    raise ConfigError(f"{self.name}: {name}: {where!r} is not a section")
+                node = node[key]
+            if sections and leaf not in node:
+                raise ConfigError(f"{self.name}: {name}: no field {leaf!r} in that section")
+            node[leaf] = value
         steps = changes.get("steps")
         if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
             late = self.events_past(steps)

@@ -11,7 +11,7 @@ import itertools
 import math
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from scipy import stats
@@ -22,7 +22,17 @@ from scenarios.runstores import fresh_store, run_store_url
 from scenarios.spec import ScenarioSpec, first_error
 from selection import ConfigError
 
-__all__ = ["SWEPT_METRICS", "aggregate_sweep", "check_params", "parse_param", "sweep"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SWEPT_METRICS",
+    "SweepRows",
+    "aggregate_sweep",
+    "check_params",
+    "parse_param",
+    "sweep",
+]
 
 SWEPT_METRICS = (
     "cumulative_regret",
@@ -33,6 +43,30 @@ SWEPT_METRICS = (
     "mean_agreement",
 )
 """Summary fields a sweep reports, per run and as mean and spread per setting."""
+
+
+class SweepRows(list[dict[str, Any]]):
+    """A sweep's rows (one per run, as :func:`sweep` returns them), plus DataFrames.
+
+    Attributes:
+        params: The swept parameters' dotted names, in the order given.
+    """
+
+    def __init__(self, rows: Iterable[dict[str, Any]] = (), params: Sequence[str] = ()) -> None:
+        super().__init__(rows)
+        self.params = list(params)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per run: the parameter values, the seed, the metrics (and any ``error``)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self))
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per setting: :func:`aggregate_sweep` over its seeds."""
+        import pandas as pd
+
+        return pd.DataFrame(aggregate_sweep(self, self.params))
 
 
 def parse_param(text: str) -> tuple[str, list[Any]]:
@@ -105,7 +139,7 @@ def sweep(
     db: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     announce: Callable[[str], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> SweepRows:
     """Run every combination of parameter values for every seed.
 
     Args:
@@ -150,10 +184,13 @@ def sweep(
         progress=progress,
         announce=announce,
     )
-    return [
-        {**setting, "seed": seed, **_metrics(result)}
-        for (setting, seed), result in zip(jobs, results, strict=True)
-    ]
+    return SweepRows(
+        (
+            {**setting, "seed": seed, **_metrics(result)}
+            for (setting, seed), result in zip(jobs, results, strict=True)
+        ),
+        params=names,
+    )
 
 
 def _metrics(result: dict[str, Any] | TaskFailed) -> dict[str, Any]:

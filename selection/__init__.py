@@ -30,6 +30,7 @@ from selection.errors import (
     UnknownTaskError,
 )
 from selection.hive_feedback import ConsensusLike
+from selection.loopthread import CoroutineRunner, EventLoopThread
 from selection.manager import DynamicModelManager
 from selection.metrics import Direction, MetricKind
 from selection.pricing import call_cost, expected_cost
@@ -40,6 +41,7 @@ from selection.records import PerformanceRecord
 from selection.scoring import pareto_front
 from selection.selector import IntelligentModelSelector
 from selection.store import Store, open_store
+from selection.sync import SyncModelManager
 from selection.tasks import METRICS, TASK_NAME_PATTERN, Metric, TaskLike, TaskType, task_name
 from selection.thresholds import TaskThresholds
 from selection.tracker import PerformanceTracker
@@ -63,9 +65,11 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConsensusLike",
+    "CoroutineRunner",
     "Decision",
     "Direction",
     "DynamicModelManager",
+    "EventLoopThread",
     "ExperimentError",
     "GenesisError",
     "Guardrail",
@@ -88,6 +92,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailableError",
+    "SyncModelManager",
     "SystemClock",
     "TaskLike",
     "TaskThresholds",

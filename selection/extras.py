@@ -1,8 +1,8 @@
 """Which optional extra provides which third-party package, and the error that says so.
 
 The selection core needs only numpy, scipy, pydantic and httpx. Everything else comes with an
-extra (see ``pyproject.toml``): ``[postgres]``, ``[sim]``, ``[cli]``, ``[server]``,
-``[dask]`` or ``[all]``.
+extra (see ``pyproject.toml``): ``[postgres]``, ``[sim]``, ``[viz]``, ``[cli]``,
+``[server]``, ``[dask]`` or ``[all]``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ EXTRA_OF: dict[str, str] = {
     "mesa": "sim",
     "networkx": "sim",
     "matplotlib": "sim",
+    "pandas": "sim",
+    "solara": "viz",
+    "solara_assets": "viz",
+    "ipyvuetify": "viz",
+    "altair": "viz",
     "rich": "cli",
     "distributed": "dask",
     "dask": "dask",

@@ -15,7 +15,7 @@ from scenarios.evaluation.bandit import (
     replay,
     trace_catalog,
 )
-from scenarios.evaluation.formats import FORMATS, load_trace, trace_from_table
+from scenarios.evaluation.formats import FORMATS, load_trace, trace_from_frame, trace_from_table
 from scenarios.evaluation.hive_policy import (
     CollectiveVote,
     HiveSelectorPolicy,
@@ -91,6 +91,7 @@ __all__ = [
     "summarize",
     "synthetic_trace",
     "trace_catalog",
+    "trace_from_frame",
     "trace_from_table",
     "write_csv",
 ]

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,6 +46,9 @@ from selection import (
     TaskThresholds,
     open_store,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -143,6 +147,16 @@ class Evaluation:
     def policies(self) -> list[str]:
         """Policy names in the order they ran."""
         return list(dict.fromkeys(r.policy for r in self.runs))
+
+    def to_frame(self, *, regret_weight: float | None = None) -> pd.DataFrame:
+        """Every run and reference as a table: :meth:`Report.to_frame` of its report.
+
+        Args:
+            regret_weight: as for :func:`~scenarios.evaluation.build_report`.
+        """
+        from scenarios.evaluation.summary import build_report
+
+        return build_report(self, regret_weight=regret_weight).to_frame()
 
 
 def trace_catalog(trace: Trace, base: ModelCatalog | None = None) -> ModelCatalog:

@@ -30,13 +30,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 
 from scenarios.evaluation._tables import Table, read_table
 from scenarios.evaluation.traces import FloatArray, Trace, TraceError, normalise_task
 from selection import ModelCatalog, ModelSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "FORMATS",
@@ -45,6 +48,7 @@ __all__ = [
     "RouterBenchWide",
     "TraceFormat",
     "load_trace",
+    "trace_from_frame",
     "trace_from_table",
 ]
 
@@ -348,8 +352,31 @@ def trace_from_table(
         raise table.error(exc.detail, column=exc.column, row=exc.row) from exc
 
 
+def trace_from_frame(
+    frame: pd.DataFrame,
+    *,
+    format: str = "auto",
+    name: str = "trace",
+    catalog: ModelCatalog | None = None,
+) -> Trace:
+    """Build a trace from a pandas DataFrame in any known format (its columns as a file's).
+
+    Empty cells (NaN, None) are empty as in a file; errors name the DataFrame and the
+    1-based row position, as they name a file's data row.
+
+    Raises:
+        TraceError: no format matches, or a column is missing or malformed.
+    """
+    cells = frame.astype(object).where(frame.notna(), None)
+    table = Table(
+        {str(column): cells[column].tolist() for column in cells.columns},
+        source=f"DataFrame {name!r}",
+    )
+    return trace_from_table(table, format=format, name=name, catalog=catalog)
+
+
 def load_trace(
-    path: str | Path,
+    path: str | Path | pd.DataFrame,
     *,
     format: str = "auto",
     catalog: ModelCatalog | None = None,
@@ -357,13 +384,15 @@ def load_trace(
     """Read a trace file (CSV, JSON lines, or Parquet with pyarrow) in any known format.
 
     Args:
-        path: the trace file.
+        path: the trace file, or a DataFrame (see :func:`trace_from_frame`).
         format: ``"auto"`` or a name in :data:`FORMATS`.
         catalog: prices for token counts (and catalog entries for models it holds).
 
     Raises:
         TraceError: naming the missing or malformed column and row.
     """
+    if not isinstance(path, str | Path):
+        return trace_from_frame(path, format=format, catalog=catalog)
     path = Path(path)
     stem = path.name.split(".")[0]
     return trace_from_table(read_table(path), format=format, name=stem, catalog=catalog)

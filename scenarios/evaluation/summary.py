@@ -14,7 +14,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from rich.console import Console
@@ -34,6 +34,9 @@ from scenarios.evaluation.measures import (
     summarize,
 )
 from scenarios.evaluation.traces import FloatArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CPT_LEVELS", "Report", "Row", "Score", "build_report", "print_report", "write_csv"]
 
@@ -89,6 +92,18 @@ class Report:
     scores: tuple[Score, ...]
     regret_curves: dict[str, FloatArray]
     oracle_curve: tuple[tuple[float, float], ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per run and per reference, with the columns of ``runs.csv``."""
+        import pandas as pd
+
+        return pd.DataFrame(_run_rows(self))
+
+    def scores_frame(self) -> pd.DataFrame:
+        """One row per policy and reference curve, with the columns of ``summary.csv``."""
+        import pandas as pd
+
+        return pd.DataFrame(_score_rows(self))
 
 
 def build_report(evaluation: Evaluation, *, regret_weight: float | None = None) -> Report:
@@ -176,35 +191,47 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.10g}"
 
 
+def _run_rows(report: Report) -> list[dict[str, Any]]:
+    """``runs.csv``'s lines as dictionaries (``None`` where a value does not apply)."""
+    out = []
+    for r in report.rows:
+        s = r.summary
+        out.append(
+            {"kind": r.kind, "name": r.name, "weight": r.weight, "requests": s.requests,
+             "quality": s.quality, "total_cost": s.total_cost, "mean_cost": s.mean_cost,
+             "mean_latency_ms": s.mean_latency_ms,
+             **{f"share:{m}": x for m, x in zip(report.models, s.shares, strict=True)},
+             "regret": r.regret, "regret_weight": r.regret_weight, "note": r.note,
+             "budget": r.budget}
+        )  # fmt: skip
+    return out
+
+
+def _score_rows(report: Report) -> list[dict[str, Any]]:
+    """``summary.csv``'s lines as dictionaries."""
+    return [
+        {"name": sc.name, "points": sc.points, "aiq": sc.aiq, "aiq_minus_zero": sc.aiq_minus_zero,
+         "best_quality": sc.best_quality,
+         **{f"cpt{round(x * 100)}": c for x, c in zip(CPT_LEVELS, sc.cpt, strict=True)}}
+        for sc in report.scores
+    ]  # fmt: skip
+
+
 def write_csv(report: Report, folder: Path) -> list[Path]:
     """Write ``runs.csv`` (one line per row) and ``summary.csv`` (one per score)."""
     folder.mkdir(parents=True, exist_ok=True)
     runs, summary = folder / "runs.csv", folder / "summary.csv"
-    with runs.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle, lineterminator="\n")
-        shares = [f"share:{m}" for m in report.models]
-        out.writerow(
-            ["kind", "name", "weight", "requests", "quality", "total_cost", "mean_cost",
-             "mean_latency_ms", *shares, "regret", "regret_weight", "note", "budget"]
-        )  # fmt: skip
-        for r in report.rows:
-            s = r.summary
-            out.writerow(
-                [r.kind, r.name, _num(r.weight), s.requests, _num(s.quality),
-                 _num(s.total_cost), _num(s.mean_cost), _num(s.mean_latency_ms),
-                 *(_num(x) for x in s.shares), _num(r.regret), _num(r.regret_weight), r.note,
-                 _num(r.budget)]
-            )  # fmt: skip
-    with summary.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle, lineterminator="\n")
-        levels = [f"cpt{round(x * 100)}" for x in CPT_LEVELS]
-        out.writerow(["name", "points", "aiq", "aiq_minus_zero", "best_quality", *levels])
-        for sc in report.scores:
-            out.writerow(
-                [sc.name, sc.points, _num(sc.aiq), _num(sc.aiq_minus_zero),
-                 _num(sc.best_quality), *(_num(c) for c in sc.cpt)]
-            )  # fmt: skip
+    for path, rows in ((runs, _run_rows(report)), (summary, _score_rows(report))):
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle, lineterminator="\n")
+            out.writerow(list(rows[0]))
+            for row in rows:
+                out.writerow([_cell(v) for v in row.values()])
     return [runs, summary]
+
+
+def _cell(value: object) -> object:
+    return _num(value) if value is None or isinstance(value, float) else value
 
 
 def _pct(value: float | None) -> str:

@@ -22,7 +22,7 @@ from selection.abtest.config import (
     RampPlan,
 )
 from selection.abtest.planning import plan_test
-from selection.abtest.results import analysis_report
+from selection.abtest.results import AnalysisReport, analysis_report
 from selection.abtest.service import ABTestManager, winner_of
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ABTestManager",
     "ABTestSpec",
     "Analysis",
+    "AnalysisReport",
     "ArmData",
     "Assignment",
     "Decision",

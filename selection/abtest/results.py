@@ -7,14 +7,68 @@ Non-finite numbers (an interval not yet bounded, an estimate that does not exist
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selection.abtest.analysis import SRM_ALPHA, Analysis
 from selection.abtest.config import ABTest
 from selection.abtest.metrics import AnalysisMode, MetricResult
+from selection.extras import missing_extra
 from selection.stats import Moments, QuantileComparison
 
-__all__ = ["analysis_report", "evidence", "num", "pair", "test_summary"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["AnalysisReport", "analysis_report", "evidence", "num", "pair", "test_summary"]
+
+
+class AnalysisReport(dict[str, Any]):
+    """The analysis dictionary, plus :meth:`to_frame` for notebooks."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The analysis as a table, one row per metric.
+
+        Columns: role, both arms' n and mean, the difference and relative lift with their
+        intervals (fixed and sequential), p-values and the verdict columns. Relative lifts
+        and their intervals are fractions (0.05 is +5%), in the same unit.
+
+        Raises:
+            MissingExtraError: pandas is not installed.
+        """
+        try:
+            import pandas as pd
+        except ModuleNotFoundError as exc:
+            raise missing_extra(exc, feature="AnalysisReport.to_frame()") or exc from exc
+        rows = []
+        for metric, m in self["metrics"].items():
+            seq = m["sequential"]
+            rows.append(
+                {
+                    "metric": metric,
+                    "role": m["role"],
+                    "higher_is_better": m["higher_is_better"],
+                    "control_model": m["control"]["model_id"],
+                    "control_n": m["control"]["n"],
+                    "control_mean": m["control"]["mean"],
+                    "treatment_model": m["treatment"]["model_id"],
+                    "treatment_n": m["treatment"]["n"],
+                    "treatment_mean": m["treatment"]["mean"],
+                    "difference": m["difference"],
+                    "ci_low": m["ci"][0],
+                    "ci_high": m["ci"][1],
+                    "relative_lift": m["relative_lift"],
+                    "relative_ci_low": m["relative_ci"][0],
+                    "relative_ci_high": m["relative_ci"][1],
+                    "p_value": m["p_value"],
+                    "p_value_adjusted": m.get("p_value_adjusted"),
+                    "significant": m["significant"],
+                    "sequential_ci_low": seq["ci"][0],
+                    "sequential_ci_high": seq["ci"][1],
+                    "sequential_p_value": seq["p_value"],
+                    "sequential_significant": seq["significant"],
+                    "guardrail_passed": m.get("passed"),
+                }
+            )
+        return pd.DataFrame(rows).astype({"p_value_adjusted": "float64"})
 
 
 def num(value: float | None) -> float | None:
@@ -110,52 +164,56 @@ def _sort_p(p: float) -> float:
     return 2.0 if math.isnan(p) else p
 
 
-def analysis_report(analysis: Analysis) -> dict[str, Any]:
+def analysis_report(analysis: Analysis) -> AnalysisReport:
     """The dictionary :meth:`ABTestManager.analyze_test_results` returns."""
     test, spec = analysis.test, analysis.test.spec
     phase = test.phases[analysis.phase]
     success = analysis.success
     primary = min(success, key=lambda m: _sort_p(m.p(analysis.mode)))
-    return {
-        "test_id": test.test_id,
-        "test_name": spec.name,
-        "status": test.status,
-        "task_types": list(spec.task_types),
-        "champion": spec.model_a_id,
-        "challenger": spec.model_b_id,
-        "unit": spec.unit,
-        "phase": analysis.phase,
-        "traffic_split": phase.traffic_split,
-        "analysed_at": analysis.time.isoformat(),
-        "start_time": test.start_time.isoformat(),
-        "elapsed_hours": round(test.hours_since(phase.start_time, analysis.time), 3),
-        "duration_hours": spec.duration_hours,
-        "sample_size": test.sample_size,
-        "progress": round(sum(analysis.records) / test.sample_size, 4),
-        "arms": {
-            arm: {"model_id": test.model(arm), "role": role, "records": n}
-            for arm, role, n in zip("ab", ("champion", "challenger"), analysis.records, strict=True)
-        },
-        "sample_ratio": {
-            "observed": list(analysis.records),
-            "expected": [num(e) for e in analysis.srm.expected],
-            "p_value": num(analysis.srm.p_value),
-            "mismatch": analysis.srm.mismatch,
-            "alpha": SRM_ALPHA,
-        },
-        "metrics": {m.metric: _metric(m, analysis) for m in analysis.metrics},
-        "statistical_significance": {
-            "status": analysis.status,
-            "mode": analysis.mode,
-            "alpha": spec.alpha,
-            "metric": primary.metric,
-            "p_value": num(primary.p(analysis.mode)),
-            "correction": "holm",
-        },
-        "guardrails_passed": analysis.guardrails_passed(),
-        "winner": analysis.winner,
-        "reason": analysis.reason,
-    }
+    return AnalysisReport(
+        {
+            "test_id": test.test_id,
+            "test_name": spec.name,
+            "status": test.status,
+            "task_types": list(spec.task_types),
+            "champion": spec.model_a_id,
+            "challenger": spec.model_b_id,
+            "unit": spec.unit,
+            "phase": analysis.phase,
+            "traffic_split": phase.traffic_split,
+            "analysed_at": analysis.time.isoformat(),
+            "start_time": test.start_time.isoformat(),
+            "elapsed_hours": round(test.hours_since(phase.start_time, analysis.time), 3),
+            "duration_hours": spec.duration_hours,
+            "sample_size": test.sample_size,
+            "progress": round(sum(analysis.records) / test.sample_size, 4),
+            "arms": {
+                arm: {"model_id": test.model(arm), "role": role, "records": n}
+                for arm, role, n in zip(
+                    "ab", ("champion", "challenger"), analysis.records, strict=True
+                )
+            },
+            "sample_ratio": {
+                "observed": list(analysis.records),
+                "expected": [num(e) for e in analysis.srm.expected],
+                "p_value": num(analysis.srm.p_value),
+                "mismatch": analysis.srm.mismatch,
+                "alpha": SRM_ALPHA,
+            },
+            "metrics": {m.metric: _metric(m, analysis) for m in analysis.metrics},
+            "statistical_significance": {
+                "status": analysis.status,
+                "mode": analysis.mode,
+                "alpha": spec.alpha,
+                "metric": primary.metric,
+                "p_value": num(primary.p(analysis.mode)),
+                "correction": "holm",
+            },
+            "guardrails_passed": analysis.guardrails_passed(),
+            "winner": analysis.winner,
+            "reason": analysis.reason,
+        }
+    )
 
 
 def evidence(analysis: Analysis, mode: AnalysisMode = "sequential") -> dict[str, Any]:

@@ -34,7 +34,7 @@ from selection.abtest.decision import TestVerdict, apply_verdict, decide, decisi
 from selection.abtest.latency import RAW_LIMIT
 from selection.abtest.metrics import LATENCY, AnalysisMode
 from selection.abtest.planning import plan_test
-from selection.abtest.results import analysis_report, test_summary
+from selection.abtest.results import AnalysisReport, analysis_report, test_summary
 from selection.aggregates import Aggregate
 from selection.catalog import ModelCatalog
 from selection.clock import Clock
@@ -285,7 +285,7 @@ class ABTestManager:
 
     async def analyze_test_results(
         self, test_id: str, *, mode: AnalysisMode = "sequential", phase: int = 0
-    ) -> dict[str, Any]:
+    ) -> AnalysisReport:
         """Analyse a test: per-metric comparisons, sample ratio, significance and winner.
 
         Args:
