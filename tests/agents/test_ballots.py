@@ -126,3 +126,20 @@ def test_ballot_confidence_is_optional_and_bounded() -> None:
     built = Ballot.from_scores(voter="v", task=TASK, scores={"a": 0.2, "b": 0.9}, confidence=0.7)
     assert built.ranking == ("b", "a")
     assert built.confidence == 0.7
+
+
+def test_a_shill_lies_about_scores_but_not_about_how_many_calls_it_judged() -> None:
+    records = [call(m, q, minute=i) for i in range(5) for m, q in (("good", 0.9), ("bad", 0.4))]
+    honest = GenesisAgent("h", PERSONAS["critic"], rng=np.random.default_rng(0))
+    shill = AdversarialAgent("s", PERSONAS["critic"], promote="bad", rng=np.random.default_rng(0))
+    for agent in (honest, shill):
+        agent.observe_many(records)
+    truth, lies = honest.quality_report(TASK), shill.quality_report(TASK)
+    assert {m: c for m, (_, c) in lies.items()} == {m: c for m, (_, c) in truth.items()}
+    assert lies["bad"][0] == 1.0
+    assert lies["good"][0] == 0.0
+    # Judged against a jury that saw what the honest agent saw, the liar loses credibility.
+    jury = {m: v for m, (v, _) in truth.items()}
+    assert shill.settle_report(TASK, jury) == -1.0
+    assert shill.credibility.weight < shill.credibility.config.initial
+    assert honest.settle_report(TASK, jury) == 1.0
