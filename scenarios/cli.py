@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scenarios.commands import add_scenario_commands
     from scenarios.evaluation.cli import add_evaluate_command
     from scenarios.hive_value_cli import add_hive_value_command
+    from scenarios.jury_cli import add_jury_command
     from scenarios.worlds import add_worlds_command
     from selection.cli import add_selection_commands
     from server import add_serve_command
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_arena_command(commands)
     add_worlds_command(commands)
     add_hive_value_command(commands)
+    add_jury_command(commands)
     add_serve_command(commands)
     return parser
 
