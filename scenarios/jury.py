@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from scipy import stats
@@ -38,10 +38,30 @@ from selection import PerformanceRecord
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["JURY_COLUMNS", "JuryConfig", "condorcet", "jury_curves", "plot_jury", "write_csv"]
+__all__ = [
+    "JURY_COLUMNS",
+    "JuryConfig",
+    "JuryRow",
+    "condorcet",
+    "jury_curves",
+    "plot_jury",
+    "write_csv",
+]
 
 JURY_COLUMNS = ("regime", "agents", "method", "p_best", "tau", "trials")
 """The CSV's columns: one row per (regime, jury size, method)."""
+
+
+class JuryRow(TypedDict):
+    """One (regime, jury size, method): how often it named the best model, its mean tau."""
+
+    regime: str
+    agents: int
+    method: str
+    p_best: float
+    tau: float
+    trials: int
+
 
 _TASK = "logical_reasoning"
 _JUDGE = Persona(name="judge", weights={"quality": 1.0}, description="The best answer.")
@@ -103,13 +123,13 @@ def condorcet(p: float, n: int) -> float:
     return float(mass[2 * k > n].sum() + 0.5 * mass[2 * k == n].sum())
 
 
-def jury_curves(config: JuryConfig) -> list[dict[str, object]]:
+def jury_curves(config: JuryConfig) -> list[JuryRow]:
     """Every (regime, size, method) row of :data:`JURY_COLUMNS`, plus the Condorcet curve."""
     models = [f"m{i}" for i in range(len(config.qualities))]
     truth = dict(zip(models, config.qualities, strict=True))
     best = max(models, key=truth.__getitem__)
     names = (*config.methods, *_REFERENCES)
-    rows: list[dict[str, object]] = []
+    rows: list[JuryRow] = []
     for regime in ("own", "split"):
         for n in config.sizes:
             hits = dict.fromkeys(names, 0.0)
@@ -187,7 +207,7 @@ def _tau(ranking: Sequence[str], truth: dict[str, float]) -> float:
     return float(stats.kendalltau(predicted, [truth[m] for m in models]).statistic)
 
 
-def write_csv(rows: Sequence[dict[str, object]], path: Path) -> Path:
+def write_csv(rows: Sequence[JuryRow], path: Path) -> Path:
     """Write the rows with :data:`JURY_COLUMNS` as the header."""
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(JURY_COLUMNS))
@@ -196,14 +216,14 @@ def write_csv(rows: Sequence[dict[str, object]], path: Path) -> Path:
     return path
 
 
-def plot_jury(rows: Sequence[dict[str, object]]) -> Figure:
+def plot_jury(rows: Sequence[JuryRow]) -> Figure:
     """P(the consensus names the best model) against jury size, one panel per regime."""
     from scenarios.figures import legend_outside, new_figure, policy_style
 
     figure = new_figure(11.0, 4.2)
     regimes = ("own", "split")
     axes = figure.subplots(1, len(regimes), sharey=True)
-    names = list(dict.fromkeys(str(r["method"]) for r in rows))
+    names = list(dict.fromkeys(r["method"] for r in rows))
     for ax, regime in zip(axes, regimes, strict=True):
         for index, name in enumerate(names):
             mine = [r for r in rows if r["regime"] == regime and r["method"] == name]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from scenarios.jury import JuryConfig, jury_curves, plot_jury, write_csv
+from scenarios.jury import JuryConfig, JuryRow, jury_curves, plot_jury, write_csv
 
 __all__ = ["add_jury_command", "render"]
 
@@ -54,10 +55,10 @@ async def _jury(args: argparse.Namespace, console: Console) -> None:
     console.print("wrote " + ", ".join(str(p) for p in written))
 
 
-def render(rows: list[dict[str, object]], regime: str) -> Table:
+def render(rows: list[JuryRow], regime: str) -> Table:
     """P(best) (and Kendall tau) per jury size and method for one regime."""
     mine = [r for r in rows if r["regime"] == regime]
-    methods = list(dict.fromkeys(str(r["method"]) for r in mine))
+    methods = list(dict.fromkeys(r["method"] for r in mine))
     trials = mine[0]["trials"] if mine else 0
     title = "each agent brings its own calls" if regime == "own" else "a fixed stream split"
     table = Table(title=f"{title}: P(best) / tau over {trials} juries")
@@ -68,7 +69,7 @@ def render(rows: list[dict[str, object]], regime: str) -> Table:
         cells = []
         for name in methods:
             row = next(r for r in mine if r["agents"] == n and r["method"] == name)
-            tau = float(str(row["tau"]))
-            cells.append(f"{row['p_best']:.2f}" + ("" if tau != tau else f" / {tau:.2f}"))
+            tau = "" if math.isnan(row["tau"]) else f" / {row['tau']:.2f}"
+            cells.append(f"{row['p_best']:.2f}{tau}")
         table.add_row(str(n), *cells)
     return table
