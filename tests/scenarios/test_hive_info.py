@@ -183,3 +183,15 @@ def test_shills_lose_credibility_and_honest_agents_keep_it():
         assert len(shills) == 12
         assert max(a.credibility.weight for a in shills) < 0.2
         assert statistics.median(a.credibility.weight for a in honest) > 1.0
+
+
+def test_ballots_agree_with_each_personas_own_true_value():
+    from scenarios.hive_value_ballots import ballot_agreement
+
+    spec = load_scenario("biased-judge").with_overrides(steps=40)
+    rows = {r.persona: r for r in ballot_agreement(spec, [0])}
+    assert set(rows) == {"artist", "critic", "economist", "engineer"}
+    # Quality-minded personas rank by quality; the economist is right to prefer the cheap model.
+    assert rows["critic"].tau_quality > 0.5
+    assert rows["economist"].tau_quality < 0 < rows["economist"].tau_own
+    assert all(r.tau_own > 0.5 for r in rows.values())
