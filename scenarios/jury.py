@@ -74,7 +74,7 @@ class JuryConfig:
     """What the jury judges and how often.
 
     Attributes:
-        qualities: True mean quality per model (the first model id is ``m0``...).
+        qualities: True mean quality per model (labelled ``m0``... at random in each trial).
         quality_sd: Spread of single answers' quality around the mean.
         calls: Answers per model each agent judges (``own`` regime).
         stream: Answers per model split among the agents (``split`` regime).
@@ -125,9 +125,6 @@ def condorcet(p: float, n: int) -> float:
 
 def jury_curves(config: JuryConfig) -> list[JuryRow]:
     """Every (regime, size, method) row of :data:`JURY_COLUMNS`, plus the Condorcet curve."""
-    models = [f"m{i}" for i in range(len(config.qualities))]
-    truth = dict(zip(models, config.qualities, strict=True))
-    best = max(models, key=truth.__getitem__)
     names = (*config.methods, *_REFERENCES)
     rows: list[JuryRow] = []
     for regime in ("own", "split"):
@@ -136,6 +133,10 @@ def jury_curves(config: JuryConfig) -> list[JuryRow]:
             taus: dict[str, list[float]] = {name: [] for name in names}
             rng = np.random.default_rng([config.seed, n, 0 if regime == "own" else 1])
             for _ in range(config.trials):
+                # Fresh labels each trial: ties broken by model id favour no model.
+                models = [f"m{j}" for j in rng.permutation(len(config.qualities))]
+                truth = dict(zip(models, config.qualities, strict=True))
+                best = max(models, key=truth.__getitem__)
                 ranked, single = _trial(config, regime, n, models, rng)
                 hits["one agent"] += single[0]
                 taus["one agent"].append(single[1])
