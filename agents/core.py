@@ -24,7 +24,12 @@ from agents.ballot import Ballot
 from agents.beliefs import BeliefConfig, Beliefs, Posterior
 from agents.perception import Perception, PerceptionConfig
 from agents.persona import Persona
-from agents.reputation import Reputation, ReputationConfig, outcomes_from_records
+from agents.reputation import (
+    Reputation,
+    ReputationConfig,
+    outcomes_from_records,
+    report_agreement,
+)
 from selection import PerformanceRecord, TaskLike, task_name
 
 __all__ = ["AdversarialAgent", "GenesisAgent"]
@@ -41,6 +46,8 @@ class GenesisAgent:
         beliefs: Priors and forgetting rates.
         perception: How far its judgement strays from the recorded scores.
         reputation: Bounds and speed of its weight's updates.
+        credibility: Bounds and speed of its quality reports' weight (default: learning rate
+            1, as a report is judged on every vote against many peers).
     """
 
     def __init__(
@@ -52,6 +59,7 @@ class GenesisAgent:
         beliefs: BeliefConfig | None = None,
         perception: PerceptionConfig | None = None,
         reputation: ReputationConfig | None = None,
+        credibility: ReputationConfig | None = None,
     ) -> None:
         if not agent_id.strip():
             raise ValueError("agent_id must be a non-blank string")
@@ -60,6 +68,7 @@ class GenesisAgent:
         self.beliefs = Beliefs(beliefs)
         self.perception = Perception(perception or PerceptionConfig(), rng=rng)
         self.reputation = Reputation(reputation)
+        self.credibility = Reputation(credibility or ReputationConfig(learning_rate=1.0))
         self.observed: int = 0
         self._pending: dict[str, Ballot] = {}
 
@@ -158,6 +167,17 @@ class GenesisAgent:
                 report[model] = (min(max(raw, 0.0), 1.0), n)
         return report
 
+    def settle_report(self, task: TaskLike, jury: Mapping[str, float]) -> float | None:
+        """Score this agent's quality report on ``task`` against its peers' pooled view.
+
+        Moves :attr:`credibility` by :func:`~agents.reputation.report_agreement`; returns the
+        score, or ``None`` (unchanged) when the report and the jury share no model.
+        """
+        score = report_agreement(self.quality_report(task), jury)
+        if score is not None:
+            self.credibility.reward(score)
+        return score
+
     def pending(self, task: TaskLike) -> Ballot | None:
         """The last ballot cast for ``task`` and not yet settled."""
         return self._pending.get(task_name(task))
@@ -232,12 +252,13 @@ class AdversarialAgent(GenesisAgent):
         self.promote = promote
 
     def quality_report(self, task: TaskLike) -> dict[str, tuple[float, float]]:
-        """The promoted model perfect and every other useless, on all the evidence it has."""
+        """The promoted model perfect and every other useless, on the calls it judged.
+
+        Like any rater it can only rate the calls it was shown, so the counts are its real
+        ones (the platform knows how many calls it handed each agent); the scores are lies.
+        """
         honest = super().quality_report(task)
-        calls = max((c for _, c in honest.values()), default=1.0)
-        report = {m: (0.0, c) for m, (_, c) in honest.items()}
-        report[self.promote] = (1.0, calls)
-        return report
+        return {m: (1.0 if m == self.promote else 0.0, c) for m, (_, c) in honest.items()}
 
     def _cast(self, task: str) -> Ballot:
         honest = self.assess(task)

@@ -13,6 +13,11 @@ A ballot that ranks the realised best first gains; one that pushes a bad model f
 exponentially fast; a ballot with no information (fewer than two comparable models) changes
 nothing. The bounds keep every voice audible and no voice dominant, and let a reformed agent
 earn its weight back.
+
+A quality report (what an agent perceived of each model, :meth:`agents.GenesisAgent.quality_report`)
+is judged the same way against the jury of the agent's peers (:func:`report_agreement`): an
+agent whose reports stray far from what the others saw of the same models loses weight, which
+is how the hive's evidence discounts shills without being told who they are.
 """
 
 from __future__ import annotations
@@ -29,7 +34,13 @@ from agents.beliefs import BeliefConfig, Beliefs
 from agents.perception import Observations
 from selection import PerformanceRecord, TaskLike, normalise_priorities, task_name
 
-__all__ = ["Reputation", "ReputationConfig", "outcomes_from_records", "rank_agreement"]
+__all__ = [
+    "Reputation",
+    "ReputationConfig",
+    "outcomes_from_records",
+    "rank_agreement",
+    "report_agreement",
+]
 
 
 class ReputationConfig(BaseModel):
@@ -84,6 +95,30 @@ def rank_agreement(ranking: Sequence[str], outcomes: Mapping[str, float]) -> flo
     if denominator == 0.0:
         return None
     return float(np.sum(dp * dr)) / denominator
+
+
+def report_agreement(
+    report: Mapping[str, tuple[float, float]],
+    jury: Mapping[str, float],
+    *,
+    tolerance: float = 0.2,
+) -> float | None:
+    """How far an agent's quality report agrees with the jury of its peers, in ``[-1, 1]``.
+
+    ``report`` is the agent's ``model -> (perceived quality, calls judged)``; ``jury`` the
+    others' pooled quality per model. The calls-weighted mean absolute difference ``d`` over
+    the models both name scores ``1 - 2 * min(1, d / tolerance)``: 1 for a report that matches
+    the jury, 0 at half the tolerance, -1 at or beyond it. ``None`` when no model is shared
+    or no call was judged (no information).
+    """
+    if not tolerance > 0.0:
+        raise ValueError(f"tolerance must be > 0, got {tolerance!r}")
+    shared = [(abs(value - jury[m]), calls) for m, (value, calls) in report.items() if m in jury]
+    total = sum(c for _, c in shared)
+    if not shared or total <= 0.0:
+        return None
+    distance = sum(d * c for d, c in shared) / total
+    return 1.0 - 2.0 * min(1.0, distance / tolerance)
 
 
 def outcomes_from_records(
@@ -143,13 +178,22 @@ class Reputation:
             Kendall's tau-b used, or ``None`` when the outcomes said nothing (weight unchanged).
         """
         tau = rank_agreement(ballot.ranking, outcomes)
-        if tau is None:
-            return None
+        if tau is not None:
+            self.reward(tau)
+        return tau
+
+    def reward(self, score: float) -> None:
+        """Move the weight by an agreement score in ``[-1, 1]`` (e.g. :func:`report_agreement`).
+
+        Raises:
+            ValueError: the score is not a number in ``[-1, 1]``.
+        """
+        if not -1.0 <= score <= 1.0:
+            raise ValueError(f"an agreement score must be in [-1, 1], got {score!r}")
         c = self.config
         self.weight = min(
-            max(self.weight * math.exp(c.learning_rate * tau), c.min_weight), c.max_weight
+            max(self.weight * math.exp(c.learning_rate * score), c.min_weight), c.max_weight
         )
         self.settled += 1
         previous = self.mean_agreement or 0.0
-        self.mean_agreement = previous + (tau - previous) / self.settled
-        return tau
+        self.mean_agreement = previous + (score - previous) / self.settled

@@ -106,6 +106,31 @@ class HiveMind:
             )
         return out
 
+    def settle_reports(self, task: str) -> dict[str, float]:
+        """Score every agent's quality report on ``task`` against the jury of the others.
+
+        The jury for an agent is the others' reports pooled as :meth:`evidence` pools them
+        (credibility-weighted median), so an agent never judges itself and agents already
+        discredited barely sit on anyone's jury. Each agent's credibility moves by
+        :func:`agents.report_agreement`. Returns agent id -> score for the agents scored.
+        """
+        reports = [(agent, agent.quality_report(task)) for agent in self.agents]
+        by_model: dict[str, list[tuple[int, float, float]]] = {}
+        for i, (agent, report) in enumerate(reports):
+            for model, (value, calls) in report.items():
+                by_model.setdefault(model, []).append((i, value, calls * agent.credibility.weight))
+        scores: dict[str, float] = {}
+        for i, (agent, report) in enumerate(reports):
+            jury = {}
+            for model in report:
+                others = [(v, w) for j, v, w in by_model[model] if j != i and w > 0.0]
+                if others:
+                    jury[model] = _pool(others, "median")
+            score = agent.settle_report(task, jury)
+            if score is not None:
+                scores[agent.agent_id] = score
+        return scores
+
     def evidence(
         self,
         task: str,
@@ -113,6 +138,7 @@ class HiveMind:
         pooling: Pooling = "median",
         weight: float = 1.0,
         shuffle: np.random.Generator | None = None,
+        credible: bool | None = None,
     ) -> dict[str, tuple[float, float]]:
         """The hive's estimate of each model's quality on ``task``, and what it is worth.
 
@@ -120,14 +146,20 @@ class HiveMind:
         ``median`` weighted by how many calls each judged (robust: a minority reporting
         anything cannot move it past the honest agents' values) or by their weighted
         ``mean`` (what a table of ratings gives), worth ``weight`` times the calls judged.
-        ``shuffle`` (a control) permutes the estimates among the models.
+        With ``credible`` (default: the hive's ``reputation``) each agent's calls count in
+        proportion to its credibility (see :meth:`settle_reports`), and toward the worth at
+        most in full. ``shuffle`` (a control) permutes the estimates among the models.
         """
+        credible = self.reputation if credible is None else credible
         reports: dict[str, list[tuple[float, float]]] = {}
+        worth: dict[str, float] = {}
         for agent in self.agents:
-            for model, seen in agent.quality_report(task).items():
-                reports.setdefault(model, []).append(seen)
+            trust = agent.credibility.weight if credible else 1.0
+            for model, (value, calls) in agent.quality_report(task).items():
+                reports.setdefault(model, []).append((value, calls * trust))
+                worth[model] = worth.get(model, 0.0) + calls * min(trust, 1.0)
         pooled = {
-            model: (_pool(seen, pooling), weight * sum(c for _, c in seen))
+            model: (_pool(seen, pooling), weight * worth[model])
             for model, seen in sorted(reports.items())
         }
         if shuffle is not None and len(pooled) > 1:

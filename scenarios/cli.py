@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scenarios.commands import add_scenario_commands
     from scenarios.evaluation.cli import add_evaluate_command
     from scenarios.hive_value_cli import add_hive_value_command
+    from scenarios.jury_cli import add_jury_command
     from scenarios.viz import add_viz_command
     from scenarios.worlds import add_worlds_command
     from selection.cli import add_output_options_to_commands, add_selection_commands
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_arena_command(commands)
     add_worlds_command(commands)
     add_hive_value_command(commands)
+    add_jury_command(commands)
     add_serve_command(commands)
     add_viz_command(commands)
     add_output_options_to_commands(parser, skip=frozenset({"serve", "viz"}))

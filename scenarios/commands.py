@@ -285,16 +285,19 @@ async def _sweep(args: argparse.Namespace, console: Console) -> None:
         raise
     folder.complete()
     table = Table(title=f"{spec.name}: {len(rows)} runs ({len(seeds)} seeds per setting)")
-    for name in [*params, "runs", "regret", "quality", "cost / oracle", "agreement"]:
+    columns = [*params, "runs", "regret", "failed calls", "quality", "cost / oracle", "agreement"]
+    for name in [*columns, "value of hive [95% CI]"]:
         table.add_column(name, justify="right")
     for row in table_rows:
         table.add_row(
             *(str(row[p]) for p in params),
             str(row["runs"]),
             _mean_sd(row, "cumulative_regret"),
+            _mean_sd(row, "failed_calls"),
             _mean_sd(row, "mean_quality"),
             _mean_sd(row, "cost_vs_oracle"),
             _mean_sd(row, "mean_agreement"),
+            _interval(row, "hive_value"),
         )
     console.print(table)
     console.print(f"wrote {', '.join(str(path) for path in written)}")
@@ -305,6 +308,13 @@ async def _sweep(args: argparse.Namespace, console: Console) -> None:
                       f"{row['error']}", markup=False)  # fmt: skip
     if failed:
         raise GenesisError(f"{len(failed)} of {len(rows)} runs failed (see above)")
+
+
+def _interval(row: dict[str, Any], metric: str) -> str:
+    mean, low, high = (row[f"{metric}_{k}"] for k in ("mean", "ci_low", "ci_high"))
+    if math.isnan(mean):
+        return "-"
+    return f"{mean:+,.4g}" if math.isnan(low) else f"{mean:+,.4g} [{low:+,.4g}, {high:+,.4g}]"
 
 
 def _mean_sd(row: dict[str, Any], metric: str) -> str:

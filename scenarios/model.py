@@ -533,11 +533,16 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             self.hive.settle(task, self._since_vote[task])  # how did the last vote predict?
             self._since_vote[task] = []
             if evidence_channel:
+                # Raters are a table of ratings: a plain mean, nobody's word weighed.
+                raters = self.policy.name == "raters"
+                if self.spec.agents.reputation and not raters:
+                    self.hive.settle_reports(task)
                 estimates = self.hive.evidence(
                     task,
-                    pooling="mean" if self.policy.name == "raters" else "median",
+                    pooling="mean" if raters else "median",
                     weight=self.spec.agents.evidence_weight,
                     shuffle=self._assign_rng if self.policy.name == "shuffled-hive" else None,
+                    credible=self.spec.agents.reputation and not raters,
                 )
                 self.selector.set_evidence(task, estimates)
                 entries.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,15 @@ _RECOMPUTED_SINCE: dict[int, frozenset[str]] = {
     1: _ORACLE_PRICE | _REGRET_WITH_FAILURES,
     2: _REGRET_WITH_FAILURES,
 }
-_READABLE_FORMATS = (1, 2, LOG_FORMAT)
+_READABLE_FORMATS = (1, 2, 3, LOG_FORMAT)
+# Format 4 changed how the hive votes (a documented fix), so an older log of a hive run
+# replays identically up to its first vote and no further.
+_BALLOTS_CHANGED = 4
+_BALLOTS_NOTE = (
+    "this log predates format 4, whose agents value unjudged scores by the quality they "
+    "judged, put cost and speed on the selector's linear scale and weigh quality reports by "
+    "credibility"
+)
 
 
 class _CheckingLog(EventLog):
@@ -109,6 +117,8 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
 
     A log of format 1 is compared field for field too, except the summary's
     ``oracle_cost`` and ``cost_vs_oracle``, which format 2 computes with the corrected price.
+    A hive run logged before format 4 diverges at its first vote (the ballots changed); the
+    divergence says so.
 
     Raises:
         ConfigError: the log is unreadable or was not written by a run.
@@ -137,9 +147,10 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
     try:
         run_scenario(spec, policy=policy, db_url=db_url, log=log, run_id=header.get("run_id"))
     except _Diverged as diverged:
-        return ReplayReport(
-            diverged.divergence.entry + 1, False, diverged.divergence, log.not_compared
-        )
+        divergence = diverged.divergence
+        if int(log_format) < _BALLOTS_CHANGED and divergence.detail.startswith(("votes", "tasks")):
+            divergence = replace(divergence, detail=f"{divergence.detail}; {_BALLOTS_NOTE}")
+        return ReplayReport(divergence.entry + 1, False, divergence, log.not_compared)
     leftover = next(entries, None)
     if leftover is not None:
         step, kind = leftover.get("step"), leftover["kind"]

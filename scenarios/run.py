@@ -27,9 +27,11 @@ __all__ = ["LOG_FORMAT", "RUN_ID_PATTERN", "RunResult", "arun_scenario", "run_sc
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 """What a run id may be: it prefixes the run's record ids (``<run id>/...``)."""
 
-LOG_FORMAT = 3
+LOG_FORMAT = 4
 """Version of the event log; 2 prices the oracle's calls as they are billed (failed calls
-bill no output tokens). Format 1 logs still replay (see :mod:`scenarios.replay`)."""
+bill no output tokens); 3 counts failed calls in regret; 4 changes the hive's ballots and
+evidence (see :mod:`agents.assessment`, :meth:`hive.HiveMind.settle_reports`). Older logs
+still replay (see :mod:`scenarios.replay`)."""
 SHARE_TO_WIN = 0.8
 
 

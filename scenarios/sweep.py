@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from scipy import stats
 
 from scenarios.executors import ExecutorName, TaskFailed, map_tasks
+from scenarios.policies import HIVE_CONTROLS
 from scenarios.run import run_scenario
 from scenarios.runstores import fresh_store, run_store_url
 from scenarios.spec import ScenarioSpec, first_error
@@ -37,12 +38,20 @@ __all__ = [
 SWEPT_METRICS = (
     "cumulative_regret",
     "regret_per_request",
+    "failed_calls",
     "mean_quality",
     "total_cost",
     "cost_vs_oracle",
     "mean_agreement",
+    "hive_value",
 )
-"""Summary fields a sweep reports, per run and as mean and spread per setting."""
+"""Summary fields a sweep reports, per run and as mean and spread per setting.
+
+``hive_value`` is the selector alone's cumulative regret on the same setting and seed minus
+the run's (common random numbers), for the hive and its controls; ``nan`` for other policies.
+"""
+
+_PAIRED = frozenset({"hive", *HIVE_CONTROLS})
 
 
 class SweepRows(list[dict[str, Any]]):
@@ -123,7 +132,11 @@ def check_params(spec: ScenarioSpec, params: Mapping[str, Sequence[Any]]) -> Non
 def _run_one(job: tuple[ScenarioSpec, str, str]) -> dict[str, Any]:
     spec, policy, db_url = job
     fresh_store(db_url)
-    summary = run_scenario(spec, policy=policy, db_url=db_url).summary
+    summary = dict(run_scenario(spec, policy=policy, db_url=db_url).summary)
+    summary["hive_value"] = math.nan
+    if policy in _PAIRED:  # the selector alone on the same seed, in memory: nothing to keep
+        alone = run_scenario(spec, policy="selector").summary
+        summary["hive_value"] = alone["cumulative_regret"] - summary["cumulative_regret"]
     return {name: summary[name] for name in SWEPT_METRICS}
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from agents import PERSONAS, AdversarialAgent, Ballot, GenesisAgent, Persona
+from agents import PERSONAS, AdversarialAgent, Ballot, BeliefConfig, GenesisAgent, Persona
 from selection import TaskType
 from tests.agents._calls import CLEAR_EYES, TASK, call, vote
 
@@ -73,13 +73,74 @@ def test_ballot_is_well_formed_and_weighted_by_reputation() -> None:
     assert agent.assess(TASK).as_dict() == dict(zip(ballot.ranking, ballot.scores, strict=True))
 
 
-def test_objectives_never_observed_are_left_out() -> None:
-    comedian = seasoned(PERSONAS["comedian"], clear=True)  # values humor, creativity, users
+def test_unjudged_scores_are_valued_by_the_judged_quality_and_reported_as_such() -> None:
+    # The comedian values humor, creativity and users' delight; the calls carry a quality
+    # (and accuracy) judgement only, so those three stand in for it.
+    comedian = seasoned(PERSONAS["comedian"], clear=True)
     assessment = comedian.assess(TASK)
-    # None of its objectives was recorded: reliability alone decides, and both never failed.
-    assert assessment.weights == (("reliability", 1.0),)
+    assert set(assessment.stand_ins) == {"humor", "creativity", "user_satisfaction"}
+    assert assessment.absent == ()
+    assert assessment.ranking[0] == "dear"  # the better answers
+    assert assessment.components["dear"]["humor"] == pytest.approx(
+        comedian.posterior("dear", TASK).mean["quality"]
+    )
     philosopher = seasoned(PERSONAS["philosopher"], clear=True)
-    assert dict(philosopher.assess(TASK).weights).keys() == {"quality", "accuracy"}
+    judged = philosopher.assess(TASK)
+    assert set(judged.stand_ins) == {"consciousness", "reasoning"}
+    assert dict(judged.weights).keys() == {"quality", "accuracy", "consciousness", "reasoning"}
+
+
+def test_objectives_with_no_evidence_at_all_are_left_out_and_reported() -> None:
+    economist = GenesisAgent(
+        "e", PERSONAS["economist"], rng=np.random.default_rng(0), perception=CLEAR_EYES
+    )
+    economist.observe_many([call(m, q, minute=i, cost=None) for i in range(5)
+                            for m, q in (("a", 0.9), ("b", 0.5))])  # fmt: skip
+    assessment = economist.assess(TASK)
+    assert assessment.absent == ("cost",)
+    assert dict(assessment.weights) == pytest.approx({"quality": 0.75, "reliability": 0.25})
+
+
+def test_a_persona_with_the_selectors_weights_ranks_as_the_selector_does() -> None:
+    from datetime import UTC, datetime
+
+    from selection import ModelCatalog, ModelSpec, PerformanceRecord, Router
+
+    # Linear cost puts "b" (nearly as good, a fifth of the price) first; a log scale would not.
+    models = {"a": (0.90, 0.01), "b": (0.85, 0.002), "c": (0.60, 0.0001)}  # quality, $ per 1k
+    catalog = ModelCatalog(tasks=[TASK])
+    records = []
+    for name, (quality, price) in models.items():
+        catalog.add(
+            ModelSpec(id=name, provider="sim", input_cost_per_1k_tokens=price,
+                      output_cost_per_1k_tokens=price, quality_prior=quality,
+                      context_length=8000)
+        )  # fmt: skip
+        records += [
+            PerformanceRecord(
+                record_id=f"{name}-{i}", model_id=name, task_type=TASK, response_time_ms=900.0,
+                token_count_input=500, token_count_output=500, cost=price,
+                quality_score=quality, timestamp=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+            for i in range(200)
+        ]  # fmt: skip
+    weights = {"quality": 0.8, "cost": 0.1, "speed": 0.1}
+    router = Router(catalog, prior_strength=10.0)
+    router.absorb(records)
+    table = router.score_table(TASK, weights)
+    persona = Persona(name="selector", weights=weights)
+    agent = GenesisAgent(
+        "s", persona, rng=np.random.default_rng(0), perception=CLEAR_EYES,
+        beliefs=BeliefConfig(decay=1.0),  # remember every call, as the selector's sums do
+    )  # fmt: skip
+    agent.observe_many(records)
+    judged = agent.assess(TASK)
+    assert judged.ranking == tuple(table.model_ids) == ("b", "a", "c")
+    for model in models:
+        for name in weights:
+            assert judged.components[model][name] == pytest.approx(
+                table.components[model][name], abs=0.02
+            )
 
 
 def test_confidence_grows_with_evidence_and_separation() -> None:
@@ -126,3 +187,20 @@ def test_ballot_confidence_is_optional_and_bounded() -> None:
     built = Ballot.from_scores(voter="v", task=TASK, scores={"a": 0.2, "b": 0.9}, confidence=0.7)
     assert built.ranking == ("b", "a")
     assert built.confidence == 0.7
+
+
+def test_a_shill_lies_about_scores_but_not_about_how_many_calls_it_judged() -> None:
+    records = [call(m, q, minute=i) for i in range(5) for m, q in (("good", 0.9), ("bad", 0.4))]
+    honest = GenesisAgent("h", PERSONAS["critic"], rng=np.random.default_rng(0))
+    shill = AdversarialAgent("s", PERSONAS["critic"], promote="bad", rng=np.random.default_rng(0))
+    for agent in (honest, shill):
+        agent.observe_many(records)
+    truth, lies = honest.quality_report(TASK), shill.quality_report(TASK)
+    assert {m: c for m, (_, c) in lies.items()} == {m: c for m, (_, c) in truth.items()}
+    assert lies["bad"][0] == 1.0
+    assert lies["good"][0] == 0.0
+    # Judged against a jury that saw what the honest agent saw, the liar loses credibility.
+    jury = {m: v for m, (v, _) in truth.items()}
+    assert shill.settle_report(TASK, jury) == -1.0
+    assert shill.credibility.weight < shill.credibility.config.initial
+    assert honest.settle_report(TASK, jury) == 1.0

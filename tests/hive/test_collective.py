@@ -63,11 +63,22 @@ async def test_models_the_hive_never_judged_are_not_held_back(sqlite_url):
 
 class _Reporter:
     def __init__(self, agent_id: str, report: dict[str, tuple[float, float]]) -> None:
+        from agents import Reputation, ReputationConfig
+
         self.agent_id = agent_id
         self._report = report
+        self.credibility = Reputation(ReputationConfig(learning_rate=1.0))  # as GenesisAgent's
 
     def quality_report(self, task: str) -> dict[str, tuple[float, float]]:
         return self._report
+
+    def settle_report(self, task: str, jury: dict[str, float]) -> float | None:
+        from agents import report_agreement
+
+        score = report_agreement(self._report, jury)
+        if score is not None:
+            self.credibility.reward(score)
+        return score
 
 
 def test_hive_evidence_pools_by_weighted_median_or_mean():
@@ -93,3 +104,40 @@ def test_a_minority_of_shills_cannot_move_the_median():
     hive = HiveMind([*honest, *shills])  # type: ignore[list-item]
     assert hive.evidence("t")["m"][0] <= 0.66
     assert hive.evidence("t", pooling="mean")["m"][0] > 0.7
+
+
+def test_report_agreement_by_hand():
+    from agents import report_agreement
+
+    # |0.7 - 0.8| * 1 + |0.5 - 0.8| * 3 over 4 calls = 0.25; tolerance 0.5: 1 - 2 * 0.5 = 0
+    report = {"m": (0.7, 1.0), "n": (0.5, 3.0), "unjudged": (0.1, 9.0)}
+    assert report_agreement(report, {"m": 0.8, "n": 0.8}, tolerance=0.5) == pytest.approx(0.0)
+    assert report_agreement({"m": (0.8, 2.0)}, {"m": 0.8}) == 1.0
+    assert report_agreement({"m": (0.0, 2.0)}, {"m": 0.8}) == -1.0
+    assert report_agreement({"m": (0.5, 2.0)}, {"other": 0.8}) is None
+    with pytest.raises(ValueError, match="tolerance"):
+        report_agreement({"m": (0.5, 1.0)}, {"m": 0.5}, tolerance=0.0)
+
+
+def test_jury_discredits_shills_until_the_evidence_is_honest():
+    from hive import HiveMind
+
+    # Four liars rate m perfect and n useless; six honest raters roughly agree on both.
+    honest = [_Reporter(f"h{i}", {"m": (0.6 + 0.01 * i, 2.0), "n": (0.8, 2.0)}) for i in range(6)]
+    shills = [_Reporter(f"s{i}", {"m": (1.0, 2.0), "n": (0.0, 2.0)}) for i in range(4)]
+    hive = HiveMind([*honest, *shills])  # type: ignore[list-item]
+    before = hive.evidence("t", pooling="mean", credible=True)
+    scores = hive.settle_reports("t")
+    assert all(scores[a.agent_id] < 0 for a in shills)
+    assert all(scores[a.agent_id] > 0 for a in honest)
+    for _ in range(4):
+        hive.settle_reports("t")
+    assert all(a.credibility.weight == a.credibility.config.min_weight for a in shills)
+    after = hive.evidence("t", pooling="mean")
+    # Even a mean, once weighted by credibility, is pulled back toward the honest view...
+    assert abs(after["m"][0] - 0.625) < abs(before["m"][0] - 0.625) / 5
+    assert after["n"][0] > 0.75
+    # ...and the liars' calls hardly count toward what the evidence is worth.
+    assert after["m"][1] == pytest.approx(12.0 + 8 * 0.05)
+    # Without credibility the same reports weigh as cast.
+    assert hive.evidence("t", pooling="mean", credible=False)["n"][0] == pytest.approx(0.48)

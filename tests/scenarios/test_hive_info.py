@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
+from agents import AdversarialAgent
 from scenarios import HiveModel, load_scenario, run_scenario
 from scenarios.eventlog import EventLog
 from scenarios.hive_value import measure
@@ -161,3 +162,36 @@ def test_runs_are_deterministic_with_observation_channels():
     first, second = (run_scenario(spec, policy="hive") for _ in range(2))
     assert first.log_digest == second.log_digest
     assert math.isfinite(first.summary["cumulative_regret"])
+
+
+def test_the_hive_discredits_shills_that_pull_raters_off_the_honest_choice():
+    # A small version of the bench claim: 30% of agents rate sim/small perfect and the rest
+    # useless. A mean of ratings follows them; the credibility-weighted median does not.
+    spec = load_scenario("shills").with_overrides(steps=60)
+    result = measure(spec, [0, 1, 2], policies=("selector", "hive", "raters"), workers=1)
+    assert result.paired("hive")["won"] == 3
+    assert result.paired("hive", against="raters")["won"] == 3
+    assert result.paired("raters")["value"] < 0  # raters do worse than no hive at all
+
+
+def test_shills_lose_credibility_and_honest_agents_keep_it():
+    spec = load_scenario("shills").with_overrides(steps=30)
+    with _model(spec) as model:
+        assert model.hive is not None
+        shills = [a for a in model.hive.agents if isinstance(a, AdversarialAgent)]
+        honest = [a for a in model.hive.agents if not isinstance(a, AdversarialAgent)]
+        assert len(shills) == 12
+        assert max(a.credibility.weight for a in shills) < 0.2
+        assert statistics.median(a.credibility.weight for a in honest) > 1.0
+
+
+def test_ballots_agree_with_each_personas_own_true_value():
+    from scenarios.hive_value_ballots import ballot_agreement
+
+    spec = load_scenario("biased-judge").with_overrides(steps=40)
+    rows = {r.persona: r for r in ballot_agreement(spec, [0])}
+    assert set(rows) == {"artist", "critic", "economist", "engineer"}
+    # Quality-minded personas rank by quality; the economist is right to prefer the cheap model.
+    assert rows["critic"].tau_quality > 0.5
+    assert rows["economist"].tau_quality < 0 < rows["economist"].tau_own
+    assert all(r.tau_own > 0.5 for r in rows.values())

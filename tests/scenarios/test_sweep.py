@@ -49,3 +49,22 @@ def test_sweep_command_writes_its_tables(tmp_path: Path, capsys):
     assert "4 runs (2 seeds per setting)" in capsys.readouterr().out
     assert (tmp_path / "sweep_runs.csv").read_text().count("\n") == 5
     assert (tmp_path / "sweep_summary.csv").read_text().count("\n") == 3
+
+
+def test_a_hive_sweep_reports_the_value_of_the_hive_against_the_selector_alone():
+    from scenarios.run import run_scenario
+
+    spec = tiny().with_overrides(steps=12)
+    rows = sweep(spec, seeds=[0, 1], workers=1)
+    for row in rows:
+        seeded = spec.with_overrides(seed=row["seed"])
+        alone = run_scenario(seeded, policy="selector").summary["cumulative_regret"]
+        hive = run_scenario(seeded, policy="hive").summary
+        assert row["hive_value"] == pytest.approx(alone - hive["cumulative_regret"])
+        assert row["failed_calls"] == hive["failed_calls"]
+    [summary] = aggregate_sweep(rows, [])
+    values = [r["hive_value"] for r in rows]
+    assert summary["hive_value_mean"] == pytest.approx(sum(values) / 2)
+    assert summary["hive_value_ci_low"] < summary["hive_value_mean"] < summary["hive_value_ci_high"]
+    baseline = sweep(spec, seeds=[0], policy="selector", workers=1)
+    assert np.isnan(baseline[0]["hive_value"])
