@@ -7,7 +7,7 @@ import asyncio
 import math
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from rich.console import Console, JustifyMethod
@@ -16,9 +16,10 @@ from rich.table import Table
 from selection.abtest.cli import add_ab_commands
 from selection.ask_cli import add_ask_command
 from selection.catalog import ModelCatalog
-from selection.demo import run_demo
 from selection.errors import GenesisError
-from selection.manager import DynamicModelManager
+
+if TYPE_CHECKING:  # the manager (httpx, scipy) loads when a command needs it, not for --help
+    from selection.manager import DynamicModelManager
 
 __all__ = [
     "add_selection_commands",
@@ -58,6 +59,8 @@ def _catalog(args: argparse.Namespace) -> ModelCatalog:
 def _manager(args: argparse.Namespace) -> DynamicModelManager:
     if args.db is not None and not args.db.strip():
         raise ValueError("--db is empty; give a database URL or leave it out")
+    from selection.manager import DynamicModelManager
+
     return DynamicModelManager(args.db, catalog=_catalog(args))
 
 
@@ -181,6 +184,8 @@ def _print_ab(status: dict[str, Any], console: Console) -> None:
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> None:
+    from selection.demo import run_demo
+
     async with _manager(args) as manager:
         await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)
         console.print()

@@ -3,52 +3,106 @@
 Load a trace (:func:`load_trace`), replay policies over it with bandit feedback through the
 real tracker and selector (:func:`evaluate`), and reduce the runs to the papers' figures
 (:func:`build_report`): quality, cost, call shares, oracles, the Zero router, AIQ, CPT, regret.
+
+The names load on first use, so that the command line starts without numpy.
 """
 
-from scenarios.evaluation.bandit import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_WEIGHTS,
-    Evaluation,
-    EvaluationConfig,
-    Run,
-    evaluate,
-    replay,
-    trace_catalog,
-)
-from scenarios.evaluation.formats import FORMATS, load_trace, trace_from_table
-from scenarios.evaluation.hive_policy import (
-    CollectiveVote,
-    HiveSelectorPolicy,
-    HiveSnapshot,
-    HiveVoter,
-    hive_policy_spec,
-)
-from scenarios.evaluation.measures import (
-    Hindsight,
-    Summary,
-    aiq,
-    best_single_model,
-    cpt,
-    cumulative_regret,
-    frontier,
-    hindsight,
-    oracle_frontier,
-    per_prompt_oracle,
-    per_task_oracle,
-    summarize,
-)
-from scenarios.evaluation.policies import (
-    POLICIES,
-    SEED_ASSIGNMENT,
-    Outcome,
-    PolicyContext,
-    PolicySpec,
-    Request,
-    TracePolicy,
-)
-from scenarios.evaluation.summary import Report, build_report, print_report, write_csv
-from scenarios.evaluation.synthetic import synthetic_trace
-from scenarios.evaluation.traces import Trace, TraceError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scenarios.evaluation.bandit import (
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_WEIGHTS,
+        Evaluation,
+        EvaluationConfig,
+        Run,
+        evaluate,
+        replay,
+        trace_catalog,
+    )
+    from scenarios.evaluation.formats import FORMATS, load_trace, trace_from_table
+    from scenarios.evaluation.hive_policy import (
+        CollectiveVote,
+        HiveSelectorPolicy,
+        HiveSnapshot,
+        HiveVoter,
+        hive_policy_spec,
+    )
+    from scenarios.evaluation.measures import (
+        Hindsight,
+        Summary,
+        aiq,
+        best_single_model,
+        cpt,
+        cumulative_regret,
+        frontier,
+        hindsight,
+        oracle_frontier,
+        per_prompt_oracle,
+        per_task_oracle,
+        summarize,
+    )
+    from scenarios.evaluation.policies import (
+        POLICIES,
+        SEED_ASSIGNMENT,
+        Outcome,
+        PolicyContext,
+        PolicySpec,
+        Request,
+        TracePolicy,
+    )
+    from scenarios.evaluation.summary import Report, build_report, print_report, write_csv
+    from scenarios.evaluation.synthetic import synthetic_trace
+    from scenarios.evaluation.traces import Trace, TraceError
+
+_HOMES: dict[str, str] = {
+    "CollectiveVote": "scenarios.evaluation.hive_policy",
+    "DEFAULT_BATCH_SIZE": "scenarios.evaluation.bandit",
+    "DEFAULT_WEIGHTS": "scenarios.evaluation.bandit",
+    "Evaluation": "scenarios.evaluation.bandit",
+    "EvaluationConfig": "scenarios.evaluation.bandit",
+    "FORMATS": "scenarios.evaluation.formats",
+    "Hindsight": "scenarios.evaluation.measures",
+    "HiveSelectorPolicy": "scenarios.evaluation.hive_policy",
+    "HiveSnapshot": "scenarios.evaluation.hive_policy",
+    "HiveVoter": "scenarios.evaluation.hive_policy",
+    "Outcome": "scenarios.evaluation.policies",
+    "POLICIES": "scenarios.evaluation.policies",
+    "PolicyContext": "scenarios.evaluation.policies",
+    "PolicySpec": "scenarios.evaluation.policies",
+    "Report": "scenarios.evaluation.summary",
+    "Request": "scenarios.evaluation.policies",
+    "Run": "scenarios.evaluation.bandit",
+    "SEED_ASSIGNMENT": "scenarios.evaluation.policies",
+    "Summary": "scenarios.evaluation.measures",
+    "Trace": "scenarios.evaluation.traces",
+    "TraceError": "scenarios.evaluation.traces",
+    "TracePolicy": "scenarios.evaluation.policies",
+    "aiq": "scenarios.evaluation.measures",
+    "best_single_model": "scenarios.evaluation.measures",
+    "build_report": "scenarios.evaluation.summary",
+    "cpt": "scenarios.evaluation.measures",
+    "cumulative_regret": "scenarios.evaluation.measures",
+    "evaluate": "scenarios.evaluation.bandit",
+    "frontier": "scenarios.evaluation.measures",
+    "hindsight": "scenarios.evaluation.measures",
+    "hive_policy_spec": "scenarios.evaluation.hive_policy",
+    "load_trace": "scenarios.evaluation.formats",
+    "oracle_frontier": "scenarios.evaluation.measures",
+    "per_prompt_oracle": "scenarios.evaluation.measures",
+    "per_task_oracle": "scenarios.evaluation.measures",
+    "print_report": "scenarios.evaluation.summary",
+    "replay": "scenarios.evaluation.bandit",
+    "summarize": "scenarios.evaluation.measures",
+    "synthetic_trace": "scenarios.evaluation.synthetic",
+    "trace_catalog": "scenarios.evaluation.bandit",
+    "trace_from_table": "scenarios.evaluation.formats",
+    "write_csv": "scenarios.evaluation.summary",
+}
+"""Public name -> the module that defines it."""
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -94,3 +148,16 @@ __all__ = [
     "trace_from_table",
     "write_csv",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

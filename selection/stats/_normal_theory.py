@@ -15,8 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-
 __all__ = ["ArmEstimates", "critical_value", "upper_tail"]
 
 
@@ -64,6 +62,8 @@ class ArmEstimates:
 
 def critical_value(tail_probability: float, df: float) -> float:
     """Quantile ``q`` with ``P(T > q) = tail_probability`` for a t (or, at ``df=inf``, normal)."""
+    from scipy import stats
+
     if math.isinf(df):
         return float(stats.norm.isf(tail_probability))
     return float(stats.t.isf(tail_probability, df))
@@ -71,6 +71,8 @@ def critical_value(tail_probability: float, df: float) -> float:
 
 def upper_tail(statistic: float, df: float) -> float:
     """``P(T > statistic)`` for a t distribution (or, at ``df=inf``, the standard normal)."""
+    from scipy import stats
+
     if math.isinf(df):
         return float(stats.norm.sf(statistic))
     return float(stats.t.sf(statistic, df))
