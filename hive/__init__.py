@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from hive._errors import BallotError, DelegationError, HiveError, UnknownMethodError
 
 if TYPE_CHECKING:
-    from hive.consensus import METHODS, Consensus, MethodOptions, Tie, aggregate
+    from hive._profile import Profile, profile_from_orders
+    from hive.consensus import METHODS, Consensus, MethodOptions, Tie, aggregate, count_profile
     from hive.delegation import (
         DelegatedVote,
         DelegationResult,
@@ -42,7 +43,10 @@ _HOMES: dict[str, str] = {
     "MethodOptions": "hive.consensus",
     "OpinionDynamics": "hive.network",
     "Tie": "hive.consensus",
+    "Profile": "hive._profile",
     "aggregate": "hive.consensus",
+    "count_profile": "hive.consensus",
+    "profile_from_orders": "hive._profile",
     "build_graph": "hive.network",
     "complete": "hive.network",
     "degroot": "hive.network",
@@ -68,15 +72,18 @@ __all__ = [
     "HiveMind",
     "MethodOptions",
     "OpinionDynamics",
+    "Profile",
     "Tie",
     "UnknownMethodError",
     "aggregate",
     "build_graph",
     "complete",
+    "count_profile",
     "degroot",
     "delegate_ballots",
     "friedkin_johnsen",
     "label_agents",
+    "profile_from_orders",
     "resolve_delegations",
     "scale_free",
     "small_world",
