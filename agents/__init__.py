@@ -14,7 +14,13 @@ from agents.beliefs import BeliefConfig, Beliefs, BeliefTable, Posterior
 from agents.core import AdversarialAgent, GenesisAgent
 from agents.perception import SCORE_OBJECTIVES, Observations, Perception, PerceptionConfig
 from agents.persona import PERSONAS, Persona
-from agents.reputation import Reputation, ReputationConfig, outcomes_from_records, rank_agreement
+from agents.reputation import (
+    Reputation,
+    ReputationConfig,
+    outcomes_from_records,
+    outcomes_under,
+    rank_agreement,
+)
 from agents.runtime import HANDLED_BY, StoreFeed
 
 if TYPE_CHECKING:
@@ -42,6 +48,7 @@ __all__ = [
     "StoreFeed",
     "assess",
     "outcomes_from_records",
+    "outcomes_under",
     "rank_agreement",
 ]
 
