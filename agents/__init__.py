@@ -18,6 +18,7 @@ from agents.reputation import (
     Reputation,
     ReputationConfig,
     outcomes_from_records,
+    outcomes_under,
     rank_agreement,
     report_agreement,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "StoreFeed",
     "assess",
     "outcomes_from_records",
+    "outcomes_under",
     "rank_agreement",
     "report_agreement",
 ]

@@ -38,6 +38,7 @@ __all__ = [
     "Reputation",
     "ReputationConfig",
     "outcomes_from_records",
+    "outcomes_under",
     "rank_agreement",
     "report_agreement",
 ]
@@ -138,6 +139,20 @@ def outcomes_from_records(
     Returns:
         Utility in ``[0, 1]`` per model with records, for :meth:`Reputation.update`.
     """
+    return outcomes_under(records, task=task, weightings=[weights])[0]
+
+
+def outcomes_under(
+    records: Sequence[PerformanceRecord],
+    *,
+    task: TaskLike,
+    weightings: Sequence[Mapping[str, float] | None],
+) -> list[dict[str, float]]:
+    """:func:`outcomes_from_records` under several weightings, reading the records once.
+
+    Returns:
+        One ``{model: utility}`` per weighting, in order.
+    """
     name = task_name(task)
     mine = [r for r in records if r.task_type == name]
     # Plain averages: no forgetting, and a prior too weak to matter against one real call.
@@ -145,9 +160,11 @@ def outcomes_from_records(
     beliefs.update(Observations.from_records(mine))
     table = beliefs.table(name)
     if table is None:
-        return {}
-    priorities = normalise_priorities(weights or {"quality": 1.0})
-    return assess(table, priorities, prior_strength=1e-6).as_dict()
+        return [{} for _ in weightings]
+    return [
+        assess(table, normalise_priorities(w or {"quality": 1.0}), prior_strength=1e-6).as_dict()
+        for w in weightings
+    ]
 
 
 class Reputation:

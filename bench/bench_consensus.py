@@ -5,6 +5,10 @@ Run: ``.venv/bin/python bench/bench_consensus.py [--agents N] [--models M] [--re
 Ballots are random full rankings (seeded) with random weights in [0.1, 1]; ballot construction
 is outside the timing, ``aggregate`` (validation, rank matrix, method, agreement, report) is
 inside it. Prints the median and minimum over the repeats, and the target for the method.
+
+Then the positional methods from integer arrays (``profile_from_orders`` + ``count_profile``:
+checks, rank matrix, scores, agreement, the Consensus) against a plain numpy implementation
+of the same rule on the same arrays (scores only), alternating; target ratio <= 2.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 import numpy as np
 
 from agents import Ballot
-from hive import METHODS, aggregate
+from hive import METHODS, aggregate, count_profile, profile_from_orders
 
 TARGET_MS = {
     "plurality": 50,
@@ -45,6 +50,45 @@ def random_ballots(n_agents: int, n_models: int, seed: int) -> list[Ballot]:
     ]
 
 
+def numpy_scores(method: str, orders: np.ndarray, weights: np.ndarray) -> Any:
+    """The rule alone, in plain numpy, for full rankings."""
+    n, m = orders.shape
+    total = float(weights.sum())
+    if method == "plurality":
+        return np.bincount(orders[:, 0], weights=weights, minlength=m) / total
+    if method == "approval":  # each voter approves the better half of its ranking
+        half = (m + 1) // 2
+        return np.bincount(orders[:, :half].ravel(), np.repeat(weights, half), minlength=m) / total
+    positions = np.empty((n, m))  # borda, and score (no ballot carries scores)
+    positions[np.arange(n)[:, None], orders] = np.arange(m)
+    return weights @ ((m - 1 - positions) / (m - 1)) / total
+
+
+def from_arrays(n_agents: int, n_models: int, seed: int, repeat: int) -> None:
+    rng = np.random.default_rng(seed)
+    models = [f"provider/model-{i:03d}" for i in range(n_models)]
+    orders = np.argsort(rng.random((n_agents, n_models)), axis=1)
+    weights = rng.uniform(0.1, 1.0, size=n_agents)
+    print(
+        f"\nfrom integer arrays ({n_agents} x {n_models}), median ms of {repeat} alternating runs"
+    )
+    print(f"{'method':<14} {'ours':>8} {'numpy':>8} {'ratio':>6}  target <= 2")
+    for method in ("plurality", "borda", "approval", "score"):
+        ours, floor = [], []
+        for _ in range(repeat + 1):  # the first pair warms up
+            start = time.perf_counter()
+            profile = profile_from_orders(orders, models, task="code_generation", weights=weights)
+            result = count_profile(profile, method)
+            ours.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            plain = numpy_scores(method, orders, weights)
+            floor.append((time.perf_counter() - start) * 1000)
+        got = np.array([result.scores[name] for name in models])
+        assert np.allclose(got, plain, rtol=1e-12, atol=1e-15), method
+        a, b = statistics.median(ours[1:]), statistics.median(floor[1:])
+        print(f"{method:<14} {a:8.2f} {b:8.2f} {a / b:6.2f}  {'ok' if a <= 2 * b else 'over'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=10_000)
@@ -70,6 +114,7 @@ def main() -> None:
             f"{method:<14} {median:>10.1f} {min(times):>8.1f} {target or '-':>10}  "
             f"{result.preferred_model} {verdict}"
         )
+    from_arrays(args.agents, args.models, args.seed, args.repeat)
 
 
 if __name__ == "__main__":

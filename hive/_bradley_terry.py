@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp
 
 from hive._profile import FloatArray
 
@@ -57,10 +56,14 @@ class BradleyTerryFit:
 
 
 def _log_likelihood(theta: FloatArray, wins: FloatArray) -> float:
+    from scipy.special import log_expit
+
     return float(np.sum(wins * log_expit(theta[:, None] - theta[None, :])))
 
 
 def _newton_step(theta: FloatArray, wins: FloatArray, games: FloatArray) -> FloatArray:
+    from scipy.special import expit
+
     m = len(theta)
     beat = expit(theta[:, None] - theta[None, :])
     gradient = wins.sum(axis=1) - (games * beat).sum(axis=1)
@@ -84,6 +87,8 @@ def _mm_step(theta: FloatArray, wins: FloatArray, games: FloatArray) -> FloatArr
     # s_i / (s_i + s_j) = sigmoid(theta_i - theta_j), so sum_j N_ij / (s_i + s_j) is
     # exp(-theta_i) * sum_j N_ij sigmoid(theta_i - theta_j). With prior == 0 a model that
     # never wins gets log(0) = -inf here; the caller clamps it.
+    from scipy.special import log_expit, logsumexp
+
     with np.errstate(divide="ignore", invalid="ignore"):
         log_wins = np.log(wins.sum(axis=1))
         rate = logsumexp(np.log(games) + log_expit(theta[:, None] - theta[None, :]), axis=1)

@@ -7,6 +7,7 @@ matrices (pairwise preferences, scores) are computed on first use and cached.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,11 +20,13 @@ import numpy.typing as npt
 from agents import Ballot
 from hive._errors import BallotError
 
-__all__ = ["FloatArray", "IntArray", "Profile", "build_profile"]
+__all__ = ["FloatArray", "IntArray", "Profile", "build_profile", "profile_from_orders"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
+
+_TASK = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")  # as agents.Ballot requires
 
 # Cells per block when comparing every pair of positions: bounds the temporary
 # (voters x models x models) boolean array to 4 MB while keeping numpy calls large.
@@ -37,7 +40,8 @@ class Profile:
     Attributes:
         task: The task every ballot is for.
         models: Candidate model ids, sorted; column ``i`` of every matrix is ``models[i]``.
-        ballots: The ballots, in the order given.
+        ballots: The ballots, in the order given; empty for a profile built from arrays
+            (:func:`profile_from_orders`), whose voters rank without scores.
         positions: ``(voters, models)`` 0-based position of each model on each ballot; models a
             ballot does not rank hold ``len(models)`` (tied below every ranked model).
         ranked: ``(voters,)`` number of models each ballot ranks.
@@ -57,7 +61,7 @@ class Profile:
     @property
     def n_voters(self) -> int:
         """Number of ballots."""
-        return len(self.ballots)
+        return len(self.ranked)
 
     @property
     def n_models(self) -> int:
@@ -103,6 +107,8 @@ class Profile:
     @cached_property
     def has_scores(self) -> BoolArray:
         """``(voters,)`` whether each ballot carries scores."""
+        if len(self.ballots) != self.n_voters:  # built from arrays: rankings only
+            return np.zeros(self.n_voters, dtype=np.bool_)
         return np.fromiter(
             (ballot.scores is not None for ballot in self.ballots),
             dtype=np.bool_,
@@ -261,5 +267,77 @@ def build_profile(
         positions=positions,
         ranked=lengths,
         weights=weights,
+        columns=columns,
+    )
+
+
+def profile_from_orders(
+    orders: npt.ArrayLike,
+    models: Sequence[str],
+    *,
+    task: str,
+    weights: npt.ArrayLike | None = None,
+) -> Profile:
+    """A profile from integer arrays, with no ballot objects and no Python loop over voters.
+
+    Args:
+        orders: ``(voters, k)`` integers: row ``v`` is voter ``v``'s ranking as indices into
+            ``models``, best first; ``k <= len(models)``, no index twice in a row. Models a
+            row leaves out are tied below the ranked ones, as on a ballot.
+        models: The candidate model ids (any order; the profile sorts them).
+        task: The task voted on, in lower snake case.
+        weights: ``(voters,)`` finite weights ``>= 0``; ``None`` counts every voter 1.
+
+    Raises:
+        BallotError: naming what is wrong with the arrays, the models or the task.
+    """
+    names = tuple(models)
+    m = len(names)
+    if not _TASK.fullmatch(task):
+        raise BallotError(
+            f"task must be a lower snake case name like 'code_generation', got {task!r}"
+        )
+    if len(set(names)) != m or any(not isinstance(n, str) or not n.strip() for n in names):
+        raise BallotError("models must be distinct, non-blank model ids")
+    table = np.asarray(orders)
+    if table.ndim != 2 or not np.issubdtype(table.dtype, np.integer):
+        raise BallotError(
+            f"orders must be a 2-D integer array, got {table.dtype} of {table.ndim}-D"
+        )
+    n, k = table.shape
+    if n and not 1 <= k <= m:
+        raise BallotError(f"orders must rank between 1 and {m} models per row, got {k}")
+    if table.size and (table.min() < 0 or table.max() >= m):
+        raise BallotError(
+            f"orders must hold model indices in [0, {m}), got {table.min()}..{table.max()}"
+        )
+    if weights is None:
+        weight = np.ones(n)
+    else:
+        weight = np.asarray(weights, dtype=np.float64)
+        if weight.shape != (n,):
+            raise BallotError(f"weights must have shape ({n},), got {weight.shape}")
+        if not (np.isfinite(weight).all() and (weight >= 0.0).all()):
+            raise BallotError("weights must be finite and >= 0")
+    by_name = np.argsort(np.array(names, dtype=object), kind="stable")
+    columns = table.astype(np.intp, copy=False).reshape(-1)
+    if (by_name != np.arange(m)).any():  # number the models in sorted order
+        new_index = np.empty(m, dtype=np.intp)
+        new_index[by_name] = np.arange(m)
+        columns = new_index[columns]
+    lengths = np.full(n, k, dtype=np.intp)
+    positions = _positions(columns, lengths, n_models=m)
+    if k > 1 and n:  # a row naming a model twice fills fewer than k places
+        filled = np.count_nonzero(positions < m, axis=1)
+        short = np.flatnonzero(filled != k)
+        if short.size:
+            raise BallotError(f"row {int(short[0])} of orders ranks a model more than once")
+    return Profile(
+        task=task,
+        models=tuple(names[i] for i in by_name),
+        ballots=(),
+        positions=positions,
+        ranked=lengths,
+        weights=weight,
         columns=columns,
     )

@@ -59,6 +59,7 @@ __all__ = [
     "Tie",
     "UnknownMethodError",
     "aggregate",
+    "count_profile",
 ]
 
 METHODS: Final[tuple[str, ...]] = tuple(REGISTRY)
@@ -194,9 +195,32 @@ def aggregate(
             ``known_models``, or there are no ballots and no ``task``.
         ValueError: If ``eligible`` is below the number of ballots.
     """
+    method_entry(method)  # an unknown method is named before the ballots are checked
+    profile = build_profile(ballots, task=task, known_models=known_models, weighted=weighted)
+    return count_profile(profile, method, eligible=eligible, options=options)
+
+
+def count_profile(
+    profile: Profile,
+    method: str,
+    *,
+    eligible: int | None = None,
+    options: MethodOptions | None = None,
+) -> Consensus:
+    """Count a profile (from :func:`aggregate`'s ballots, or :func:`profile_from_orders`).
+
+    Args:
+        profile: The ballots as arrays.
+        method: One of :data:`METHODS`.
+        eligible: Voters entitled to vote, for ``participation``; ``None`` gives 1.0.
+        options: Method parameters (approval cut-off, Bradley-Terry prior and solver).
+
+    Raises:
+        UnknownMethodError: If ``method`` is not in :data:`METHODS`.
+        ValueError: If ``eligible`` is below the number of voters.
+    """
     entry = method_entry(method)
     opts = options if options is not None else MethodOptions()
-    profile = build_profile(ballots, task=task, known_models=known_models, weighted=weighted)
     participation = _participation(profile.n_voters, eligible)
     if profile.n_voters == 0 or profile.total_weight <= 0.0:
         return _no_decision(profile, method, participation)

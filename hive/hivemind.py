@@ -18,7 +18,7 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 
-from agents import Ballot, GenesisAgent, outcomes_from_records
+from agents import Ballot, GenesisAgent, outcomes_under
 from hive.consensus import BallotError, Consensus, aggregate
 from hive.network import friedkin_johnsen, trust_matrix
 from selection import PerformanceRecord
@@ -207,19 +207,16 @@ class HiveMind:
     def settle(self, task: str, records: Sequence[PerformanceRecord]) -> None:
         """Score each agent's pending ballot on ``task`` against the calls that followed.
 
-        Each agent is judged by the models' realised utility under its own persona; that
-        utility is computed once per persona, not once per agent.
+        Each agent is judged by the models' realised utility under its own persona; the
+        records are read once, and the utility computed once per persona.
         """
         if not records:
             return
-        outcomes: dict[tuple[tuple[str, float], ...], dict[str, float]] = {}
+        personas = {agent.persona.priorities: agent.persona.weights for agent in self.agents}
+        judged = outcomes_under(records, task=task, weightings=list(personas.values()))
+        outcomes = dict(zip(personas, judged, strict=True))
         for agent in self.agents:
-            key = agent.persona.priorities
-            if key not in outcomes:
-                outcomes[key] = outcomes_from_records(
-                    records, task=task, weights=agent.persona.weights
-                )
-            agent.settle(task, outcomes[key])
+            agent.settle(task, outcomes[agent.persona.priorities])
 
 
 def _pool(seen: Sequence[tuple[float, float]], pooling: Pooling) -> float:

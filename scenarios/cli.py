@@ -6,6 +6,7 @@ import argparse
 import importlib.metadata
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from selection.extras import missing_extra
 
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="genesis-prime",
         description="Choose which LLM serves which job, and learn from every call.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument(
         "--log-level",
         choices=("debug", "info", "warning", "error"),
@@ -72,7 +73,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_handler(args)
 
 
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings, dest, default=argparse.SUPPRESS, nargs=0,
+            help="show program's version number and exit",
+        )  # fmt: skip
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
+
     try:
         return importlib.metadata.version("genesis-prime")
     except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed

@@ -6,21 +6,21 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from scenarios.eventlog import EventLog
-from scenarios.outputs import OUTPUT_FILES, SUMMARY_COLUMNS, write_outputs
 from scenarios.policies import BASELINES, POLICY_NAMES
-from scenarios.replay import replay
-from scenarios.run import RunResult, default_db_url, run_scenario
 from scenarios.runfolder import MANIFEST, RunFolder
 from scenarios.spec import ScenarioSpec, builtin_names, load_scenario
 from selection import GenesisError
 from selection.cli import one_line_error
+
+if TYPE_CHECKING:
+    from scenarios.run import RunResult
 
 __all__ = ["add_scenario_commands"]
 
@@ -86,6 +86,8 @@ def add_scenario_commands(commands: Any) -> None:
 
 
 async def _run(args: argparse.Namespace, console: Console) -> None:
+    from scenarios.outputs import write_outputs
+
     if args.run_id is not None and args.db is None:
         raise ValueError("--run-id needs --db: without it each run has new files of its own")
     if args.db is not None and args.run_id is None:
@@ -132,6 +134,8 @@ def _shortened(spec: ScenarioSpec, steps: int | None) -> ScenarioSpec:
 
 
 def _run_files(policies: list[str], db: str | None) -> list[str]:
+    from scenarios.outputs import OUTPUT_FILES
+
     files = [*OUTPUT_FILES]
     for policy in policies:
         files.append("events.jsonl.gz" if policy == "hive" else f"events-{policy}.jsonl.gz")
@@ -148,6 +152,8 @@ async def _run_policies(
     console: Console,
     run_id: str | None = None,
 ) -> list[RunResult]:
+    from scenarios.run import default_db_url
+
     results: list[RunResult] = []
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -192,6 +198,8 @@ async def _in_thread(
 ) -> RunResult:
     import asyncio
 
+    from scenarios.run import run_scenario
+
     # run_scenario drives its own event loop for the store; keep it off the CLI's loop.
     return await asyncio.to_thread(
         run_scenario, spec, policy=policy, db_url=db_url, log=log, progress=progress,
@@ -200,6 +208,8 @@ async def _in_thread(
 
 
 def _summary_table(console: Console, results: list[RunResult]) -> None:
+    from scenarios.outputs import SUMMARY_COLUMNS
+
     table = Table(title=f"{results[0].spec.name}, seed {results[0].spec.seed}")
     for _, title in SUMMARY_COLUMNS:
         table.add_column(title, justify="left" if title == "policy" else "right")
@@ -221,6 +231,8 @@ def _summary_table(console: Console, results: list[RunResult]) -> None:
 
 async def _replay(args: argparse.Namespace, console: Console) -> None:
     import asyncio
+
+    from scenarios.replay import replay
 
     report = await asyncio.to_thread(replay, args.log)
     if report.identical:

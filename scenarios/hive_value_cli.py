@@ -6,13 +6,15 @@ import argparse
 import asyncio
 import math
 import statistics
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from scenarios.hive_value import POLICIES, HiveValue, hive_value
 from scenarios.spec import builtin_names
+
+if TYPE_CHECKING:
+    from scenarios.hive_value import HiveValue
 
 __all__ = ["add_hive_value_command", "render"]
 
@@ -37,6 +39,8 @@ def add_hive_value_command(commands: Any) -> None:
 
 
 async def _hive_value(args: argparse.Namespace, console: Console) -> None:
+    from scenarios.hive_value import hive_value
+
     if args.seeds < 2:
         raise ValueError("--seeds must be at least 2 for a paired interval")
     names = args.scenarios or builtin_names()
@@ -50,6 +54,8 @@ async def _hive_value(args: argparse.Namespace, console: Console) -> None:
 
 def render(results: list[HiveValue]) -> Table:
     """One row per scenario: mean regret per policy, the hive's paired value, failures."""
+    from scenarios.hive_value import POLICIES
+
     seeds = len(results[0].seeds) if results else 0
     table = Table(title=f"true regret, mean over {seeds} seeds (common random numbers)")
     table.add_column("scenario")

@@ -11,10 +11,12 @@ import tomllib
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hive.market import MarketConfig
 from selection import ConfigError
+
+if TYPE_CHECKING:  # the market model (numpy) loads when a market is read
+    from hive.market import MarketConfig
 
 __all__ = ["MarketScenario", "load_market", "market_names", "parse_seeds"]
 
@@ -78,6 +80,8 @@ def load_market(name_or_path: str | Path) -> MarketScenario:
 
 
 def _parse(text: str, source: str) -> MarketScenario:
+    from hive.market import MarketConfig
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

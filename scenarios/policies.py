@@ -7,18 +7,14 @@ and, for the selector, the records written so far. None sees the hidden truth.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+from selection import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog, NoEligibleModelError
 
-from selection import (
-    SEED_COST_OPTIMIZED_ASSIGNMENT,
-    BudgetPacer,
-    ChoiceMode,
-    ModelCatalog,
-    NoEligibleModelError,
-    Router,
-)
+if TYPE_CHECKING:  # the command line reads the policy names without numpy or the Router
+    import numpy as np
+
+    from selection import BudgetPacer, ChoiceMode, Router
 
 __all__ = [
     "BASELINES",

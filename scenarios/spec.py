@@ -19,8 +19,6 @@ from pydantic import (
     model_validator,
 )
 
-from agents import PERSONAS
-from hive import METHODS
 from selection import TASK_NAME_PATTERN, ConfigError, normalise_priorities
 
 __all__ = [
@@ -162,6 +160,8 @@ class AgentsSpec(_Spec):
     @field_validator("consensus")
     @classmethod
     def _known_method(cls, value: str) -> str:
+        from hive import METHODS
+
         if value not in METHODS:
             raise ValueError(f"unknown consensus method {value!r}; use one of {', '.join(METHODS)}")
         return value
@@ -169,6 +169,8 @@ class AgentsSpec(_Spec):
     @field_validator("personas")
     @classmethod
     def _known_personas(cls, value: dict[str, float]) -> dict[str, float]:
+        from agents import PERSONAS
+
         for name, share in value.items():
             if name not in PERSONAS:
                 raise ValueError(f"unknown persona {name!r}; use one of {', '.join(PERSONAS)}")

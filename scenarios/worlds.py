@@ -10,14 +10,16 @@ import argparse
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from hive.market import FOLLOWS, NETWORKS, WorldsRun, summarise, sweep_worlds
+from hive.market import FOLLOWS, NETWORKS
 from scenarios.markets import load_market, market_names, parse_seeds
-from scenarios.outputs import write_rows
+
+if TYPE_CHECKING:
+    from hive.market import WorldsRun
 
 __all__ = ["add_worlds_command", "crowds_tables", "write_worlds"]
 
@@ -59,6 +61,8 @@ def add_worlds_command(commands: Any) -> None:
 async def _worlds(args: argparse.Namespace, console: Console) -> None:
     import asyncio
     from dataclasses import replace
+
+    from hive.market import summarise, sweep_worlds
 
     scenario = load_market(args.market)
     changes = {
@@ -126,6 +130,7 @@ def write_worlds(
 ) -> list[Path]:
     """Write worlds_summary.csv, worlds_runs.csv, worlds_shares.csv and the plots."""
     from scenarios.market_plots import plot_worlds
+    from scenarios.outputs import write_rows
 
     out.mkdir(parents=True, exist_ok=True)
     shares = [
@@ -175,6 +180,8 @@ def crowds_tables(
 
 async def _crowds(args: argparse.Namespace, console: Console) -> None:
     import asyncio
+
+    from scenarios.outputs import write_rows
 
     try:
         sizes = tuple(int(v) for v in args.sizes.split(",") if v.strip())

@@ -1,22 +1,16 @@
 """Genesis Prime's selection core: catalog, records, stores, tracker, selector, manager.
 
 Usable on its own: it never imports Mesa or the upper layers (agents, hive, scenarios).
+
+The names load on first use (PEP 562), so that ``import selection`` and the command line start
+without importing scipy, httpx or the stores; ``from selection import Router`` works as before.
 """
 
-from selection.abtest import (
-    ABTest,
-    ABTestManager,
-    ABTestSpec,
-    Decision,
-    Guardrail,
-    RampPlan,
-)
-from selection.aggregates import Aggregate
-from selection.budget import Budget, BudgetPacer
-from selection.catalog import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog, ModelSpec, ModelStatus
-from selection.clock import Clock, SimClock, SystemClock
-from selection.completion import failed_attempt_record, wire_prompt_hash
-from selection.core import ChoiceMode, Router
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from selection.errors import (
     ConfigError,
     ExperimentError,
@@ -29,25 +23,97 @@ from selection.errors import (
     UnknownModelError,
     UnknownTaskError,
 )
-from selection.hive_feedback import ConsensusLike
-from selection.loopthread import CoroutineRunner, EventLoopThread
-from selection.manager import DynamicModelManager
-from selection.metrics import Direction, MetricKind
-from selection.pricing import call_cost, expected_cost
-from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES, normalise_priorities
-from selection.prompt_key import load_or_create_key
-from selection.recommendation import Recommendation
-from selection.records import PerformanceRecord
-from selection.scoring import pareto_front
-from selection.selector import IntelligentModelSelector
-from selection.store import Store, open_store
-from selection.sync import SyncModelManager
-from selection.tasks import METRICS, TASK_NAME_PATTERN, Metric, TaskLike, TaskType, task_name
-from selection.thresholds import TaskThresholds
-from selection.tracker import PerformanceTracker
 
-# The seed document's names for the same parts.
-ModelDatabase = ModelCatalog
+if TYPE_CHECKING:
+    from selection.abtest import (
+        ABTest,
+        ABTestManager,
+        ABTestSpec,
+        Decision,
+        Guardrail,
+        RampPlan,
+    )
+    from selection.aggregates import Aggregate
+    from selection.budget import Budget, BudgetPacer
+    from selection.catalog import (
+        SEED_COST_OPTIMIZED_ASSIGNMENT,
+        ModelCatalog,
+        ModelSpec,
+        ModelStatus,
+    )
+    from selection.clock import Clock, SimClock, SystemClock
+    from selection.completion import failed_attempt_record, wire_prompt_hash
+    from selection.core import ChoiceMode, Router
+    from selection.hive_feedback import ConsensusLike
+    from selection.loopthread import CoroutineRunner, EventLoopThread
+    from selection.manager import DynamicModelManager
+    from selection.metrics import Direction, MetricKind
+    from selection.pricing import call_cost, expected_cost
+    from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES, normalise_priorities
+    from selection.prompt_key import load_or_create_key
+    from selection.recommendation import Recommendation
+    from selection.records import PerformanceRecord
+    from selection.scoring import pareto_front
+    from selection.selector import IntelligentModelSelector
+    from selection.store import Store, open_store
+    from selection.sync import SyncModelManager
+    from selection.tasks import METRICS, TASK_NAME_PATTERN, Metric, TaskLike, TaskType, task_name
+    from selection.thresholds import TaskThresholds
+    from selection.tracker import PerformanceTracker
+
+    ModelDatabase = ModelCatalog
+
+_HOMES: dict[str, tuple[str, str]] = {
+    "ABTest": ("selection.abtest", "ABTest"),
+    "ABTestManager": ("selection.abtest", "ABTestManager"),
+    "ABTestSpec": ("selection.abtest", "ABTestSpec"),
+    "Aggregate": ("selection.aggregates", "Aggregate"),
+    "Budget": ("selection.budget", "Budget"),
+    "BudgetPacer": ("selection.budget", "BudgetPacer"),
+    "ChoiceMode": ("selection.core", "ChoiceMode"),
+    "Clock": ("selection.clock", "Clock"),
+    "ConsensusLike": ("selection.hive_feedback", "ConsensusLike"),
+    "CoroutineRunner": ("selection.loopthread", "CoroutineRunner"),
+    "DEFAULT_PRIORITIES": ("selection.priorities", "DEFAULT_PRIORITIES"),
+    "Decision": ("selection.abtest", "Decision"),
+    "Direction": ("selection.metrics", "Direction"),
+    "DynamicModelManager": ("selection.manager", "DynamicModelManager"),
+    "EventLoopThread": ("selection.loopthread", "EventLoopThread"),
+    "Guardrail": ("selection.abtest", "Guardrail"),
+    "IntelligentModelSelector": ("selection.selector", "IntelligentModelSelector"),
+    "METRICS": ("selection.tasks", "METRICS"),
+    "Metric": ("selection.tasks", "Metric"),
+    "MetricKind": ("selection.metrics", "MetricKind"),
+    "ModelCatalog": ("selection.catalog", "ModelCatalog"),
+    "ModelDatabase": ("selection.catalog", "ModelCatalog"),
+    "ModelSpec": ("selection.catalog", "ModelSpec"),
+    "ModelStatus": ("selection.catalog", "ModelStatus"),
+    "OBJECTIVES": ("selection.priorities", "OBJECTIVES"),
+    "PerformanceRecord": ("selection.records", "PerformanceRecord"),
+    "PerformanceTracker": ("selection.tracker", "PerformanceTracker"),
+    "RampPlan": ("selection.abtest", "RampPlan"),
+    "Recommendation": ("selection.recommendation", "Recommendation"),
+    "Router": ("selection.core", "Router"),
+    "SEED_COST_OPTIMIZED_ASSIGNMENT": ("selection.catalog", "SEED_COST_OPTIMIZED_ASSIGNMENT"),
+    "SimClock": ("selection.clock", "SimClock"),
+    "Store": ("selection.store", "Store"),
+    "SyncModelManager": ("selection.sync", "SyncModelManager"),
+    "SystemClock": ("selection.clock", "SystemClock"),
+    "TASK_NAME_PATTERN": ("selection.tasks", "TASK_NAME_PATTERN"),
+    "TaskLike": ("selection.tasks", "TaskLike"),
+    "TaskThresholds": ("selection.thresholds", "TaskThresholds"),
+    "TaskType": ("selection.tasks", "TaskType"),
+    "call_cost": ("selection.pricing", "call_cost"),
+    "expected_cost": ("selection.pricing", "expected_cost"),
+    "failed_attempt_record": ("selection.completion", "failed_attempt_record"),
+    "load_or_create_key": ("selection.prompt_key", "load_or_create_key"),
+    "normalise_priorities": ("selection.priorities", "normalise_priorities"),
+    "open_store": ("selection.store", "open_store"),
+    "pareto_front": ("selection.scoring", "pareto_front"),
+    "task_name": ("selection.tasks", "task_name"),
+    "wire_prompt_hash": ("selection.completion", "wire_prompt_hash"),
+}
+"""Public name -> (module that defines it, its name there)."""
 
 __all__ = [
     "DEFAULT_PRIORITIES",
@@ -109,3 +175,16 @@ __all__ = [
     "task_name",
     "wire_prompt_hash",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home[0]), home[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

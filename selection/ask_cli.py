@@ -16,33 +16,19 @@ import json
 import os
 import sys
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from rich.console import Console
 from rich.text import Text
 
 from selection.catalog import ModelCatalog
-from selection.catalog_sync import OPENROUTER_API, SyncReport, sync_openrouter_catalog
-from selection.clock import SystemClock
-from selection.completion import (
-    CompletionFailedError,
-    CompletionOutcome,
-    CompletionService,
-    catalog_prices,
-)
-from selection.judges import judge_from_spec
-from selection.manager import DynamicModelManager
-from selection.providers import (
-    GenerationParams,
-    Message,
-    ModelGateway,
-    ProviderSettings,
-    Retrier,
-    RetryPolicy,
-    default_http_client,
-)
-from selection.records import PerformanceRecord
+
+if TYPE_CHECKING:  # httpx, the providers and the manager load when a command runs
+    import httpx
+
+    from selection.catalog_sync import SyncReport
+    from selection.completion import CompletionOutcome
+    from selection.records import PerformanceRecord
 
 __all__ = ["add_ask_command", "print_outcome", "print_sync_report"]
 
@@ -115,6 +101,8 @@ def add_ask_command(
 
 
 async def _rate(args: argparse.Namespace, console: Console) -> None:
+    from selection.manager import DynamicModelManager
+
     scores = {"user_rating": args.rating}
     if args.quality is not None:
         scores["quality_score"] = args.quality
@@ -140,6 +128,18 @@ def _ask_handler(
 ) -> Handler:
     async def handle(args: argparse.Namespace, console: Console) -> None:
         from selection.cli import parse_weights  # here: selection.cli imports this module
+        from selection.completion import CompletionFailedError, CompletionService, catalog_prices
+        from selection.judges import judge_from_spec
+        from selection.manager import DynamicModelManager
+        from selection.providers import (
+            GenerationParams,
+            Message,
+            ModelGateway,
+            ProviderSettings,
+            Retrier,
+            RetryPolicy,
+            default_http_client,
+        )
 
         weights = parse_weights(args.weights) if args.weights is not None else None
         if args.retries < 1:
@@ -243,6 +243,10 @@ def _sync_handler(
     environ: Mapping[str, str] | None, transport: httpx.AsyncBaseTransport | None
 ) -> Handler:
     async def handle(args: argparse.Namespace, console: Console) -> None:
+        from selection.catalog_sync import OPENROUTER_API, sync_openrouter_catalog
+        from selection.clock import SystemClock
+        from selection.providers import default_http_client
+
         catalog = ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
         base_url = _environ(environ).get("OPENROUTER_BASE_URL") or OPENROUTER_API
         only: list[str] = args.only or []

@@ -22,10 +22,11 @@ from selection.abtest.cli import add_ab_commands
 from selection.ask_cli import add_ask_command
 from selection.catalog import BUILTIN_CATALOGS, ModelCatalog, ModelStatus
 from selection.cli_output import JsonConsole, add_output_options_to_commands, make_console
-from selection.core import NO_ELIGIBLE_POLICIES
-from selection.demo import run_demo
 from selection.errors import GenesisError
-from selection.manager import DynamicModelManager
+from selection.thresholds import NO_ELIGIBLE_POLICIES
+
+if TYPE_CHECKING:  # the manager (httpx, scipy) loads when a command needs it, not for --help
+    from selection.manager import DynamicModelManager
 
 if TYPE_CHECKING:
     from selection.catalog_import import PriceEntry
@@ -72,6 +73,8 @@ def _catalog(args: argparse.Namespace) -> ModelCatalog:
 def _manager(args: argparse.Namespace) -> DynamicModelManager:
     if args.db is not None and not args.db.strip():
         raise ValueError("--db is empty; give a database URL or leave it out")
+    from selection.manager import DynamicModelManager
+
     return DynamicModelManager(
         args.db,
         catalog=_catalog(args),
@@ -270,6 +273,8 @@ def _print_ab(status: dict[str, Any], console: Console) -> None:
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> None:
+    from selection.demo import run_demo
+
     if args.db is not None:
         async with _manager(args) as manager:
             await run_demo(manager, rounds=args.rounds, seed=args.seed, console=console)

@@ -46,13 +46,16 @@ from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.scoring import PRIOR_QUALITY, ScoreTable, build_score_table, pareto_front
 from selection.tasks import TaskLike
-from selection.thresholds import DEFAULT_THRESHOLDS, TaskThresholds
+from selection.thresholds import (
+    DEFAULT_THRESHOLDS,
+    NO_ELIGIBLE_POLICIES,
+    NoEligiblePolicy,
+    TaskThresholds,
+)
 
 __all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "NoEligiblePolicy", "Router"]
 
 ChoiceMode = Literal["greedy", "thompson"]
-NoEligiblePolicy = Literal["raise", "degrade"]
-NO_ELIGIBLE_POLICIES: tuple[NoEligiblePolicy, ...] = ("raise", "degrade")
 _CACHE_LIMIT = 4096
 
 

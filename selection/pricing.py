@@ -7,14 +7,15 @@ with probability ``error_rate`` bills output tokens only for the calls that succ
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy only in annotations: the catalog, and so the CLI, start without it
+    import numpy as np
+    import numpy.typing as npt
+
+    _Array = npt.NDArray[Any]
 
 __all__ = ["call_cost", "expected_cost"]
-
-_Array = npt.NDArray[Any]
 
 _TOKENS_PER_PRICE_UNIT = 1000.0
 

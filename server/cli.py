@@ -10,8 +10,7 @@ from typing import Any
 from pydantic import SecretStr
 from rich.console import Console
 
-from selection import ConfigError, DynamicModelManager
-from selection.providers import ModelGateway, ProviderSettings
+from selection import ConfigError
 
 __all__ = ["add_serve_command", "is_loopback"]
 
@@ -72,6 +71,9 @@ async def _serve(args: argparse.Namespace, console: Console) -> None:
         raise ConfigError(
             f"serve needs the server extra: pip install 'genesis-prime[server]' ({exc.name})"
         ) from exc
+    from selection import DynamicModelManager
+    from selection.providers import ModelGateway, ProviderSettings
+
     settings = ProviderSettings.from_env(os.environ)
     async with ModelGateway.from_settings(settings) as gateway:
         manager = DynamicModelManager(args.db, gateway=gateway)

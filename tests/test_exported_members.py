@@ -35,7 +35,8 @@ PUBLIC = {
     "hive": {
         "BallotError", "Consensus", "DelegatedVote", "DelegationError", "DelegationResult",
         "GraphKind", "HiveError", "HiveMind", "METHODS", "MethodOptions", "OpinionDynamics",
-        "Tie", "UnknownMethodError", "aggregate", "build_graph", "complete", "degroot",
+        "Tie", "UnknownMethodError", "aggregate", "build_graph", "count_profile", "Profile",
+        "profile_from_orders", "complete", "degroot",
         "delegate_ballots", "friedkin_johnsen", "label_agents", "resolve_delegations",
         "scale_free", "small_world", "trust_matrix",
     },

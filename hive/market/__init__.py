@@ -9,10 +9,30 @@ their neighbours on a social graph, and weigh downloads or downloads times reput
 wisdom of a crowd of estimators on a network.
 """
 
-from hive.market._crowds import CrowdWisdom, crowd_wisdom, lorenz_rounds
-from hive.market._metrics import gini, lock_in, quality_success_tau, unpredictability
-from hive.market._summary import SUMMARY_METRICS, measure_run, summarise, sweep_worlds
-from hive.market._worlds import FOLLOWS, NETWORKS, MarketConfig, WorldsRun, run_worlds
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from hive.market._options import FOLLOWS, NETWORKS
+
+if TYPE_CHECKING:
+    from hive.market._crowds import CrowdWisdom, crowd_wisdom, lorenz_rounds
+    from hive.market._metrics import gini, lock_in, quality_success_tau, unpredictability
+    from hive.market._summary import SUMMARY_METRICS, measure_run, summarise, sweep_worlds
+    from hive.market._worlds import MarketConfig, WorldsRun, run_worlds
+
+# The names load on first use, so that the command line reads the options without numpy.
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(["CrowdWisdom", "crowd_wisdom", "lorenz_rounds"], "hive.market._crowds"),
+    **dict.fromkeys(
+        ["gini", "lock_in", "quality_success_tau", "unpredictability"], "hive.market._metrics"
+    ),
+    **dict.fromkeys(
+        ["SUMMARY_METRICS", "measure_run", "summarise", "sweep_worlds"], "hive.market._summary"
+    ),
+    **dict.fromkeys(["MarketConfig", "WorldsRun", "run_worlds"], "hive.market._worlds"),
+}
 
 __all__ = [
     "FOLLOWS",
@@ -32,3 +52,16 @@ __all__ = [
     "sweep_worlds",
     "unpredictability",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

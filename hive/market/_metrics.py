@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 __all__ = ["gini", "lock_in", "quality_success_tau", "unpredictability"]
 
@@ -42,6 +41,8 @@ def unpredictability(shares: ArrayLike) -> float:
 
 def quality_success_tau(quality: ArrayLike, shares: ArrayLike) -> NDArray[np.float64]:
     """Kendall's tau-b between models' quality and their market share, per world."""
+    from scipy import stats
+
     q = np.asarray(quality, dtype=float)
     m = np.atleast_2d(np.asarray(shares, dtype=float))
     return np.array([stats.kendalltau(q, row).statistic for row in m], dtype=float)

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from hive.market._metrics import gini, lock_in, quality_success_tau, unpredictability
 from hive.market._worlds import MarketConfig, WorldsRun, run_worlds
@@ -70,6 +69,8 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _interval(values: Sequence[float]) -> tuple[float, float, float]:
+    from scipy import stats
+
     x = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
     if x.size == 0:
         return math.nan, math.nan, math.nan

@@ -22,20 +22,14 @@ weighting, which turns the urn into a Polya urn with fitness: the best model win
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hive.market._options import FOLLOWS, NETWORKS, Follow, Network, Policy
 from hive.network import build_graph
 
 __all__ = ["MarketConfig", "WorldsRun", "run_worlds"]
-
-Policy = Literal["signal", "thompson"]
-Network = Literal["leaderboard", "complete", "small_world", "scale_free"]
-Follow = Literal["downloads", "reputation"]
-NETWORKS: tuple[Network, ...] = ("leaderboard", "complete", "small_world", "scale_free")
-FOLLOWS: tuple[Follow, ...] = ("downloads", "reputation")
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,45 @@
 ``[arena]`` table into models, traffic and events; :mod:`scenarios.arena.ballots` lets the hive
 vote pairwise the way Arena's crowd does; :mod:`scenarios.arena.report` compares the runs with
 the board.
+
+The names load on first use, so that the command line starts without reading the data.
 """
 
-from scenarios.arena.loader import (
-    REFERENCE_MODEL,
-    Board,
-    History,
-    Price,
-    Rating,
-    load_board,
-    load_history,
-    load_prices,
-    win_probability,
-)
-from scenarios.arena.scenario import DEFAULT_CATEGORIES, ArenaSpec, expand_arena, unpriced
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scenarios.arena.loader import (
+        REFERENCE_MODEL,
+        Board,
+        History,
+        Price,
+        Rating,
+        load_board,
+        load_history,
+        load_prices,
+        win_probability,
+    )
+    from scenarios.arena.scenario import DEFAULT_CATEGORIES, ArenaSpec, expand_arena, unpriced
+
+_HOMES: dict[str, str] = {
+    "ArenaSpec": "scenarios.arena.scenario",
+    "Board": "scenarios.arena.loader",
+    "DEFAULT_CATEGORIES": "scenarios.arena.scenario",
+    "History": "scenarios.arena.loader",
+    "Price": "scenarios.arena.loader",
+    "REFERENCE_MODEL": "scenarios.arena.loader",
+    "Rating": "scenarios.arena.loader",
+    "expand_arena": "scenarios.arena.scenario",
+    "load_board": "scenarios.arena.loader",
+    "load_history": "scenarios.arena.loader",
+    "load_prices": "scenarios.arena.loader",
+    "unpriced": "scenarios.arena.scenario",
+    "win_probability": "scenarios.arena.loader",
+}
+"""Public name -> the module that defines it."""
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -34,3 +59,16 @@ __all__ = [
     "unpriced",
     "win_probability",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -6,16 +6,17 @@ import argparse
 import asyncio
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from scenarios.eventlog import EventLog
-from scenarios.run import RunResult, run_scenario
 from scenarios.runfolder import RunFolder
-from scenarios.spec import ScenarioSpec, load_scenario
+
+if TYPE_CHECKING:
+    from scenarios.run import RunResult
+    from scenarios.spec import ScenarioSpec
 
 __all__ = ["add_arena_command"]
 
@@ -51,6 +52,8 @@ def add_arena_command(commands: Any) -> None:
 
 
 def _spec(args: argparse.Namespace) -> ScenarioSpec:
+    from scenarios.spec import load_scenario
+
     spec = load_scenario(args.scenario)
     overrides = {k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None}
     if overrides:
@@ -73,6 +76,8 @@ def _spec(args: argparse.Namespace) -> ScenarioSpec:
 
 def _run_both(spec: ScenarioSpec, out: Path, db: str | None) -> dict[str, RunResult]:
     # Replaces only what an earlier arena run wrote here; refuses anything else.
+    from scenarios.run import run_scenario
+
     files = [f"events{'' if p == 'hive' else f'-{p}'}.jsonl.gz" for p in POLICIES]
     files += [f"records-{p}.db{suffix}" for p in POLICIES for suffix in ("", "-wal", "-shm")]
     folder = RunFolder(out, files, command=f"arena {spec.name}", overwrite=True)
@@ -180,6 +185,8 @@ def _fmt(value: float | None) -> str:
 
 
 async def _ballots(args: argparse.Namespace, console: Console) -> None:
+    import numpy as np
+
     from scenarios.arena.ballots import ballot_curve
     from scenarios.arena.loader import load_board
     from scenarios.arena.plots import plot_ballots

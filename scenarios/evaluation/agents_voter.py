@@ -10,12 +10,15 @@ takes the verdicts within its hard limits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from agents import PERSONAS, GenesisAgent
-from hive import Consensus, HiveMind
 from scenarios.evaluation.hive_policy import HiveSnapshot, hive_policy_spec
 from scenarios.evaluation.policies import Outcome, PolicyContext, PolicySpec
 from selection import PerformanceRecord
+
+if TYPE_CHECKING:
+    from hive import Consensus
 
 __all__ = ["AgentsVoter", "agents_hive_policy"]
 
@@ -33,6 +36,8 @@ class AgentsVoter:
         personas: Sequence[str] = DEFAULT_PERSONAS,
         method: str = "borda",
     ) -> None:
+        from hive import HiveMind
+
         children = ctx.rng.spawn(count)
         self.agents = [
             GenesisAgent(f"agent-{i:03d}", PERSONAS[personas[i % len(personas)]], rng=child)

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from scenarios.evaluation.agents_voter import agents_hive_policy
-from scenarios.evaluation.bandit import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_WEIGHTS,
-    EvaluationConfig,
-    evaluate,
-)
-from scenarios.evaluation.formats import FORMATS, load_trace
-from scenarios.evaluation.plots import draw_frontier, draw_regret
-from scenarios.evaluation.policies import POLICIES, PolicySpec
-from scenarios.evaluation.summary import build_report, print_report, write_csv
-from scenarios.evaluation.traces import Trace
-from scenarios.figures import save_figure
-from selection import ModelCatalog
+if TYPE_CHECKING:  # the evaluation (numpy, the Router) loads when the command runs
+    from scenarios.evaluation.policies import PolicySpec
+    from scenarios.evaluation.traces import Trace
 
 __all__ = ["SEED_WEIGHTS", "add_evaluate_command", "parse_weight_list", "resolve_policies"]
 
@@ -44,12 +34,17 @@ def parse_weight_list(text: str) -> tuple[float, ...]:
     return tuple(weights)
 
 
-ALL_POLICIES: dict[str, PolicySpec] = {
-    **POLICIES,
-    "selector+hive": agents_hive_policy(every=500),
-}
-"""Every policy the command knows: the baselines, the selector, and the selector with a hive
-of 12 agents voting every 500 requests."""
+@functools.cache
+def all_policies() -> dict[str, PolicySpec]:
+    """Every policy the command knows by name.
+
+    The baselines, the selector, and the selector with a hive of 12 agents voting every 500
+    requests.
+    """
+    from scenarios.evaluation.agents_voter import agents_hive_policy
+    from scenarios.evaluation.policies import POLICIES
+
+    return {**POLICIES, "selector+hive": agents_hive_policy(every=500)}
 
 
 def resolve_policies(names: Sequence[str] | None, trace: Trace) -> tuple[list[PolicySpec], str]:
@@ -61,18 +56,19 @@ def resolve_policies(names: Sequence[str] | None, trace: Trace) -> tuple[list[Po
     Raises:
         ValueError: naming an unknown policy.
     """
+    known = all_policies()
     if not names:
-        chosen = [p for p in ALL_POLICIES.values() if trace.has_latency or not p.needs_latency]
-        left = [p.name for p in ALL_POLICIES.values() if p not in chosen]
+        chosen = [p for p in known.values() if trace.has_latency or not p.needs_latency]
+        left = [p.name for p in known.values() if p not in chosen]
         note = f"left out {', '.join(left)}: the trace has no latency" if left else ""
         return chosen, note
     picked: dict[str, PolicySpec] = {}
     for name in (n.strip() for group in names for n in group.split(",")):
         if not name:
             continue
-        spec = ALL_POLICIES.get(name)
+        spec = known.get(name)
         if spec is None:
-            raise ValueError(f"unknown policy {name!r}; use one of: {', '.join(ALL_POLICIES)}")
+            raise ValueError(f"unknown policy {name!r}; use one of: {', '.join(known)}")
         picked[name] = spec
     if not picked:
         raise ValueError("--policy is empty")
@@ -80,6 +76,13 @@ def resolve_policies(names: Sequence[str] | None, trace: Trace) -> tuple[list[Po
 
 
 async def _evaluate(args: argparse.Namespace, console: Console) -> None:
+    from scenarios.evaluation.bandit import DEFAULT_WEIGHTS, EvaluationConfig, evaluate
+    from scenarios.evaluation.formats import load_trace
+    from scenarios.evaluation.plots import draw_frontier, draw_regret
+    from scenarios.evaluation.summary import build_report, print_report, write_csv
+    from scenarios.figures import save_figure
+    from selection import ModelCatalog
+
     catalog = ModelCatalog.load(args.catalog) if args.catalog else None
     trace = load_trace(args.trace, format=args.format, catalog=catalog)
     policies, note = resolve_policies(args.policy, trace)
@@ -141,6 +144,26 @@ def add_evaluate_command(commands: Any) -> None:
             "AIQ, CPT and regret against oracles and baselines."
         ),
     )
+    parser.set_defaults(handler=_evaluate)
+    # Its options list the formats and policies, whose modules import numpy and the Router:
+    # they are added when ``evaluate`` is parsed, so that other commands start without them.
+    parse = parser.parse_known_args
+    added = False
+
+    def parse_known_args(*args: Any, **kwargs: Any) -> Any:
+        nonlocal added
+        if not added:
+            added = True
+            _add_arguments(parser)
+        return parse(*args, **kwargs)
+
+    parser.parse_known_args = parse_known_args
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    from scenarios.evaluation.bandit import DEFAULT_BATCH_SIZE
+    from scenarios.evaluation.formats import FORMATS
+
     parser.add_argument("trace", help="trace file: .csv, .jsonl, or .parquet (with pyarrow)")
     parser.add_argument(
         "--format", default="auto", choices=["auto", *FORMATS], help="trace layout (default auto)"
@@ -149,7 +172,7 @@ def add_evaluate_command(commands: Any) -> None:
         "--policy",
         action="append",
         metavar="NAME",
-        help=f"repeat or comma-separate; default all that apply: {', '.join(ALL_POLICIES)}",
+        help=f"repeat or comma-separate; default all that apply: {', '.join(all_policies())}",
     )
     parser.add_argument(
         "--weights",
@@ -181,4 +204,3 @@ def add_evaluate_command(commands: Any) -> None:
     parser.add_argument("--catalog", help="catalog JSON pricing the trace's token counts")
     parser.add_argument("--store-dir", help="keep one SQLite file per run here (default memory)")
     parser.add_argument("--out", help="output folder (default evaluation-<trace name>)")
-    parser.set_defaults(handler=_evaluate)

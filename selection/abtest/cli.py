@@ -16,7 +16,6 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from selection.abtest.config import METRIC_NAMES, Guardrail
-from selection.abtest.service import winner_of
 
 __all__ = ["add_ab_commands", "parse_guardrails"]
 
@@ -43,6 +42,12 @@ def parse_guardrails(text: str) -> list[Guardrail]:
             error = exc.errors()[0]
             raise ValueError(f"guardrail {part!r}: {error['msg']}") from None
     return guardrails
+
+
+def _winner(test: Any) -> str:
+    from selection.abtest.decision import winner_of  # with the analysis (numpy), when used
+
+    return winner_of(test) or "-"
 
 
 def _emit_json(data: object) -> None:
@@ -140,7 +145,7 @@ async def _list(args: argparse.Namespace, console: Console, factory: ManagerFact
             t.spec.model_b_id,
             f"{t.phase.traffic_split:.0%}",
             t.start_time.isoformat(timespec="minutes"),
-            winner_of(t) or "-",
+            _winner(t),
         ]
         for t in tests
     ]

@@ -22,7 +22,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from selection.stats import MannWhitneyResult, QuantileComparison, mann_whitney
 from selection.stats import quantile_difference as raw_quantile_difference
@@ -94,6 +93,8 @@ def mann_whitney_binned(control: Histogram, treatment: Histogram) -> MannWhitney
     Equals ``scipy.stats.mannwhitneyu(treatment_values, control_values,
     method="asymptotic")`` on values that are constant within each bucket.
     """
+    from scipy import stats
+
     _, c, t = _aligned(control, treatment)
     n_c, n_t = float(c.sum()), float(t.sum())
     if n_c < 2 or n_t < 2:
@@ -149,6 +150,8 @@ def histogram_quantile_difference(
     control: Histogram, treatment: Histogram, *, q: float = 0.5, alpha: float = 0.05
 ) -> QuantileComparison:
     """Difference of the ``q`` quantiles of two histograms, with an order-statistic interval."""
+    from scipy import stats
+
     arm_c, arm_t = _Ranked(control), _Ranked(treatment)
     se_c = arm_c.standard_error(q) if arm_c.n else None
     se_t = arm_t.standard_error(q) if arm_t.n else None

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import math
 
-from scipy import special, stats
-
 from selection.abtest.config import ERROR_RATE, ABTestSpec, Plan
 from selection.aggregates import Aggregate
 from selection.errors import ExperimentError
@@ -47,6 +45,8 @@ DEFAULT_ERROR_RATE = 0.02
 
 def _sequential_inflation(alpha: float, power: float) -> float:
     # u solves u - log(1 + u) = 2 log(1 / alpha): selection.stats' mixing constant.
+    from scipy import special, stats
+
     u = float(-special.lambertw(-(alpha**2) / math.e, k=-1).real - 1.0)
     z_power = float(stats.norm.ppf(power))
     z_fixed = float(stats.norm.isf(alpha / 2.0))

@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from selection.stats._validation import (
     ErrorCode,
@@ -113,6 +112,8 @@ def mann_whitney(control_values: Values, treatment_values: Values) -> MannWhitne
     Raises:
         ValueError: If an input is not one-dimensional or holds NaN or infinity.
     """
+    from scipy import stats
+
     control = sample_array(control_values, "control_values")
     treatment = sample_array(treatment_values, "treatment_values")
     n_c, n_t = int(control.size), int(treatment.size)
@@ -159,6 +160,8 @@ def quantile_difference(
     Raises:
         ValueError: If ``q`` or ``alpha`` is not in (0, 1) or an input is invalid.
     """
+    from scipy import stats
+
     q = check_probability(q, "q")
     alpha = check_alpha(alpha)
     control = np.sort(sample_array(control_values, "control_values"))

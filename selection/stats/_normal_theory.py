@@ -15,8 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-
 __all__ = ["ArmEstimates", "critical_value", "upper_tail"]
 
 
@@ -63,14 +61,25 @@ class ArmEstimates:
 
 
 def critical_value(tail_probability: float, df: float) -> float:
-    """Quantile ``q`` with ``P(T > q) = tail_probability`` for a t (or, at ``df=inf``, normal)."""
+    """Quantile ``q`` with ``P(T > q) = tail_probability`` for a t (or, at ``df=inf``, normal).
+
+    The same special functions ``scipy.stats.t.isf`` and ``norm.isf`` evaluate, so the values
+    are bit-identical, without the distribution objects' argument handling (about 20x slower).
+    """
+    from scipy import special
+
     if math.isinf(df):
-        return float(stats.norm.isf(tail_probability))
-    return float(stats.t.isf(tail_probability, df))
+        return -float(special.ndtri(tail_probability))
+    return -float(special.stdtrit(df, tail_probability))
 
 
 def upper_tail(statistic: float, df: float) -> float:
-    """``P(T > statistic)`` for a t distribution (or, at ``df=inf``, the standard normal)."""
+    """``P(T > statistic)`` for a t distribution (or, at ``df=inf``, the standard normal).
+
+    ``scipy.stats.t.sf`` and ``norm.sf``'s own special functions: bit-identical values.
+    """
+    from scipy import special
+
     if math.isinf(df):
-        return float(stats.norm.sf(statistic))
-    return float(stats.t.sf(statistic, df))
+        return float(special.ndtr(-statistic))
+    return float(special.stdtr(df, -statistic))

@@ -23,8 +23,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scipy import optimize, stats
-
 from selection.stats._validation import check_alpha, check_positive, check_probability
 
 __all__ = [
@@ -121,6 +119,8 @@ def sample_size_means(
     Raises:
         ValueError: If an argument is out of range (named in the message).
     """
+    from scipy import stats
+
     alpha = check_alpha(alpha)
     power = check_probability(power, "power")
     sd = check_positive(baseline_sd, "baseline_sd")
@@ -158,6 +158,8 @@ def power_proportions(
     Raises:
         ValueError: If an argument is out of range (named in the message).
     """
+    from scipy import stats
+
     n = check_positive(n_per_arm, "n_per_arm")
     alpha = check_alpha(alpha)
     p1, p2 = _rates(baseline_rate, mde, relative)
@@ -196,6 +198,8 @@ def sample_size_proportions(
     Raises:
         ValueError: If an argument is out of range (named in the message).
     """
+    from scipy import stats
+
     alpha = check_alpha(alpha)
     power = check_probability(power, "power")
     p1, p2 = _rates(baseline_rate, mde, relative)
@@ -233,16 +237,22 @@ def _rate_sds(p1: float, p2: float) -> tuple[float, float]:
 
 
 def _z(alpha: float, two_sided: bool) -> float:
+    from scipy import stats
+
     return float(stats.norm.isf(alpha / 2.0 if two_sided else alpha))
 
 
 def _t_power(n: float, effect: float, alpha: float, two_sided: bool) -> float:
+    from scipy import stats
+
     df = 2.0 * (n - 1.0)
     crit = float(stats.t.isf(alpha / 2.0 if two_sided else alpha, df))
     return float(stats.nct.sf(crit, df, effect * math.sqrt(n / 2.0)))
 
 
 def _solve(excess_power: Callable[[float], float], guess: float) -> float:
+    from scipy import optimize
+
     if excess_power(2.0) >= 0.0:
         return 2.0
     high = max(guess * 2.0, 4.0)

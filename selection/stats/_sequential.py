@@ -48,8 +48,6 @@ import functools
 import math
 from dataclasses import dataclass
 
-from scipy import special
-
 from selection.stats._moments import Moments
 from selection.stats._normal_theory import ArmEstimates
 from selection.stats._validation import (
@@ -199,6 +197,8 @@ def sequential_proportion_test(
 @functools.lru_cache(maxsize=64)
 def _mixing_constant(alpha: float) -> float:
     # u with u - log(1 + u) = 2 log(1/alpha): the tau^2 / W that minimises the half-width.
+    from scipy import special
+
     return float(-special.lambertw(-(alpha**2) / math.e, k=-1).real - 1.0)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from selection.stats._validation import ErrorCode, check_alpha, check_count, check_positive
 
@@ -64,6 +63,8 @@ def srm_check(
         ValueError: If the sequences differ in length or have fewer than 2 arms, a count is
             negative or not an integer, a weight is not > 0, or ``alpha`` is not in (0, 1).
     """
+    from scipy import stats
+
     alpha = check_alpha(alpha)
     if len(observed_counts) != len(expected_weights):
         raise ValueError(

@@ -10,8 +10,8 @@ def test_agents_public_names() -> None:
         "HANDLED_BY", "PERSONAS", "SCORE_OBJECTIVES", "AdversarialAgent", "Assessment", "Ballot",
         "BeliefConfig", "BeliefTable", "Beliefs", "GenesisAgent", "MesaGenesisAgent",
         "Observations", "Perception", "PerceptionConfig", "Persona", "Posterior", "Reputation",
-        "ReputationConfig", "StoreFeed", "assess", "outcomes_from_records", "rank_agreement",
-        "report_agreement",
+        "ReputationConfig", "StoreFeed", "assess", "outcomes_from_records", "outcomes_under",
+        "rank_agreement", "report_agreement",
     }  # fmt: skip
     for name in agents.__all__:
         assert getattr(agents, name) is not None, name

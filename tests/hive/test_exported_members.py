@@ -10,7 +10,8 @@ def test_hive_exports() -> None:
     assert set(hive.__all__) >= {
         "METHODS", "BallotError", "Consensus", "DelegatedVote", "DelegationError",
         "DelegationResult", "GraphKind", "HiveError", "MethodOptions", "OpinionDynamics", "Tie",
-        "UnknownMethodError", "aggregate", "build_graph", "complete", "degroot",
+        "UnknownMethodError", "aggregate", "build_graph", "count_profile", "Profile",
+        "profile_from_orders", "complete", "degroot",
         "delegate_ballots", "friedkin_johnsen", "label_agents", "resolve_delegations",
         "scale_free", "small_world", "trust_matrix",
     }  # fmt: skip
