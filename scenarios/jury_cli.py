@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from scenarios.jury import JuryConfig, JuryRow, jury_curves, plot_jury, write_csv
+if TYPE_CHECKING:  # numpy loads when the command runs, not for --help
+    from scenarios.jury import JuryRow
 
 __all__ = ["add_jury_command", "render"]
 
@@ -35,6 +36,8 @@ def add_jury_command(commands: Any) -> None:
 
 
 async def _jury(args: argparse.Namespace, console: Console) -> None:
+    from scenarios.jury import JuryConfig, jury_curves, plot_jury, write_csv
+
     try:
         sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
     except ValueError:
