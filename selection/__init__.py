@@ -8,8 +8,7 @@ without importing scipy, httpx or the stores; ``from selection import Router`` w
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from selection.errors import (
     ConfigError,
@@ -23,6 +22,7 @@ from selection.errors import (
     UnknownModelError,
     UnknownTaskError,
 )
+from selection.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from selection.abtest import (
@@ -176,15 +176,4 @@ __all__ = [
     "wire_prompt_hash",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home[0]), home[1])
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
