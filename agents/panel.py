@@ -34,8 +34,7 @@ import numpy as np
 from agents.core import GenesisAgent
 from agents.perception import SCORE_OBJECTIVES, PerceptionConfig
 from agents.persona import Persona
-from selection import OBJECTIVES, PerformanceRecord
-from selection.judges import JudgeError, parse_score
+from selection import OBJECTIVES, JudgeError, PerformanceRecord, parse_score
 from selection.providers import (
     Completion,
     GenerationParams,
