@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 import httpx
 import numpy as np
@@ -273,3 +276,26 @@ def test_scores_off_a_ten_point_scale_are_refused(reply: str) -> None:
         parse_score(reply, scale=10)
     with pytest.raises(ValueError, match="scale must be"):
         parse_score("1", scale=0)
+
+
+def load_example() -> ModuleType:
+    path = Path(__file__).resolve().parents[2] / "examples" / "judge_panel.py"
+    spec = importlib.util.spec_from_file_location("judge_panel_example", path)
+    assert spec is not None
+    assert spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    return example
+
+
+async def test_the_readme_cost_example_runs_and_the_jury_is_cheaper() -> None:
+    example = load_example()
+    seats = [PanelJudge(PERSONAS[p], m) for p, m in example.JUDGES.items()]
+    jury = await example.judged(seats, 1200)
+    large = await example.judged([PanelJudge(PERSONAS["critic"], example.LARGE)], 1200)
+    assert (jury.judged, jury.malformed, jury.failed) == (10, 0, 0)
+    assert all(t.unpriced == 0 and t.scored == 10 for t in jury.judges.values())
+    per_judge = sum(t.cost_usd / t.asked for t in jury.judges.values())
+    assert jury.cost_per_judged_call == pytest.approx(per_judge)
+    assert jury.cost_per_judged_call == pytest.approx(0.000874, abs=5e-7)  # the README's figure
+    assert jury.cost_per_judged_call < 0.2 * large.cost_per_judged_call
