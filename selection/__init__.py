@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from selection.completion import failed_attempt_record, wire_prompt_hash
     from selection.core import ChoiceMode, Router
     from selection.hive_feedback import ConsensusLike
+    from selection.judges import JudgeError, parse_score
     from selection.loopthread import CoroutineRunner, EventLoopThread
     from selection.manager import DynamicModelManager
     from selection.metrics import Direction, MetricKind
@@ -89,6 +90,8 @@ _HOMES: dict[str, tuple[str, str]] = {
     "ModelSpec": ("selection.catalog", "ModelSpec"),
     "ModelStatus": ("selection.catalog", "ModelStatus"),
     "OBJECTIVES": ("selection.priorities", "OBJECTIVES"),
+    "JudgeError": ("selection.judges", "JudgeError"),
+    "parse_score": ("selection.judges", "parse_score"),
     "PerformanceRecord": ("selection.records", "PerformanceRecord"),
     "PerformanceTracker": ("selection.tracker", "PerformanceTracker"),
     "RampPlan": ("selection.abtest", "RampPlan"),
@@ -141,6 +144,7 @@ __all__ = [
     "Guardrail",
     "IntelligentModelSelector",
     "InvalidRecordError",
+    "JudgeError",
     "Metric",
     "MetricKind",
     "ModelCatalog",
@@ -172,6 +176,7 @@ __all__ = [
     "normalise_priorities",
     "open_store",
     "pareto_front",
+    "parse_score",
     "task_name",
     "wire_prompt_hash",
 ]
