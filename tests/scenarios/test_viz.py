@@ -6,12 +6,14 @@ import pytest
 
 from scenarios import HiveModel
 from scenarios.cli import main
+from scenarios.spec import load_scenario
 from scenarios.viz import _figures, draw_network, snapshot
 
 
 def test_the_page_figures_follow_the_model():
     # The verdict channel votes, so agreement is drawn (the evidence channel has none).
-    model = HiveModel(scenario="steady-state", seed=2, steps=12, **{"agents.channel": "verdict"})
+    spec = load_scenario("steady-state").with_overrides(seed=2, steps=12)
+    model = HiveModel(spec.with_overrides(**{"agents.channel": "verdict"}))
     try:
         assert set(_figures(model)) == {"traffic", "regret", "agreement", "network"}
         for _ in range(11):
