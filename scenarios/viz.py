@@ -136,12 +136,20 @@ def draw_traffic_grid(run: RunResult) -> Figure:
     return figure
 
 
-def _placeholder(title: str) -> Figure:
+def _placeholder(title: str, *, waiting: bool = True) -> Figure:
     figure = new_figure(6.4, 2.4)
     ax = figure.subplots()
     ax.set_axis_off()
-    ax.text(0.5, 0.5, f"{title}: press Step or ▶", ha="center", va="center", fontsize=10)
+    text = f"{title}: press Step or ▶" if waiting else title
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10)
     return figure
+
+
+def _no_agreement_yet(model: HiveModel) -> Figure:
+    if model.spec.agents.channel == "evidence":
+        return _placeholder("no hive agreement: the evidence channel pools reports, no vote",
+                            waiting=False)  # fmt: skip
+    return _placeholder(f"hive agreement (first vote at step {model.spec.agents.vote_period})")
 
 
 def _figures(model: HiveModel) -> dict[str, Figure]:
@@ -160,7 +168,7 @@ def _figures(model: HiveModel) -> dict[str, Figure]:
         "regret": draw_metric([run], "cumulative_regret"),
         "agreement": draw_metric([run], "agreement")
         if not all(math.isnan(a) for a in agreement)
-        else _placeholder(f"hive agreement (first vote at step {model.spec.agents.vote_period})"),
+        else _no_agreement_yet(model),
         "network": draw_network(model),
     }
 
