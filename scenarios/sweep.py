@@ -230,7 +230,9 @@ def aggregate_sweep(rows: Sequence[dict[str, Any]], params: Sequence[str]) -> li
             values = [
                 m[metric]
                 for m in members
-                if isinstance(m[metric], float) and math.isfinite(m[metric])
+                if isinstance(m[metric], int | float)
+                and not isinstance(m[metric], bool)
+                and math.isfinite(m[metric])
             ]
             out.update(_interval(metric, values))
         table.append(out)

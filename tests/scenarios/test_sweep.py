@@ -9,7 +9,7 @@ import pytest
 
 from scenarios.cli import main
 from scenarios.spec import load_scenario
-from scenarios.sweep import aggregate_sweep, parse_param, sweep
+from scenarios.sweep import SWEPT_METRICS, aggregate_sweep, parse_param, sweep
 from selection.errors import ConfigError
 
 
@@ -68,3 +68,12 @@ def test_a_hive_sweep_reports_the_value_of_the_hive_against_the_selector_alone()
     assert summary["hive_value_ci_low"] < summary["hive_value_mean"] < summary["hive_value_ci_high"]
     baseline = sweep(spec, seeds=[0], policy="selector", workers=1)
     assert np.isnan(baseline[0]["hive_value"])
+
+
+def test_counted_metrics_are_summarised_too():
+    # failed_calls is an int per run: it was left out of the summary (nan) before
+    rows = [{"policy": "hive", "seed": s, **dict.fromkeys(SWEPT_METRICS, 1.0)} for s in (1, 2)]
+    rows[0]["failed_calls"], rows[1]["failed_calls"] = 3, 5
+    [summary] = aggregate_sweep(rows, ["policy"])
+    assert summary["failed_calls_mean"] == 4.0
+    assert summary["failed_calls_sd"] == pytest.approx(2**0.5)
