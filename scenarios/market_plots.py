@@ -19,8 +19,8 @@ def plot_worlds(
 ) -> list[Path]:
     """Write worlds_trajectories.png, worlds_inequality.png and worlds_quality.png."""
     levels = sorted({influence for influence, _ in runs})
-    seed = min(seed for _, seed in runs)
     low, high = levels[0], levels[-1]
+    seed = min(s for v, s in runs if v == low and (high, s) in runs)  # a failed run has none
     paths = []
 
     # 1. Share trajectories per world, the independent condition above the strongest influence.
