@@ -126,3 +126,18 @@ def test_bad_executor_options_are_one_line(tmp_path: Path, capsys):
     assert main([*SMALL, "--executor", "local", "--workers", "0", "--out", str(tmp_path)]) == 1
     assert "--workers must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "worlds_summary.csv").exists()
+
+
+def test_plots_are_drawn_when_a_whole_level_failed(tmp_path: Path):
+    from scenarios.worlds import write_worlds
+
+    config = MarketConfig(models=8, worlds=2, choices=60, agents=20)
+    mapper = tasks_mapper("local", 1)
+    rows, runs = sweep_worlds(config, [0.0, 0.5, 1.5], [0, 1], map_runs=mapper)
+    assert list(runs) == [(0.0, 0), (0.0, 1), (0.5, 0), (0.5, 1)]  # every 1.5 run failed
+    del runs[(0.0, 1)], runs[(0.5, 0)]  # and no seed is left at both ends
+    written = write_worlds(tmp_path, rows, summarise(rows), runs)
+    assert [p.name for p in written[3:]] == [
+        "worlds_trajectories.png", "worlds_inequality.png", "worlds_quality.png",
+    ]  # fmt: skip
+    assert all(p.stat().st_size > 5_000 for p in written[3:])
