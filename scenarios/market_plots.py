@@ -19,8 +19,12 @@ def plot_worlds(
 ) -> list[Path]:
     """Write worlds_trajectories.png, worlds_inequality.png and worlds_quality.png."""
     levels = sorted({influence for influence, _ in runs})
-    seed = min(seed for _, seed in runs)
     low, high = levels[0], levels[-1]
+    shared = [s for v, s in runs if v == low and (high, s) in runs]  # failed runs are missing
+    if not shared:  # no seed finished at both ends: draw the lowest level twice
+        high = low
+        shared = [s for v, s in runs if v == low]
+    seed = min(shared)
     paths = []
 
     # 1. Share trajectories per world, the independent condition above the strongest influence.

@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
 
 from hive.market import FOLLOWS, NETWORKS
+from scenarios.executors import EXECUTORS, ExecutorName
 from scenarios.markets import load_market, market_names, parse_seeds
+from selection import GenesisError
 
 if TYPE_CHECKING:
     from hive.market import WorldsRun
 
-__all__ = ["add_worlds_command", "crowds_tables", "write_worlds"]
+__all__ = ["add_worlds_command", "crowds_tables", "tasks_mapper", "write_worlds"]
 
 _CROWD_GRAPHS = ("complete", "small_world", "scale_free", "star")
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def add_worlds_command(commands: Any) -> None:
@@ -43,6 +48,13 @@ def add_worlds_command(commands: Any) -> None:
     worlds.add_argument(
         "--follow", choices=FOLLOWS, help="what a follower weighs (default: the market's)"
     )
+    worlds.add_argument(
+        "--executor", choices=EXECUTORS,
+        help="one task per (influence, seed) on a local process pool or a Dask cluster "
+        "(default: every run in this process)",
+    )  # fmt: skip
+    worlds.add_argument("--workers", type=int, help="processes (with --executor; default: CPUs)")
+    worlds.add_argument("--scheduler", help="with --executor dask: a scheduler address")
     worlds.add_argument("--out", type=Path, help="output folder (default: out/<market>-worlds)")
     worlds.set_defaults(handler=_worlds)
     crowds = commands.add_parser(
@@ -79,12 +91,49 @@ async def _worlds(args: argparse.Namespace, console: Console) -> None:
     config = replace(scenario.config, **changes) if changes else scenario.config
     influence = scenario.influence if args.influence is None else _levels(args.influence)
     seeds = scenario.seeds if args.seeds is None else parse_seeds(args.seeds, where="--seeds")
-    rows, runs = await asyncio.to_thread(sweep_worlds, config, influence, seeds)
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    parallel = args.executor is not None or args.workers is not None or args.scheduler is not None
+    map_runs = (
+        tasks_mapper(args.executor or "local", args.workers, args.scheduler, console.print)
+        if parallel
+        else None
+    )
+    rows, runs = await asyncio.to_thread(sweep_worlds, config, influence, seeds, map_runs=map_runs)
     table = summarise(rows)
     out = args.out or Path("out") / f"{scenario.name}-worlds"
     written = await asyncio.to_thread(write_worlds, out, rows, table, runs)
     _print(console, scenario.name, config.worlds, len(seeds), table)
     console.print(f"wrote {len(written)} files to {out}/")
+    failed = [row for row in rows if "error" in row]
+    for row in failed:
+        console.print(
+            f"run failed (influence={row['influence']:g}, seed={row['seed']}): {row['error']}",
+            markup=False,
+        )
+    if failed:
+        raise GenesisError(f"{len(failed)} of {len(rows)} runs failed (see above)")
+
+
+def tasks_mapper(
+    executor: ExecutorName,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> Callable[[Callable[[T], R], Sequence[T]], list[R | str]]:
+    """A ``map_runs`` for :func:`hive.market.sweep_worlds` on :func:`scenarios.executors.map_tasks`.
+
+    A task that raised gives its error message in its place, so the other runs still finish.
+    """
+    from scenarios.executors import TaskFailed, map_tasks
+
+    def map_runs(fn: Callable[[T], R], items: Sequence[T]) -> list[R | str]:
+        outcomes = map_tasks(
+            fn, items, executor=executor, workers=workers, scheduler=scheduler, announce=announce
+        )
+        return [o.error if isinstance(o, TaskFailed) else o for o in outcomes]
+
+    return map_runs
 
 
 def _levels(text: str) -> tuple[float, ...]:
@@ -146,7 +195,7 @@ def write_worlds(
         write_rows(out / "worlds_runs.csv", rows),
         write_rows(out / "worlds_shares.csv", shares),
     ]
-    return written + plot_worlds(out, table, runs)
+    return written + (plot_worlds(out, table, runs) if runs else [])
 
 
 def crowds_tables(
