@@ -214,6 +214,7 @@ class RowStream:
 
     def drain(self) -> list[tuple[Any, ...]]:
         """Consume what is left; return every row."""
-        for _ in self:
-            pass
+        rest = list(self._source)  # converted in bulk: no generator step per row
+        self.records.extend(rest)
+        self.rows.extend(map(self._to_row, rest))
         return self.rows
