@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
-import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -423,6 +422,8 @@ def _check_metric(field: str, column: list[Any], kinds: set[type]) -> list[Any] 
     else:
         values = column
     if values:
+        import numpy as np  # here, not at the top: the command line starts without numpy
+
         low, high = METRIC_RANGES[field]
         array = np.array(values, dtype=np.float64)
         if not bool(np.all((array >= low) & (array <= high))):  # NaN fails both
