@@ -149,10 +149,12 @@ def main() -> None:
     validation = statistics.median(time_validation(n, s) for s in range(reps))
     print(f"  validation alone (dicts)     {validation:>10,.0f}")
     runs: dict[str, dict[str, list[float]]] = {"SQLite": {}, "PostgreSQL": {}}
+    ways = ("raw", "dicts", "typed")
     for rep in range(reps):
         dicts = make_dicts(n, rep)
+        order = ways[rep % 3 :] + ways[: rep % 3]  # each way goes first in turn
         with tempfile.TemporaryDirectory() as tmp:
-            for way in ("raw", "dicts", "typed"):
+            for way in order:
                 path = Path(tmp) / f"{way}.db"
                 if way == "raw":
                     asyncio.run(fresh_store(f"sqlite:///{path}"))
@@ -162,7 +164,7 @@ def main() -> None:
                         time_record_many(f"sqlite:///{path}", dicts, way == "typed")
                     )
                 runs["SQLite"].setdefault(way, []).append(speed)
-        for way in ("raw", "dicts", "typed"):
+        for way in order:
             schema, url = pg_schema_url(args.pg)
             try:
                 if way == "raw":

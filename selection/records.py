@@ -7,7 +7,7 @@ import math
 import operator
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from selection.errors import InvalidRecordError
-from selection.metrics import METRIC_COLUMNS, column_range
+from selection.metrics import METRIC_COLUMNS, REGISTRY, MetricKind, column_range
 from selection.tasks import TASK_NAME_PATTERN, TaskLike
 
 __all__ = [
@@ -97,28 +97,34 @@ class PerformanceRecord(BaseModel):
     @field_validator("timestamp")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
     @model_validator(mode="after")
-    def _error_consistent(self) -> PerformanceRecord:
+    def _consistent(self) -> PerformanceRecord:
+        # One validator for the cross-field rules: each costs a Python call per record.
         if self.error_type is not None and not self.error_occurred:
             raise ValueError("error_type is set but error_occurred is false")
-        # PostgreSQL's text cannot hold NUL and SQLite's can: refuse it so both agree. One
-        # check over the joined ids costs less than a validator per field.
-        texts = (self.record_id, self.model_id, self.prompt_hash, self.error_type, self.ab_test_id)
-        if "\x00" in "".join(t for t in texts if t):
-            bad = next(n for n, t in zip(_TEXT_FIELDS, texts, strict=True) if t and "\x00" in t)
+        # PostgreSQL's text cannot hold NUL and SQLite's can: refuse it so both agree.
+        if (
+            "\x00" in self.record_id
+            or "\x00" in self.model_id
+            or "\x00" in self.prompt_hash
+            or (self.error_type is not None and "\x00" in self.error_type)
+            or (self.ab_test_id is not None and "\x00" in self.ab_test_id)
+        ):
+            texts = (self.record_id, self.model_id, self.prompt_hash, self.error_type)
+            bad = next(
+                n
+                for n, t in zip(_TEXT_FIELDS, (*texts, self.ab_test_id), strict=True)
+                if t and "\x00" in t
+            )
             raise ValueError(f"{bad} must not contain a NUL character")
-        return self
-
-    @model_validator(mode="after")
-    def _ab_complete(self) -> PerformanceRecord:
         tagged = (self.ab_test_id is not None, self.ab_arm is not None, self.ab_phase is not None)
-        if any(tagged) and not all(tagged):
+        if (tagged[0] or tagged[1] or tagged[2]) and not (tagged[0] and tagged[1] and tagged[2]):
             raise ValueError("ab_test_id, ab_arm and ab_phase are set together or not at all")
         return self
 
@@ -210,6 +216,9 @@ def parse_records(
     items = list(items)
     if all(type(item) is PerformanceRecord for item in items):
         return items  # type: ignore[return-value]  # already validated on construction
+    fast = _from_plain_dicts(items)
+    if fast is not None:
+        return fast
     try:
         return _RECORD_LIST.validate_python(
             [item.model_dump() if isinstance(item, PerformanceRecord) else item for item in items]
@@ -241,3 +250,232 @@ def _short(value: Any) -> str:
         return repr(value)
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -- the columnar fast path ---------------------------------------------------------------
+#
+# A batch of plain dictionaries holding exactly the types the model would keep (str, float,
+# int, bool, datetime, a JSON object) is checked column by column, the ranges in numpy, and
+# built without a per-record pydantic round trip. Anything else (a value pydantic would
+# coerce, or one it would refuse) sends the whole batch to pydantic, which then accepts it
+# or names the record and field: this path only ever accepts what pydantic accepts, with
+# the same values.
+
+_MISSING: Any = object()
+_NONE, _ABSENT = type(None), type(_MISSING)
+_FIELDS: tuple[str, ...] = tuple(PerformanceRecord.model_fields)
+_FIELD_SET = frozenset(_FIELDS)
+_INT_COLUMNS = frozenset(m.column for m in REGISTRY if m.stored and m.kind is MetricKind.TOKENS)
+_TEXT_LIMITS: dict[str, tuple[int, int, frozenset[type]]] = {  # min, max length, types
+    "record_id": (1, 255, frozenset({str, _ABSENT})),
+    "model_id": (1, 255, frozenset({str})),
+    "prompt_hash": (0, 64, frozenset({str, _ABSENT})),
+    "error_type": (0, 255, frozenset({str, _NONE, _ABSENT})),
+    "ab_test_id": (1, 255, frozenset({str, _NONE, _ABSENT})),
+}
+_TEXT_DEFAULTS: dict[str, str | None] = {"prompt_hash": "", "error_type": None, "ab_test_id": None}
+_TEMPLATE: dict[str, Any] = {
+    f: (None if info.is_required() or info.default_factory else info.default)
+    for f, info in PerformanceRecord.model_fields.items()
+}
+_FRESH = frozenset({"record_id", "context_data"})  # a new value per record when absent
+_TASK_NAME = re.compile(TASK_NAME_PATTERN)
+_UNSET = frozenset({_NONE, _ABSENT})
+
+
+def _types(column: list[Any]) -> set[type]:
+    return set(map(type, column))
+
+
+def _from_plain_dicts(items: list[Any]) -> list[PerformanceRecord] | None:
+    """The records, or ``None`` when any item needs pydantic (to coerce it or to refuse it)."""
+    if len(items) < 2:
+        return None  # one record: the model's own validation is as fast
+    if not all(type(item) is dict and item.keys() <= _FIELD_SET for item in items):
+        return None
+    try:
+        fixes = _checked_columns(items)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    if fixes is None:
+        return None
+    new, setattr_, template = object.__new__, object.__setattr__, _TEMPLATE
+    records = []
+    for index, item in enumerate(items):
+        values = {**template, **item}  # the fields' order, defaults where absent
+        for field, column in fixes:
+            values[field] = column[index]
+        record = new(PerformanceRecord)
+        setattr_(record, "__dict__", values)
+        setattr_(record, "__pydantic_fields_set__", set(item))
+        setattr_(record, "__pydantic_extra__", None)
+        setattr_(record, "__pydantic_private__", None)
+        records.append(record)
+    return records
+
+
+def _checked_columns(items: list[dict[str, Any]]) -> list[tuple[str, list[Any]]] | None:
+    """Check every column; ``None`` to fall back to pydantic.
+
+    Returns the columns whose values differ from the items' (a default filled in, an int
+    made a float, a timestamp put in UTC, a context copied).
+    """
+    n = len(items)
+    first = items[0].keys()
+    if all(item.keys() == first for item in items):
+        present = list(first)
+        getter = operator.itemgetter(*present)
+        rows = list(map(getter, items)) if len(present) > 1 else [(v,) for v in map(getter, items)]
+        given = dict(zip(present, map(list, zip(*rows, strict=True)), strict=True))
+    else:
+        names = set().union(*items)
+        given = {f: [item.get(f, _MISSING) for item in items] for f in _FIELDS if f in names}
+    fixes: list[tuple[str, list[Any]]] = []
+    by_name: dict[str, list[Any]] = {}
+    for field in _FIELDS:
+        column = given.get(field)
+        checked = _defaults(field, n) if column is None else _check_column(field, column)
+        if checked is None:
+            return None
+        if checked is not column:
+            fixes.append((field, checked))
+        by_name[field] = checked
+    errors, error_types = by_name["error_occurred"], by_name["error_type"]
+    if "error_type" in given and not all(
+        occurred or kind is None for occurred, kind in zip(errors, error_types, strict=True)
+    ):
+        return None
+    if given.keys() & {"ab_test_id", "ab_arm", "ab_phase"}:
+        unset = [[v is None for v in by_name[f]] for f in ("ab_test_id", "ab_arm", "ab_phase")]
+        if not unset[0] == unset[1] == unset[2]:
+            return None
+    return [(f, c) for f, c in fixes if f in given or f in _FRESH]
+
+
+def _defaults(field: str, n: int) -> list[Any]:
+    if field == "record_id":
+        return [_new_record_id() for _ in range(n)]
+    if field == "context_data":
+        return [{} for _ in range(n)]
+    if field == "model_id" or field == "task_type":
+        raise ValueError(field)  # required: pydantic names the record
+    return [_TEMPLATE[field]] * n
+
+
+def _check_column(field: str, column: list[Any]) -> list[Any] | None:
+    kinds = _types(column)
+    if field in _TEXT_LIMITS:
+        return _check_text(field, column, kinds)
+    if field in METRIC_RANGES:
+        return _check_metric(field, column, kinds)
+    return _CHECKS[field](column, kinds)
+
+
+def _check_text(field: str, column: list[Any], kinds: set[type]) -> list[Any] | None:
+    low, high, allowed = _TEXT_LIMITS[field]
+    if not kinds <= allowed:
+        return None
+    if _ABSENT in kinds:
+        fill: Callable[[], Any] = (
+            _new_record_id if field == "record_id" else lambda: _TEXT_DEFAULTS[field]
+        )
+        column = [fill() if v is _MISSING else v for v in column]
+    texts = [v for v in column if v is not None] if kinds & _UNSET else column
+    if texts and (
+        min(map(len, texts)) < low or max(map(len, texts)) > high or "\x00" in "".join(texts)
+    ):
+        return None
+    return column
+
+
+def _check_task(column: list[Any], kinds: set[type]) -> list[Any] | None:
+    ok = kinds == {str} and all(_TASK_NAME.match(t) for t in set(column))
+    return column if ok else None
+
+
+def _check_flag(column: list[Any], kinds: set[type]) -> list[Any] | None:
+    if not kinds <= {bool, _ABSENT}:
+        return None
+    return [False if v is _MISSING else v for v in column] if _ABSENT in kinds else column
+
+
+def _check_arm(column: list[Any], kinds: set[type]) -> list[Any] | None:
+    if not kinds <= {str, _NONE, _ABSENT} or not set(column) <= {"a", "b", None, _MISSING}:
+        return None
+    return [None if v is _MISSING else v for v in column]
+
+
+def _check_phase(column: list[Any], kinds: set[type]) -> list[Any] | None:
+    if not kinds <= {int, _NONE, _ABSENT}:
+        return None
+    column = [None if v is _MISSING else v for v in column]
+    return column if all(v is None or v >= 0 for v in column) else None
+
+
+def _check_metric(field: str, column: list[Any], kinds: set[type]) -> list[Any] | None:
+    numbers = {int} if field in _INT_COLUMNS else {float, int}
+    if not kinds <= numbers | _UNSET:
+        return None
+    if kinds & _UNSET:
+        column = [None if v is _MISSING else v for v in column]
+        values = [v for v in column if v is not None]
+    else:
+        values = column
+    if values:
+        import numpy as np  # here, not at the top: the command line starts without numpy
+
+        low, high = METRIC_RANGES[field]
+        array = np.array(values, dtype=np.float64)
+        if not bool(np.all((array >= low) & (array <= high))):  # NaN fails both
+            return None
+        if field in _INT_COLUMNS and (min(values) < low or max(values) > high):
+            return None  # exact, for integers beyond a double's precision
+    if int in kinds and field not in _INT_COLUMNS:
+        column = [float(v) if type(v) is int else v for v in column]
+    return column
+
+
+def _check_timestamps(column: list[Any], kinds: set[type]) -> list[Any] | None:
+    if not kinds <= {datetime, _NONE, _ABSENT}:
+        return None
+    if kinds == {datetime} and all(value.tzinfo is UTC for value in column):
+        return column
+    out: list[Any] = []
+    for value in column:
+        if value is None or value is _MISSING:
+            out.append(None)
+        elif value.tzinfo is UTC:
+            out.append(value)
+        elif value.tzinfo is None:
+            out.append(value.replace(tzinfo=UTC))
+        else:
+            out.append(value.astimezone(UTC))
+    return out
+
+
+def _check_contexts(column: list[Any], kinds: set[type]) -> list[Any] | None:
+    if not kinds <= {dict, _ABSENT}:
+        return None
+    out: list[Any] = []
+    for value in column:
+        if value is _MISSING or not value:
+            out.append({})
+            continue
+        if not all(type(key) is str for key in value):
+            return None
+        try:
+            check_json(value)
+        except ValueError:
+            return None
+        out.append(dict(value))
+    return out
+
+
+_CHECKS: dict[str, Callable[[list[Any], set[type]], list[Any] | None]] = {
+    "task_type": _check_task,
+    "error_occurred": _check_flag,
+    "timestamp": _check_timestamps,
+    "context_data": _check_contexts,
+    "ab_arm": _check_arm,
+    "ab_phase": _check_phase,
+}

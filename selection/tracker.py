@@ -157,7 +157,19 @@ class PerformanceTracker:
         numbered = len(items) > 1
         for start in range(0, len(items), _CHUNK):
             chunk = parse_records(items[start : start + _CHUNK], offset=start, numbered=numbered)
-            for index, record in enumerate(chunk, start=start):
+            # The usual batch, checked by sets: known models and tasks, no id twice, stamped.
+            ids = {record.record_id for record in chunk}
+            if (
+                len(ids) == len(chunk)
+                and seen.isdisjoint(ids)
+                and all(m in catalog for m in {record.model_id for record in chunk})
+                and {record.task_type for record in chunk} <= tasks
+                and all(record.timestamp is not None for record in chunk)
+            ):
+                seen |= ids
+                yield from chunk
+                continue
+            for index, record in enumerate(chunk, start=start):  # to name the record at fault
                 if record.model_id not in catalog:
                     raise UnknownModelError(record.model_id, known=[s.id for s in catalog])
                 if record.task_type not in tasks:

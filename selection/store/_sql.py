@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,11 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "ab_arm",
     "ab_phase",
 )
+
+# A record's row is HEAD, the timestamp, the context, TAIL (each store converts the middle two):
+# attrgetter reads the plain columns in one C call per record.
+ROW_HEAD = operator.attrgetter(*RECORD_COLUMNS[: RECORD_COLUMNS.index("timestamp")])
+ROW_TAIL = operator.attrgetter(*RECORD_COLUMNS[RECORD_COLUMNS.index("context_data") + 1 :])
 
 AB_TEST_COLUMNS: tuple[str, ...] = (
     "test_id",
@@ -208,6 +214,7 @@ class RowStream:
 
     def drain(self) -> list[tuple[Any, ...]]:
         """Consume what is left; return every row."""
-        for _ in self:
-            pass
+        rest = list(self._source)  # converted in bulk: no generator step per row
+        self.records.extend(rest)
+        self.rows.extend(map(self._to_row, rest))
         return self.rows

@@ -43,6 +43,8 @@ from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
     RECORD_COLUMNS,
+    ROW_HEAD,
+    ROW_TAIL,
     RowStream,
     aggregate_query,
     aggregates_from_rows,
@@ -504,20 +506,7 @@ def _ab_value(column: str, value: Any) -> Any:
 def _record_row(r: PerformanceRecord) -> tuple[Any, ...]:
     if r.timestamp is None:
         raise StoreError(f"record {r.record_id!r} has no timestamp; the tracker stamps records")
-    return (
-        r.record_id,
-        r.model_id,
-        r.task_type,
-        r.prompt_hash,
-        *r.metric_values(),
-        r.error_occurred,
-        r.error_type,
-        _ts(r.timestamp),
-        _json(r.context_data),
-        r.ab_test_id,
-        r.ab_arm,
-        r.ab_phase,
-    )
+    return (*ROW_HEAD(r), _ts(r.timestamp), _json(r.context_data), *ROW_TAIL(r))
 
 
 def _record_from_row(row: Sequence[Any]) -> PerformanceRecord:

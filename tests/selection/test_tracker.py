@@ -73,6 +73,15 @@ async def test_the_same_id_twice_in_one_batch_is_refused(tracker):
     assert await tracker.store.count_records() == 0
 
 
+async def test_an_id_repeated_in_a_later_chunk_is_named_and_nothing_written(tracker):
+    batch = [row(record_id=f"r{i}", timestamp=T0) for i in range(5003)]  # two chunks
+    batch[5002] = row(record_id="r7", timestamp=T0)
+    with pytest.raises(InvalidRecordError, match=r"record 5002: record_id 'r7' appears twice"):
+        await tracker.record_many(batch)
+    assert await tracker.store.count_records() == 0
+    assert tracker.total_records() == 0
+
+
 async def test_records_without_time_are_stamped_by_the_clock(tracker, clock):
     clock.advance(timedelta(hours=2))
     await tracker.record(row(record_id="a"))
