@@ -27,6 +27,7 @@ def trace_file(name_or_path: str | Path) -> Path:
     builtin = BUILTIN_TRACES.get(str(name_or_path))
     if builtin is None:
         raise ConfigError(
-            f"{name_or_path}: no such file, and not a built-in trace ({', '.join(BUILTIN_TRACES)})"
+            f"{name_or_path}: cannot read the file (no such file), and it is not a built-in "
+            f"trace ({', '.join(BUILTIN_TRACES)})"
         )
     return Path(str(files("scenarios.evaluation") / "data" / builtin))

@@ -27,5 +27,8 @@ def test_an_existing_path_wins_over_a_builtin_name(tmp_path, monkeypatch):
 
 
 def test_an_unknown_name_says_what_would_work():
-    with pytest.raises(ConfigError, match=r"nosuch: no such file, and not a built-in trace"):
+    with pytest.raises(
+        ConfigError,
+        match=r"nosuch: cannot read the file \(no such file\), and it is not a built-in",
+    ):
         trace_file("nosuch")
