@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scenarios.evaluation.cli import add_evaluate_command
     from scenarios.hive_value_cli import add_hive_value_command
     from scenarios.jury_cli import add_jury_command
-    from scenarios.viz import add_viz_command
+    from scenarios.viz_cli import add_viz_command
     from scenarios.worlds import add_worlds_command
     from selection.cli import add_output_options_to_commands, add_selection_commands
     from server import add_serve_command
@@ -88,6 +87,7 @@ class _Version(argparse.Action):
 
 
 def _version() -> str:
+    import importlib.metadata
 
     try:
         return importlib.metadata.version("genesis-prime")

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
 from hive.market import FOLLOWS, NETWORKS
 from scenarios.markets import load_market, market_names, parse_seeds
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hive.market import WorldsRun
 
 __all__ = ["add_worlds_command", "crowds_tables", "write_worlds"]
@@ -100,6 +99,8 @@ def _levels(text: str) -> tuple[float, ...]:
 def _print(
     console: Console, name: str, worlds: int, seeds: int, table: Sequence[dict[str, Any]]
 ) -> None:
+    from rich.table import Table
+
     out = Table(title=f"{name}: {worlds} worlds x {seeds} seeds per level (95% interval)")
     for title in ("influence", "Gini", "U", "tau quality-success", "lock-in", "wrong lock-in"):
         out.add_column(title, justify="right")
@@ -180,6 +181,8 @@ def crowds_tables(
 
 async def _crowds(args: argparse.Namespace, console: Console) -> None:
     import asyncio
+
+    from rich.table import Table
 
     from scenarios.outputs import write_rows
 
