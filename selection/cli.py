@@ -38,7 +38,8 @@ __all__ = [
     "run_handler",
 ]
 
-Handler = Callable[[argparse.Namespace, "Console"], Coroutine[Any, Any, None]]
+Handler = Callable[[argparse.Namespace, "Console"], Coroutine[Any, Any, None] | None]
+"""A command: a coroutine function if it awaits I/O, else a plain function (no event loop)."""
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -90,7 +91,7 @@ def _check_limits(args: argparse.Namespace) -> None:
         raise ValueError(f"--max-price must be a finite price of 0 or more, got {max_price}")
 
 
-async def _models(args: argparse.Namespace, console: Console) -> None:
+def _models(args: argparse.Namespace, console: Console) -> None:
     from rich.console import JustifyMethod
     from rich.table import Table
 
@@ -382,8 +383,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_handler(args: argparse.Namespace) -> int:
     """Run the handler a parsed command line chose; return the exit status."""
-    import asyncio
-
     from selection.cli_output import JsonConsole, make_console
 
     console = make_console(args)
@@ -393,7 +392,11 @@ def run_handler(args: argparse.Namespace) -> int:
             # A library warning reaches the command line's reader as one line on stderr.
             warnings.simplefilter("always", UserWarning)
             warnings.showwarning = _warning_line
-            asyncio.run(handler(args, console))
+            pending = handler(args, console)
+            if pending is not None:
+                import asyncio  # only for commands that await: its import outweighs listing a catalog
+
+                asyncio.run(pending)
         if isinstance(console, JsonConsole):
             console.flush_json()
     except (GenesisError, ValueError, OSError) as exc:

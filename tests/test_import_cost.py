@@ -53,10 +53,13 @@ def test_help_needs_neither_pydantic_nor_rich(argv: list[str]) -> None:
     assert _loaded_after(code, _NEEDED_ONLY_TO_RUN) == []
 
 
-def test_models_still_loads_what_it_prints_with() -> None:
-    # The check above could pass vacuously if the probe missed the lighter libraries.
+def test_models_loads_what_it_prints_with_and_no_event_loop() -> None:
+    # Also shows that the check above does not pass vacuously.
     code = "from scenarios.cli import main\nassert main(['models']) == 0"
-    assert _loaded_after(code, _NEEDED_ONLY_TO_RUN) == ["asyncio", "pydantic", "rich"]
+    assert _loaded_after(code, _NEEDED_ONLY_TO_RUN) == ["pydantic", "rich"]
+    awaits = "from scenarios.cli import main\nassert main(['recommend', 'logical_reasoning', "
+    awaits += "'--db', 'sqlite:///:memory:']) == 0"
+    assert "asyncio" in _loaded_after(awaits, _NEEDED_ONLY_TO_RUN)
 
 
 def test_the_probe_sees_a_heavy_import() -> None:
