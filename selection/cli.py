@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import math
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
-from importlib.resources import as_file
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +126,8 @@ def _models(args: argparse.Namespace, console: Console) -> None:
 
 def _price_file(args: argparse.Namespace, console: Console) -> None:
     """``models --source``: browse a price file's models under their catalog ids."""
+    from importlib.resources import as_file
+
     from rich.console import JustifyMethod
     from rich.table import Table
 
@@ -283,6 +282,8 @@ def _print_ab(status: dict[str, Any], console: Console) -> None:
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> None:
+    import tempfile
+
     from selection.demo import run_demo
 
     if args.db is not None:
@@ -394,7 +395,7 @@ def run_handler(args: argparse.Namespace) -> int:
             warnings.showwarning = _warning_line
             pending = handler(args, console)
             if pending is not None:
-                import asyncio  # only for commands that await: its import outweighs listing a catalog
+                import asyncio  # only for commands that await: its import costs more than `models`
 
                 asyncio.run(pending)
         if isinstance(console, JsonConsole):
@@ -445,6 +446,8 @@ def configure_logging(level: str, form: str = "text") -> None:
 
     Replaces the handler an earlier call installed; leaves every other handler alone.
     """
+    import logging
+
     from selection.log_json import JsonLogFormatter
 
     root = logging.getLogger()
