@@ -26,6 +26,7 @@ from agents.runtime import HANDLED_BY, StoreFeed
 
 if TYPE_CHECKING:
     from agents.mesa_agent import MesaGenesisAgent
+    from agents.panel import JudgePanel, JudgeTally, PanelJudge, PanelReport, PanelVerdict
 
 __all__ = [
     "HANDLED_BY",
@@ -38,8 +39,13 @@ __all__ = [
     "BeliefTable",
     "Beliefs",
     "GenesisAgent",
+    "JudgePanel",
+    "JudgeTally",
     "MesaGenesisAgent",
     "Observations",
+    "PanelJudge",
+    "PanelReport",
+    "PanelVerdict",
     "Perception",
     "PerceptionConfig",
     "Persona",
@@ -55,10 +61,18 @@ __all__ = [
 ]
 
 
+_PANEL = frozenset({"JudgePanel", "JudgeTally", "PanelJudge", "PanelReport", "PanelVerdict"})
+
+
 def __getattr__(name: str) -> Any:
     # Mesa is only needed by simulations; a live runtime imports agents without it.
     if name == "MesaGenesisAgent":
         from agents.mesa_agent import MesaGenesisAgent
 
         return MesaGenesisAgent
+    # The judge panel brings the provider clients (httpx); simulations never need them.
+    if name in _PANEL:
+        from agents import panel
+
+        return getattr(panel, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,10 +5,10 @@ The names load on first use, so that reading the list of methods does not import
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hive._errors import BallotError, DelegationError, HiveError, UnknownMethodError
+from selection.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hive._profile import Profile, profile_from_orders
@@ -90,15 +90,4 @@ __all__ = [
     "trust_matrix",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -13,8 +13,9 @@ matplotlib or scipy.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from selection.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from scenarios.evaluation import Evaluation, EvaluationConfig, Trace, evaluate, load_trace
@@ -52,9 +53,4 @@ __all__ = [
     "run_scenario",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

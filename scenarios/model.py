@@ -3,7 +3,9 @@
 Each step: the step's events change the world; traffic arrives per task; the policy (the
 real selector, or a baseline) chooses a model per request; outcomes are drawn from the hidden
 truth; every call is recorded through the real tracker in one batch; agents observe the calls
-they handled; every ``vote_period`` steps the hive votes and the selector takes its verdict.
+they handled; every ``vote_period`` steps the hive's pooled quality reports enter the selector
+as evidence (``agents.channel = "evidence"``, the default), or, on the ``"verdict"`` channel
+kept as a control, the hive votes and the selector takes its verdict.
 """
 
 from __future__ import annotations

@@ -137,11 +137,11 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
             f"{path}: header: policy {policy!r} is not one of {', '.join(POLICY_NAMES)}"
         )
     try:
-        spec = ScenarioSpec.model_validate(header.get("scenario"))
+        spec = ScenarioSpec.model_validate(_as_written(header.get("scenario")))
     except ValidationError as exc:
         raise ConfigError(f"{path}: header: scenario: {first_error(exc)}") from exc
     # The run writes its header again, with the scenario as validated today: fields added
-    # since the log was written appear with their defaults, which change nothing.
+    # since the log was written appear with the values it ran with (see _OLD_DEFAULTS).
     header = {**header, "scenario": spec.model_dump(mode="json")}
     log = _CheckingLog(_prepend(header, entries), log_format=int(log_format))
     try:
@@ -161,6 +161,23 @@ def replay(path: Path, *, db_url: str = "sqlite:///:memory:") -> ReplayReport:
             log.not_compared,
         )
     return ReplayReport(log.entries, True, None, log.not_compared)
+
+
+# Defaults that changed since a log could have been written without the field: a log
+# whose header lacks the field ran with the old default, so it replays with that.
+_OLD_DEFAULTS: dict[str, dict[str, Any]] = {"agents": {"channel": "verdict"}}
+
+
+def _as_written(scenario: Any) -> Any:
+    """The header's scenario with each changed default filled in as it was when written."""
+    if not isinstance(scenario, dict):
+        return scenario
+    filled = dict(scenario)
+    for section, defaults in _OLD_DEFAULTS.items():
+        written = filled.get(section, {})
+        if isinstance(written, dict):
+            filled[section] = {**defaults, **written}
+    return filled
 
 
 def _prepend(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -153,7 +153,7 @@ class AgentsSpec(_Spec):
     reputation: bool = True
     social_influence: float = Field(default=0.0, ge=0, le=1)
     forgetting: float = Field(default=0.02, ge=0, lt=1)
-    channel: Literal["verdict", "evidence"] = "verdict"
+    channel: Literal["verdict", "evidence"] = "evidence"
     evidence_weight: float = Field(default=1.0, gt=0, le=100)
     shills: float = Field(default=0.0, ge=0, lt=1)
     promote: str | None = None

@@ -1,6 +1,6 @@
 """A live page for a scenario: Mesa's SolaraViz with the run's own figures, stepping as it runs.
 
-``genesis-prime viz NAME`` serves it (:func:`add_viz_command`); in a notebook,
+``genesis-prime viz NAME`` serves it (:mod:`scenarios.viz_cli`); in a notebook,
 ``make_page("steady-state")`` as a cell's last line shows the same page inline. The page
 shows traffic share per task, cumulative regret, the hive's agreement and the social network
 (each agent coloured by the model it currently ranks first for a task), redrawn after every
@@ -24,14 +24,7 @@ from scenarios.model import SCALAR_METRICS, HiveModel
 from scenarios.outputs import draw_metric
 from scenarios.run import RunResult
 from scenarios.spec import load_scenario
-from scenarios.viz_cli import (
-    APP_MODULE,
-    ENV_POLICY,
-    ENV_SCENARIO,
-    ENV_SEED,
-    POLICIES,
-    add_viz_command,
-)
+from scenarios.viz_cli import APP_MODULE, ENV_POLICY, ENV_SCENARIO, ENV_SEED, POLICIES
 from selection.extras import missing_extra
 
 if TYPE_CHECKING:
@@ -43,7 +36,6 @@ __all__ = [
     "ENV_SCENARIO",
     "ENV_SEED",
     "POLICIES",
-    "add_viz_command",
     "draw_network",
     "draw_traffic_grid",
     "make_page",
@@ -144,12 +136,20 @@ def draw_traffic_grid(run: RunResult) -> Figure:
     return figure
 
 
-def _placeholder(title: str) -> Figure:
+def _placeholder(title: str, *, waiting: bool = True) -> Figure:
     figure = new_figure(6.4, 2.4)
     ax = figure.subplots()
     ax.set_axis_off()
-    ax.text(0.5, 0.5, f"{title}: press Step or ▶", ha="center", va="center", fontsize=10)
+    text = f"{title}: press Step or ▶" if waiting else title
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10)
     return figure
+
+
+def _no_agreement_yet(model: HiveModel) -> Figure:
+    if model.spec.agents.channel == "evidence":
+        return _placeholder("no hive agreement: the evidence channel pools reports, no vote",
+                            waiting=False)  # fmt: skip
+    return _placeholder(f"hive agreement (first vote at step {model.spec.agents.vote_period})")
 
 
 def _figures(model: HiveModel) -> dict[str, Figure]:
@@ -168,7 +168,7 @@ def _figures(model: HiveModel) -> dict[str, Figure]:
         "regret": draw_metric([run], "cumulative_regret"),
         "agreement": draw_metric([run], "agreement")
         if not all(math.isnan(a) for a in agreement)
-        else _placeholder(f"hive agreement (first vote at step {model.spec.agents.vote_period})"),
+        else _no_agreement_yet(model),
         "network": draw_network(model),
     }
 

@@ -1,7 +1,6 @@
-"""``genesis-prime viz NAME``: serve a scenario's live page (:mod:`scenarios.viz`) with Solara.
+"""``genesis-prime viz NAME``: serve a scenario's live page (:mod:`scenarios.viz`).
 
-Apart from :mod:`scenarios.viz` so that building the command line loads neither Mesa nor
-matplotlib; the page's module loads in the server process Solara starts.
+Light on purpose: the command line reads these names without numpy, Mesa or Solara.
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ without importing scipy, httpx or the stores; ``from selection import Router`` w
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from selection.errors import (
     ConfigError,
@@ -23,6 +22,7 @@ from selection.errors import (
     UnknownModelError,
     UnknownTaskError,
 )
+from selection.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from selection.abtest import (
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from selection.completion import failed_attempt_record, wire_prompt_hash
     from selection.core import ChoiceMode, Router
     from selection.hive_feedback import ConsensusLike
+    from selection.judges import JudgeError, parse_score
     from selection.loopthread import CoroutineRunner, EventLoopThread
     from selection.manager import DynamicModelManager
     from selection.metrics import Direction, MetricKind
@@ -89,6 +90,8 @@ _HOMES: dict[str, tuple[str, str]] = {
     "ModelSpec": ("selection.catalog", "ModelSpec"),
     "ModelStatus": ("selection.catalog", "ModelStatus"),
     "OBJECTIVES": ("selection.priorities", "OBJECTIVES"),
+    "JudgeError": ("selection.judges", "JudgeError"),
+    "parse_score": ("selection.judges", "parse_score"),
     "PerformanceRecord": ("selection.records", "PerformanceRecord"),
     "PerformanceTracker": ("selection.tracker", "PerformanceTracker"),
     "RampPlan": ("selection.abtest", "RampPlan"),
@@ -141,6 +144,7 @@ __all__ = [
     "Guardrail",
     "IntelligentModelSelector",
     "InvalidRecordError",
+    "JudgeError",
     "Metric",
     "MetricKind",
     "ModelCatalog",
@@ -172,19 +176,9 @@ __all__ = [
     "normalise_priorities",
     "open_store",
     "pareto_front",
+    "parse_score",
     "task_name",
     "wire_prompt_hash",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home[0]), home[1])
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -247,22 +247,27 @@ def _render(request: JudgeRequest) -> str:
     )
 
 
-def parse_score(text: str) -> float:
+def parse_score(text: str, *, scale: float = 1.0) -> float:
     """Read a score in [0, 1] from a judge's reply.
 
     Accepted, in this order: a JSON object with a numeric ``"score"``; a labelled score
     (``Score: 0.8``, ``score = 7/10``, ``score: 85%``); a reply that is only a number,
-    fraction or percentage. Fractions and percentages are rescaled to [0, 1].
+    fraction or percentage. Fractions and percentages are rescaled to [0, 1]; a plain number
+    is read on ``[0, scale]`` (the scale the judge was asked to use) and divided by ``scale``.
 
     Args:
         text: The judge's reply.
+        scale: The top of the scale plain numbers are given on (1, or 10 for "0 to 10").
 
     Returns:
         The score.
 
     Raises:
-        JudgeError: No score is found, or it falls outside [0, 1].
+        JudgeError: No score is found, or it falls outside [0, 1] once rescaled.
+        ValueError: ``scale`` is not a positive finite number.
     """
+    if not (math.isfinite(scale) and scale > 0.0):
+        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
     for block in _JSON_OBJECT.findall(text):
         try:
             document = json.loads(block)
@@ -270,7 +275,7 @@ def parse_score(text: str) -> float:
             continue
         value = document.get("score") if isinstance(document, dict) else None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return _in_unit_range(float(value), text)
+            return _in_unit_range(float(value) / scale, text)
     match = _LABELLED.search(text) or _WHOLE.match(text)
     if match is None:
         raise JudgeError(f"no score in the judge's reply {_short(text)}")
@@ -282,6 +287,8 @@ def parse_score(text: str) -> float:
         value /= denominator
     elif match.group(4):
         value /= 100.0
+    else:
+        value /= scale
     return _in_unit_range(value, text)
 
 

@@ -10,8 +10,9 @@ first use, so the command line works without it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from selection.lazy import lazy_exports
 from server.cli import add_serve_command, is_loopback
 
 if TYPE_CHECKING:
@@ -28,11 +29,4 @@ _LAZY = {
     "APIError": "server.errors",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'server' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -238,6 +238,7 @@ async def _events(
     include_usage: bool,
 ) -> AsyncIterator[bytes]:
     broken: str | None = "cancelled"
+    recorded_broken = False
     try:
         async for chunk in stream:
             chunk["model"] = result.model_id
@@ -251,11 +252,16 @@ async def _events(
         yield b"data: [DONE]\n\n"
     except ProviderError as exc:
         broken = str(exc.error_type)
+        # Recorded before the client hears of the failure, so a client that reads the store
+        # after its error sees the record (a record id is written once whatever happens).
+        answer = (result.model_id, stream.completion)
+        await recorder.record(plan, result.attempts, answer, broken=broken)
+        recorded_broken = True
         error = from_exception(exc)
         yield _sse({"error": {"message": error.message, "type": "upstream_error", "code": broken}})
     finally:
         await stream.aclose()
-        if broken is not None:
+        if broken is not None and not recorded_broken:
             # The client may be gone (cancellation): record in a task of its own.
             answer = (result.model_id, stream.completion)
             task = asyncio.ensure_future(

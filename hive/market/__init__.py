@@ -11,10 +11,10 @@ wisdom of a crowd of estimators on a network.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hive.market._options import FOLLOWS, NETWORKS
+from selection.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hive.market._crowds import CrowdWisdom, crowd_wisdom, lorenz_rounds
@@ -53,15 +53,4 @@ __all__ = [
     "unpredictability",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -77,6 +77,7 @@ def resolve_policies(names: Sequence[str] | None, trace: Trace) -> tuple[list[Po
 
 async def _evaluate(args: argparse.Namespace, console: Console) -> None:
     from scenarios.evaluation.bandit import DEFAULT_WEIGHTS, EvaluationConfig, evaluate
+    from scenarios.evaluation.builtin_traces import trace_file
     from scenarios.evaluation.formats import load_trace
     from scenarios.evaluation.plots import draw_frontier, draw_regret
     from scenarios.evaluation.summary import build_report, print_report, write_csv
@@ -84,7 +85,7 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
     from selection import ModelCatalog
 
     catalog = ModelCatalog.load(args.catalog) if args.catalog else None
-    trace = load_trace(args.trace, format=args.format, catalog=catalog)
+    trace = load_trace(trace_file(args.trace), format=args.format, catalog=catalog)
     policies, note = resolve_policies(args.policy, trace)
     if args.weights is not None:
         weights = parse_weight_list(args.weights)
@@ -164,7 +165,10 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     from scenarios.evaluation.bandit import DEFAULT_BATCH_SIZE
     from scenarios.evaluation.formats import FORMATS
 
-    parser.add_argument("trace", help="trace file: .csv, .jsonl, or .parquet (with pyarrow)")
+    parser.add_argument(
+        "trace",
+        help="trace file (.csv, .jsonl, or .parquet with pyarrow), or the built-in trace gsm8k",
+    )
     parser.add_argument(
         "--format", default="auto", choices=["auto", *FORMATS], help="trace layout (default auto)"
     )

@@ -8,8 +8,9 @@ import agents
 def test_agents_public_names() -> None:
     assert set(agents.__all__) == {
         "HANDLED_BY", "PERSONAS", "SCORE_OBJECTIVES", "AdversarialAgent", "Assessment", "Ballot",
-        "BeliefConfig", "BeliefTable", "Beliefs", "GenesisAgent", "MesaGenesisAgent",
-        "Observations", "Perception", "PerceptionConfig", "Persona", "Posterior", "Reputation",
+        "BeliefConfig", "BeliefTable", "Beliefs", "GenesisAgent", "JudgePanel", "JudgeTally",
+        "MesaGenesisAgent", "Observations", "PanelJudge", "PanelReport", "PanelVerdict",
+        "Perception", "PerceptionConfig", "Persona", "Posterior", "Reputation",
         "ReputationConfig", "StoreFeed", "assess", "outcomes_from_records", "outcomes_under",
         "rank_agreement", "report_agreement",
     }  # fmt: skip

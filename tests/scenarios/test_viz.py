@@ -6,11 +6,14 @@ import pytest
 
 from scenarios import HiveModel
 from scenarios.cli import main
+from scenarios.spec import load_scenario
 from scenarios.viz import _figures, draw_network, snapshot
 
 
 def test_the_page_figures_follow_the_model():
-    model = HiveModel(scenario="steady-state", seed=2, steps=12)
+    # The verdict channel votes, so agreement is drawn (the evidence channel has none).
+    spec = load_scenario("steady-state").with_overrides(seed=2, steps=12)
+    model = HiveModel(spec.with_overrides(**{"agents.channel": "verdict"}))
     try:
         assert set(_figures(model)) == {"traffic", "regret", "agreement", "network"}
         for _ in range(11):
@@ -31,6 +34,18 @@ def test_the_page_figures_follow_the_model():
         labels = [text.get_text() for text in network.get_legend().get_texts()]
         counted = [int(label.rsplit("(", 1)[1].rstrip(")")) for label in labels]
         assert sum(counted) == len(model.members)
+    finally:
+        model.close()
+
+
+def test_the_evidence_channel_says_it_has_no_agreement():
+    model = HiveModel(scenario="steady-state", seed=2, steps=12)
+    try:
+        for _ in range(11):
+            model.step()
+        text = _figures(model)["agreement"].axes[0].texts[0].get_text()
+        assert "evidence channel" in text
+        assert "press Step" not in text
     finally:
         model.close()
 
