@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -59,16 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (errors: one line, status 1)."""
     try:
-        parser = build_parser()
-    except ModuleNotFoundError as exc:
+        return _parse_and_run(argv)
+    except ModuleNotFoundError as exc:  # rich and pydantic load only once a command runs
         error = missing_extra(exc, feature="the genesis-prime command")
         if error is None:
             raise
         print(f"genesis-prime: {error}", file=sys.stderr)
         return 1
+
+
+def _parse_and_run(argv: Sequence[str] | None) -> int:
     from selection.cli import configure_logging, run_handler
 
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     configure_logging(args.log_level, args.log_format)
     return run_handler(args)
 
@@ -88,6 +90,7 @@ class _Version(argparse.Action):
 
 
 def _version() -> str:
+    import importlib.metadata
 
     try:
         return importlib.metadata.version("genesis-prime")

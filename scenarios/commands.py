@@ -8,19 +8,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
-from scenarios.eventlog import EventLog
-from scenarios.policies import BASELINES, POLICY_NAMES
+from scenarios.names import BASELINES, POLICY_NAMES, builtin_names
 from scenarios.runfolder import MANIFEST, RunFolder
-from scenarios.spec import ScenarioSpec, builtin_names, load_scenario
 from selection import GenesisError
 from selection.cli import one_line_error
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich and the scenario models (pydantic) load when a command runs
+    from rich.console import Console
+
+    from scenarios.eventlog import EventLog
     from scenarios.run import RunResult
+    from scenarios.spec import ScenarioSpec
 
 __all__ = ["add_scenario_commands"]
 
@@ -87,6 +85,7 @@ def add_scenario_commands(commands: Any) -> None:
 
 async def _run(args: argparse.Namespace, console: Console) -> None:
     from scenarios.outputs import write_outputs
+    from scenarios.spec import load_scenario
 
     if args.run_id is not None and args.db is None:
         raise ValueError("--run-id needs --db: without it each run has new files of its own")
@@ -152,6 +151,9 @@ async def _run_policies(
     console: Console,
     run_id: str | None = None,
 ) -> list[RunResult]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from scenarios.eventlog import EventLog
     from scenarios.run import default_db_url
 
     results: list[RunResult] = []
@@ -208,6 +210,8 @@ async def _in_thread(
 
 
 def _summary_table(console: Console, results: list[RunResult]) -> None:
+    from rich.table import Table
+
     from scenarios.outputs import SUMMARY_COLUMNS
 
     table = Table(title=f"{results[0].spec.name}, seed {results[0].spec.seed}")
@@ -260,6 +264,10 @@ def _seeds(text: str) -> list[int]:
 async def _sweep(args: argparse.Namespace, console: Console) -> None:
     import asyncio
 
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from scenarios.spec import load_scenario
     from scenarios.sweep import aggregate_sweep, check_params, parse_param, sweep
     from scenarios.sweep_report import sweep_plot_name, write_sweep_outputs
 
@@ -335,6 +343,10 @@ def _mean_sd(row: dict[str, Any], metric: str) -> str:
 
 
 async def _list(args: argparse.Namespace, console: Console) -> None:
+    from rich.table import Table
+
+    from scenarios.spec import load_scenario
+
     table = Table(title="built-in scenarios")
     table.add_column("name")
     table.add_column("steps", justify="right")

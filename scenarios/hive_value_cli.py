@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
-import statistics
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
-from scenarios.spec import builtin_names
+from scenarios.names import builtin_names
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from scenarios.hive_value import HiveValue
 
 __all__ = ["add_hive_value_command", "render"]
@@ -39,6 +37,8 @@ def add_hive_value_command(commands: Any) -> None:
 
 
 async def _hive_value(args: argparse.Namespace, console: Console) -> None:
+    import asyncio
+
     from scenarios.hive_value import hive_value
 
     if args.seeds < 2:
@@ -54,6 +54,10 @@ async def _hive_value(args: argparse.Namespace, console: Console) -> None:
 
 def render(results: list[HiveValue]) -> Table:
     """One row per scenario: mean regret per policy, the hive's paired value, failures."""
+    import statistics
+
+    from rich.table import Table
+
     from scenarios.hive_value import POLICIES
 
     seeds = len(results[0].seeds) if results else 0

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # the jury (numpy, scipy, networkx) and rich load when the command runs
+    from rich.console import Console
+    from rich.table import Table
 
-if TYPE_CHECKING:  # numpy loads when the command runs, not for --help
     from scenarios.jury import JuryRow
 
 __all__ = ["add_jury_command", "render"]
@@ -36,6 +35,8 @@ def add_jury_command(commands: Any) -> None:
 
 
 async def _jury(args: argparse.Namespace, console: Console) -> None:
+    import asyncio
+
     from scenarios.jury import JuryConfig, jury_curves, plot_jury, write_csv
 
     try:
@@ -60,6 +61,8 @@ async def _jury(args: argparse.Namespace, console: Console) -> None:
 
 def render(rows: list[JuryRow], regime: str) -> Table:
     """P(best) (and Kendall tau) per jury size and method for one regime."""
+    from rich.table import Table
+
     mine = [r for r in rows if r["regime"] == regime]
     methods = list(dict.fromkeys(r["method"] for r in mine))
     trials = mine[0]["trials"] if mine else 0

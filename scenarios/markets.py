@@ -7,7 +7,6 @@ whose fields are :class:`hive.market.MarketConfig`'s.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -80,6 +79,8 @@ def load_market(name_or_path: str | Path) -> MarketScenario:
 
 
 def _parse(text: str, source: str) -> MarketScenario:
+    import tomllib
+
     from hive.market import MarketConfig
 
     try:

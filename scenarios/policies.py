@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from scenarios.names import BASELINES, HIVE_CONTROLS, POLICY_NAMES
 from selection import SEED_COST_OPTIMIZED_ASSIGNMENT, ModelCatalog, NoEligibleModelError
 
 if TYPE_CHECKING:  # the command line reads the policy names without numpy or the Router
@@ -140,20 +141,6 @@ class StaticPolicy:
         if fixed is None or fixed not in {s.id for s in active}:
             return _cheapest(self.catalog, n)  # its model was retired: the cheapest stands in
         return [fixed] * n
-
-
-BASELINES = ("static", "cheapest", "fastest", "round_robin")
-"""Rule-based baselines, compared with the hive by ``--compare``."""
-
-HIVE_CONTROLS = ("self-verdict", "raters", "blind-hive", "shuffled-hive")
-"""The selector fed through the hive's channel by something other than the hive:
-``self-verdict`` (no agents: the selector's own estimates or pick fed back), ``raters`` (the
-agents' judgements averaged, no robust consensus), ``blind-hive`` (agents who see only the
-recorded scores: no private information) and ``shuffled-hive`` (the hive's estimates
-permuted among the models)."""
-
-POLICY_NAMES = ("hive", "selector", *HIVE_CONTROLS, *BASELINES)
-"""Every policy a scenario can run under."""
 
 
 def _cheapest(catalog: ModelCatalog, n: int) -> list[str]:

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from scenarios.names import builtin_names
 from selection import TASK_NAME_PATTERN, ConfigError, normalise_priorities
 
 __all__ = [
@@ -429,14 +430,6 @@ def _dropped(name: str, steps: int, late: Sequence[Event]) -> str:
     return (
         f"{name}: {steps} steps drop the {first.kind} of {first.model} at step "
         f"{first.step}{never}{more} (ScenarioSpec.truncated drops them without this warning)"
-    )
-
-
-def builtin_names() -> list[str]:
-    """The scenarios that ship with Genesis Prime."""
-    folder = resources.files("scenarios").joinpath("builtin")
-    return sorted(
-        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
     )
 
 

@@ -10,7 +10,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from scenarios.policies import POLICY_NAMES
+from scenarios.names import POLICY_NAMES
 from selection.extras import missing_extra
 
 if TYPE_CHECKING:

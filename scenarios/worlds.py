@@ -12,15 +12,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rich.console import Console
-from rich.table import Table
-
 from hive.market import FOLLOWS, NETWORKS
 from scenarios.executors import EXECUTORS, ExecutorName
 from scenarios.markets import load_market, market_names, parse_seeds
 from selection import GenesisError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hive.market import WorldsRun
 
 __all__ = ["add_worlds_command", "crowds_tables", "tasks_mapper", "write_worlds"]
@@ -149,6 +148,8 @@ def _levels(text: str) -> tuple[float, ...]:
 def _print(
     console: Console, name: str, worlds: int, seeds: int, table: Sequence[dict[str, Any]]
 ) -> None:
+    from rich.table import Table
+
     out = Table(title=f"{name}: {worlds} worlds x {seeds} seeds per level (95% interval)")
     for title in ("influence", "Gini", "U", "tau quality-success", "lock-in", "wrong lock-in"):
         out.add_column(title, justify="right")
@@ -229,6 +230,8 @@ def crowds_tables(
 
 async def _crowds(args: argparse.Namespace, console: Console) -> None:
     import asyncio
+
+    from rich.table import Table
 
     from scenarios.outputs import write_rows
 

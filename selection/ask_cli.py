@@ -18,21 +18,18 @@ import sys
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
-from selection.catalog import ModelCatalog
-
-if TYPE_CHECKING:  # httpx, the providers and the manager load when a command runs
+if TYPE_CHECKING:  # httpx, the providers, the manager, pydantic and rich load when a command runs
     import httpx
+    from rich.console import Console
 
+    from selection.catalog import ModelCatalog
     from selection.catalog_sync import SyncReport
     from selection.completion import CompletionOutcome
     from selection.records import PerformanceRecord
 
 __all__ = ["add_ask_command", "print_outcome", "print_sync_report"]
 
-Handler = Callable[[argparse.Namespace, Console], Coroutine[Any, Any, None]]
+Handler = Callable[[argparse.Namespace, "Console"], Coroutine[Any, Any, None]]
 
 
 def add_ask_command(
@@ -106,7 +103,7 @@ async def _rate(args: argparse.Namespace, console: Console) -> None:
     scores = {"user_rating": args.rating}
     if args.quality is not None:
         scores["quality_score"] = args.quality
-    catalog = ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
+    catalog = _load_catalog(args.catalog)
     async with DynamicModelManager(args.db, catalog=catalog) as manager:
         changed = await manager.performance_tracker.amend(args.request_id, **scores)
     if changed is None:
@@ -117,6 +114,12 @@ async def _rate(args: argparse.Namespace, console: Console) -> None:
         f"rated {changed.record_id} ({changed.model_id}, {changed.task_type}): {before} -> {after}",
         markup=False,
     )
+
+
+def _load_catalog(path: str | None) -> ModelCatalog:
+    from selection.catalog import ModelCatalog
+
+    return ModelCatalog.load(path) if path else ModelCatalog.default()
 
 
 def _environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -147,7 +150,7 @@ def _ask_handler(
         prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
         if not prompt.strip():
             raise ValueError("the prompt is empty")
-        catalog = ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
+        catalog = _load_catalog(args.catalog)
         settings = ProviderSettings.from_env(_environ(environ))
         params = GenerationParams(max_tokens=args.max_tokens, temperature=args.temperature)
         retrier = Retrier(RetryPolicy(max_attempts=args.retries))
@@ -187,6 +190,8 @@ def _ask_handler(
 
 def print_outcome(outcome: CompletionOutcome, console: Console) -> None:
     """Print the answer, then which model gave it, its tokens, cost, latency and attempts."""
+    from rich.text import Text
+
     console.print(Text(outcome.text))
     console.print()
     completion = outcome.completion
@@ -247,7 +252,7 @@ def _sync_handler(
         from selection.clock import SystemClock
         from selection.providers import default_http_client
 
-        catalog = ModelCatalog.load(args.catalog) if args.catalog else ModelCatalog.default()
+        catalog = _load_catalog(args.catalog)
         base_url = _environ(environ).get("OPENROUTER_BASE_URL") or OPENROUTER_API
         only: list[str] = args.only or []
         async with default_http_client(transport=transport) as http:

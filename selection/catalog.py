@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from selection.errors import ConfigError, UnknownModelError, UnknownTaskError
+from selection.names import BUILTIN_CATALOGS
 from selection.pricing import call_cost
 from selection.tasks import TaskLike, TaskType, task_name
 
@@ -24,13 +25,6 @@ __all__ = [
     "ModelSpec",
     "ModelStatus",
 ]
-
-BUILTIN_CATALOGS: Mapping[str, str] = MappingProxyType(
-    {"seed": "catalog.json", "current": "catalog-current.json"}
-)
-"""Built-in catalog name -> its file in ``selection/data``. ``seed``: the seed document's ten
-models at its blended prices (the default). ``current``: Arena-rated models at LiteLLM's list
-prices, dated by ``valid_on`` (built by ``python -m selection.catalog_build``)."""
 
 SEED_COST_OPTIMIZED_ASSIGNMENT: Mapping[str, str] = MappingProxyType(
     {

@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import math
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
-from importlib.resources import as_file
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-from rich.console import Console, JustifyMethod
-from rich.table import Table
-
 from selection.abtest.cli import add_ab_commands
 from selection.ask_cli import add_ask_command
-from selection.catalog import BUILTIN_CATALOGS, ModelCatalog, ModelStatus
-from selection.cli_output import JsonConsole, add_output_options_to_commands, make_console
+from selection.cli_options import add_output_options_to_commands
 from selection.errors import GenesisError
-from selection.thresholds import NO_ELIGIBLE_POLICIES
+from selection.names import BUILTIN_CATALOGS, NO_ELIGIBLE_POLICIES
 
-if TYPE_CHECKING:  # the manager (httpx, scipy) loads when a command needs it, not for --help
-    from selection.manager import DynamicModelManager
+if TYPE_CHECKING:  # pydantic, rich and the manager (httpx, scipy) load when a command runs
+    from rich.console import Console
 
-if TYPE_CHECKING:
+    from selection.catalog import ModelCatalog
     from selection.catalog_import import PriceEntry
+    from selection.manager import DynamicModelManager
 
 __all__ = [
     "add_output_options_to_commands",
@@ -43,7 +35,8 @@ __all__ = [
     "run_handler",
 ]
 
-Handler = Callable[[argparse.Namespace, Console], Coroutine[Any, Any, None]]
+Handler = Callable[[argparse.Namespace, "Console"], Coroutine[Any, Any, None] | None]
+"""A command: a coroutine function if it awaits I/O, else a plain function (no event loop)."""
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -63,6 +56,8 @@ def parse_weights(text: str) -> dict[str, float]:
 
 
 def _catalog(args: argparse.Namespace) -> ModelCatalog:
+    from selection.catalog import ModelCatalog
+
     if args.catalog is not None and not args.catalog.strip():
         raise ValueError("--catalog is empty; give a catalog file or leave it out")
     if args.catalog in BUILTIN_CATALOGS and not Path(args.catalog).exists():
@@ -93,7 +88,10 @@ def _check_limits(args: argparse.Namespace) -> None:
         raise ValueError(f"--max-price must be a finite price of 0 or more, got {max_price}")
 
 
-async def _models(args: argparse.Namespace, console: Console) -> None:
+def _models(args: argparse.Namespace, console: Console) -> None:
+    from rich.console import JustifyMethod
+    from rich.table import Table
+
     _check_limits(args)
     if args.source is not None:
         _price_file(args, console)
@@ -128,6 +126,12 @@ async def _models(args: argparse.Namespace, console: Console) -> None:
 
 def _price_file(args: argparse.Namespace, console: Console) -> None:
     """``models --source``: browse a price file's models under their catalog ids."""
+    from importlib.resources import as_file
+
+    from rich.console import JustifyMethod
+    from rich.table import Table
+
+    from selection.catalog import ModelStatus
     from selection.catalog_build import data_file
     from selection.catalog_import import read_arena_prices, read_litellm_prices
 
@@ -210,6 +214,9 @@ async def _status(args: argparse.Namespace, console: Console) -> None:
 
 def print_status(status: dict[str, Any], console: Console) -> None:
     """Print the seed's dashboard from :meth:`DynamicModelManager.get_system_status`."""
+    from rich.console import JustifyMethod
+    from rich.table import Table
+
     console.print("[bold]Dynamic Model Selection Status[/]")
     console.print(f"  database            {status['database']}")
     console.print(f"  current assignments {len(status['current_assignments'])}")
@@ -251,6 +258,8 @@ def print_status(status: dict[str, Any], console: Console) -> None:
 
 
 def _print_ab(status: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
     tests = status.get("ab_tests") or []
     if tests:
         table = Table(title="A/B tests")
@@ -273,6 +282,8 @@ def _print_ab(status: dict[str, Any], console: Console) -> None:
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> None:
+    import tempfile
+
     from selection.demo import run_demo
 
     if args.db is not None:
@@ -373,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_handler(args: argparse.Namespace) -> int:
     """Run the handler a parsed command line chose; return the exit status."""
+    from selection.cli_output import JsonConsole, make_console
+
     console = make_console(args)
     handler: Handler = args.handler
     try:
@@ -380,7 +393,11 @@ def run_handler(args: argparse.Namespace) -> int:
             # A library warning reaches the command line's reader as one line on stderr.
             warnings.simplefilter("always", UserWarning)
             warnings.showwarning = _warning_line
-            asyncio.run(handler(args, console))
+            pending = handler(args, console)
+            if pending is not None:
+                import asyncio  # only for commands that await: its import costs more than `models`
+
+                asyncio.run(pending)
         if isinstance(console, JsonConsole):
             console.flush_json()
     except (GenesisError, ValueError, OSError) as exc:
@@ -397,17 +414,28 @@ def _warning_line(message: Warning | str, *_: object, **__: object) -> None:
 
 def one_line_error(exc: BaseException) -> str:
     """An error as one line: pydantic's dumps cut to the first complaint and its field."""
-    if isinstance(exc, ValidationError):
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"])
-        msg = error["msg"].removeprefix("Value error, ")
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        return f"{exc.title}: {where + ': ' if where else ''}{msg}{more}"
+    line = _validation_line(exc)
+    if line is not None:
+        return line
     if isinstance(exc, OSError) and exc.strerror:
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror}{where}"
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _validation_line(exc: BaseException) -> str | None:
+    if "pydantic" not in sys.modules:  # nothing raised a ValidationError: pydantic never loaded
+        return None
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return None
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"])
+    msg = error["msg"].removeprefix("Value error, ")
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{exc.title}: {where + ': ' if where else ''}{msg}{more}"
 
 
 _TEXT_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -418,6 +446,8 @@ def configure_logging(level: str, form: str = "text") -> None:
 
     Replaces the handler an earlier call installed; leaves every other handler alone.
     """
+    import logging
+
     from selection.log_json import JsonLogFormatter
 
     root = logging.getLogger()

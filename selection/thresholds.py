@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DEFAULT_THRESHOLDS", "NO_ELIGIBLE_POLICIES", "NoEligiblePolicy", "TaskThresholds"]
+from selection.names import NO_ELIGIBLE_POLICIES, NoEligiblePolicy
 
-NoEligiblePolicy = Literal["raise", "degrade"]
-"""What a Router does when every model breaches a task's limits: raise, or serve the least bad."""
-NO_ELIGIBLE_POLICIES: tuple[NoEligiblePolicy, ...] = ("raise", "degrade")
+__all__ = ["DEFAULT_THRESHOLDS", "NO_ELIGIBLE_POLICIES", "NoEligiblePolicy", "TaskThresholds"]
 
 
 class TaskThresholds(BaseModel):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-from typing import Any
-
-from pydantic import SecretStr
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from selection import ConfigError
+
+if TYPE_CHECKING:  # pydantic and rich load when the server starts, not for --help
+    from pydantic import SecretStr
+    from rich.console import Console
 
 __all__ = ["add_serve_command", "is_loopback"]
 
@@ -51,6 +52,8 @@ def add_serve_command(commands: Any) -> None:
 
 
 def _api_key(args: argparse.Namespace, environ: os._Environ[str]) -> SecretStr | None:
+    from pydantic import SecretStr
+
     key = environ.get(API_KEY_ENV, "")
     if args.no_auth:
         if not is_loopback(args.host):

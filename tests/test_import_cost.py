@@ -26,10 +26,14 @@ _CASES = {
 }
 
 
-def _loaded_after(code: str) -> list[str]:
+_NEEDED_ONLY_TO_RUN = ("pydantic", "rich", "asyncio")
+"""What ``--help`` does without: the models, the tables and the event loop of a running command."""
+
+
+def _loaded_after(code: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
     probe = (
         f"{code}\nimport sys, json\n"
-        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+        f"print(json.dumps(sorted(m for m in {watched!r} if m in sys.modules)))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
@@ -41,6 +45,21 @@ def _loaded_after(code: str) -> list[str]:
 @pytest.mark.parametrize("case", list(_CASES))
 def test_starts_without_heavy_libraries(case: str) -> None:
     assert _loaded_after(_CASES[case]) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["models", "--help"], ["run", "--help"]])
+def test_help_needs_neither_pydantic_nor_rich(argv: list[str]) -> None:
+    code = f"from scenarios.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+    assert _loaded_after(code, _NEEDED_ONLY_TO_RUN) == []
+
+
+def test_models_loads_what_it_prints_with_and_no_event_loop() -> None:
+    # Also shows that the check above does not pass vacuously.
+    code = "from scenarios.cli import main\nassert main(['models']) == 0"
+    assert _loaded_after(code, _NEEDED_ONLY_TO_RUN) == ["pydantic", "rich"]
+    awaits = "from scenarios.cli import main\nassert main(['recommend', 'logical_reasoning', "
+    awaits += "'--db', 'sqlite:///:memory:']) == 0"
+    assert "asyncio" in _loaded_after(awaits, _NEEDED_ONLY_TO_RUN)
 
 
 def test_the_probe_sees_a_heavy_import() -> None:

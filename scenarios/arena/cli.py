@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
-from scenarios.eventlog import EventLog
 from scenarios.runfolder import RunFolder
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from scenarios.run import RunResult
     from scenarios.spec import ScenarioSpec
 
@@ -75,6 +72,8 @@ def _spec(args: argparse.Namespace) -> ScenarioSpec:
 
 
 def _run_both(spec: ScenarioSpec, out: Path, db: str | None) -> dict[str, RunResult]:
+    from scenarios.eventlog import EventLog
+
     # Replaces only what an earlier arena run wrote here; refuses anything else.
     from scenarios.run import run_scenario
 
@@ -98,6 +97,10 @@ def _run_both(spec: ScenarioSpec, out: Path, db: str | None) -> dict[str, RunRes
 
 
 async def _history(args: argparse.Namespace, console: Console) -> None:
+    import asyncio
+
+    from rich.table import Table
+
     from scenarios.arena.history import RULES, analyse_history
     from scenarios.arena.plots import plot_market
     from scenarios.outputs import write_rows
@@ -148,6 +151,10 @@ def _never(value: object) -> str:
 
 
 async def _categories(args: argparse.Namespace, console: Console) -> None:
+    import asyncio
+
+    from rich.table import Table
+
     from scenarios.arena.categories import analyse_categories
     from scenarios.outputs import write_rows
 
@@ -185,7 +192,10 @@ def _fmt(value: float | None) -> str:
 
 
 async def _ballots(args: argparse.Namespace, console: Console) -> None:
+    import asyncio
+
     import numpy as np
+    from rich.table import Table
 
     from scenarios.arena.ballots import ballot_curve
     from scenarios.arena.loader import load_board

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 if TYPE_CHECKING:  # the evaluation (numpy, the Router) loads when the command runs
+    from rich.console import Console
+
     from scenarios.evaluation.policies import PolicySpec
     from scenarios.evaluation.traces import Trace
 

@@ -9,13 +9,15 @@ import argparse
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-from rich.console import Console, JustifyMethod
-from rich.table import Table
+from selection.names import METRIC_NAMES
 
-from selection.abtest.config import METRIC_NAMES, Guardrail
+if TYPE_CHECKING:  # pydantic (the test's models) and rich load when a command runs
+    from rich.console import Console
+    from rich.table import Table
+
+    from selection.abtest.config import Guardrail
 
 __all__ = ["add_ab_commands", "parse_guardrails"]
 
@@ -24,6 +26,10 @@ ManagerFactory = Callable[[argparse.Namespace], Any]  # -> DynamicModelManager
 
 def parse_guardrails(text: str) -> list[Guardrail]:
     """Parse ``error_rate:0.01:abs,cost:0.1`` (metric:margin[:abs|rel]); ``none`` for none."""
+    from pydantic import ValidationError
+
+    from selection.abtest.config import Guardrail
+
     if text.strip().lower() == "none":
         return []
     guardrails = []
@@ -61,6 +67,9 @@ def _iso(value: object) -> str:
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    from rich.console import JustifyMethod
+    from rich.table import Table
+
     table = Table(title=title)
     for column in columns:
         justify: JustifyMethod = "right" if column in ("n", "share", "p", "seq p") else "left"

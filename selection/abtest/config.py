@@ -18,7 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from selection.errors import ExperimentError
-from selection.metrics import METRIC_COLUMNS, Metric, higher_is_better
+from selection.metrics import Metric, higher_is_better
+from selection.names import METRIC_NAMES
 from selection.tasks import task_name
 
 __all__ = [
@@ -48,7 +49,6 @@ Action = Literal[
 ]
 
 ERROR_RATE = Metric.ERROR_RATE.value
-METRIC_NAMES: tuple[str, ...] = (*METRIC_COLUMNS, ERROR_RATE)
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
