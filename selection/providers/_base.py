@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import httpx
@@ -127,6 +127,32 @@ class HTTPChatClient(ABC):
             selection.errors.ProviderError: Classified; a 400 for what cannot be translated.
         """
         return await chat_via_complete(self, model, body, prices=prices)
+
+    async def _send_chat(
+        self,
+        request: httpx.Request,
+        *,
+        model: str,
+        prices: Prices | None,
+        reply_of: Callable[[JSONBody], JSONBody],
+    ) -> ChatReply:
+        """Send a built chat request: the answer in OpenAI's form and as a priced completion.
+
+        Raises:
+            selection.errors.ProviderError: Classified; an unreadable body is a
+                :class:`~selection.errors.ProviderResponseError`.
+        """
+        response, latency = await send(
+            self._http, request, provider=self._provider, status_error=self._status_error
+        )
+        try:
+            completion = self._parse(response, model=model, latency=latency, prices=prices)
+            reply = reply_of(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise ProviderResponseError(
+                f"unexpected body: {self._excerpt(response)}", provider=self._provider
+            ) from exc
+        return ChatReply(reply, completion)
 
     async def open_stream(
         self, model: str, body: JSONBody, *, prices: Prices | None = None

@@ -6,11 +6,11 @@ import time
 from collections.abc import Sequence
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 
-from selection.errors import ContentFilteredError, ProviderResponseError
+from selection.errors import ContentFilteredError
 from selection.providers._base import HTTPChatClient, JSONBody
-from selection.providers._http import send, stream_lines, stream_open
+from selection.providers._http import stream_lines, stream_open
 from selection.providers._types import (
     Completion,
     GenerationParams,
@@ -148,17 +148,12 @@ class AnthropicClient(HTTPChatClient):
         request = self._http.build_request(
             "POST", self._url(model), headers=self._headers(), json=upstream
         )
-        response, latency = await send(
-            self._http, request, provider=self._provider, status_error=self._status_error
+        return await self._send_chat(
+            request,
+            model=model,
+            prices=prices,
+            reply_of=lambda raw: openai_reply(raw, provider=self._provider),
         )
-        try:
-            completion = self._parse(response, model=model, latency=latency, prices=prices)
-            reply = openai_reply(response.json(), provider=self._provider)
-        except (ValueError, ValidationError) as exc:
-            raise ProviderResponseError(
-                f"unexpected body: {self._excerpt(response)}", provider=self._provider
-            ) from exc
-        return ChatReply(reply, completion)
 
     async def open_stream(
         self, model: str, body: JSONBody, *, prices: Prices | None = None

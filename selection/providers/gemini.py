@@ -12,7 +12,7 @@ from pydantic.alias_generators import to_camel
 
 from selection.errors import ContentFilteredError, ErrorType, ProviderResponseError
 from selection.providers._base import HTTPChatClient, JSONBody
-from selection.providers._http import send, stream_lines, stream_open
+from selection.providers._http import stream_lines, stream_open
 from selection.providers._types import (
     Completion,
     GenerationParams,
@@ -182,17 +182,12 @@ class GeminiClient(HTTPChatClient):
             headers=self._headers(),
             json=gemini_request(body, provider=self._provider),
         )
-        response, latency = await send(
-            self._http, request, provider=self._provider, status_error=self._status_error
+        return await self._send_chat(
+            request,
+            model=model,
+            prices=prices,
+            reply_of=lambda raw: _openai_reply(raw, provider=self._provider),
         )
-        try:
-            completion = self._parse(response, model=model, latency=latency, prices=prices)
-            reply = _openai_reply(response.json(), provider=self._provider)
-        except (ValueError, ValidationError) as exc:
-            raise ProviderResponseError(
-                f"unexpected body: {self._excerpt(response)}", provider=self._provider
-            ) from exc
-        return ChatReply(reply, completion)
 
     async def open_stream(
         self, model: str, body: JSONBody, *, prices: Prices | None = None

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from selection.errors import (
     ContentFilteredError,
@@ -16,7 +16,7 @@ from selection.errors import (
     http_error,
 )
 from selection.providers._base import HTTPChatClient, JSONBody
-from selection.providers._http import excerpt, send, stream_lines, stream_open
+from selection.providers._http import excerpt, stream_lines, stream_open
 from selection.providers._types import (
     Completion,
     GenerationParams,
@@ -153,17 +153,7 @@ class OpenAICompatibleClient(HTTPChatClient):
         request = self._http.build_request(
             "POST", self._url(model), headers=self._headers(), json={**body, "model": model}
         )
-        response, latency = await send(
-            self._http, request, provider=self._provider, status_error=self._status_error
-        )
-        try:
-            reply: JSONBody = response.json()
-            completion = self._parse(response, model=model, latency=latency, prices=prices)
-        except (ValueError, ValidationError) as exc:
-            raise ProviderResponseError(
-                f"unexpected body: {self._excerpt(response)}", provider=self._provider
-            ) from exc
-        return ChatReply(reply, completion)
+        return await self._send_chat(request, model=model, prices=prices, reply_of=lambda raw: raw)
 
     async def open_stream(
         self, model: str, body: JSONBody, *, prices: Prices | None = None
