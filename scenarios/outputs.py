@@ -99,6 +99,12 @@ _LINE_PLOTS = (
 )
 """Per-step metrics drawn one line per policy: file stem, title, y-axis label with its unit."""
 
+_NO_VALUES = {
+    "agreement": "the hive casts no ballots on the evidence channel "
+    '(agents.channel = "verdict" votes)',
+}
+"""Why a metric can have no value in any policy of a run."""
+
 
 def draw_traffic_share(results: Sequence[RunResult]) -> Figure:
     """Traffic share per model over steps: a row per task, a column per policy (small multiples)."""
@@ -140,6 +146,10 @@ def draw_metric(results: Sequence[RunResult], metric: str) -> Figure:
         ax.plot([m["step"] for m in result.metrics], values, label=result.policy, lw=1.3,
                 **policy_style(index))  # fmt: skip
     _mark_events(ax, results[0])
+    if not curves:  # said on the figure, not left as empty axes
+        ax.set_xlim(0, results[0].spec.steps)
+        ax.text(0.5, 0.5, f"nothing to draw: {_NO_VALUES.get(metric, 'no policy has a value')}",
+                transform=ax.transAxes, ha="center", va="center", color="dimgrey")  # fmt: skip
     ax.set_yscale(**scale_for(v for c in curves.values() for v in c))
     ax.set_title(f"{results[0].spec.name}: {title}", fontsize=9)
     ax.set_xlabel("step")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from pathlib import Path
 
 import matplotlib
@@ -105,3 +106,12 @@ def test_results_come_as_dataframes(runs) -> None:
     assert set(frame["policy"]) == {"hive"}
     traffic = runs[0].traffic_frame()
     assert traffic.groupby(["step", "task"])["share"].sum().round(9).isin([0.0, 1.0]).all()
+
+
+def test_a_metric_no_policy_has_says_why_instead_of_empty_axes(runs) -> None:
+    # outage's hive is on the evidence channel (the default): it casts no ballots
+    assert all(math.isnan(m["agreement"]) for r in runs for m in r.metrics)
+    ax = draw_metric(runs, "agreement").axes[0]
+    [note] = [t.get_text() for t in ax.texts if t.get_text().startswith("nothing to draw")]
+    assert "evidence channel" in note
+    assert ax.get_xlim() == (0, runs[0].spec.steps)
