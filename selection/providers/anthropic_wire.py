@@ -24,7 +24,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from selection.errors import ContentFilteredError, ProviderResponseError, http_error
+from selection.errors import ContentFilteredError, ProviderResponseError
+from selection.providers._translate import text_of, untranslatable
 
 __all__ = ["anthropic_chunks", "anthropic_request", "openai_reply"]
 
@@ -45,15 +46,6 @@ _FINISH = {
 }
 
 
-def _refuse(what: str, provider: str) -> Exception:
-    return http_error(
-        400,
-        f"{what} not supported by {provider}'s wire translation",
-        provider=provider,
-        where="unsupported request",
-    )
-
-
 def anthropic_request(
     body: JSONBody, model: str, *, default_max_tokens: int, provider: str
 ) -> JSONBody:
@@ -64,13 +56,13 @@ def anthropic_request(
     """
     unsupported = sorted(set(body) - _FIELDS)
     if unsupported or body.get("n", 1) != 1:
-        raise _refuse(", ".join(unsupported) or "n > 1", provider)
+        raise untranslatable(", ".join(unsupported) or "n > 1", provider)
     system: list[str] = []
     turns: list[JSONBody] = []
     for message in body.get("messages") or []:
         role = message.get("role")
         if role in ("system", "developer"):
-            system.append(_text_of(message.get("content"), provider))
+            system.append(text_of(message.get("content"), provider))
             continue
         if role == "user":
             blocks = _user_blocks(message.get("content"), provider)
@@ -82,12 +74,12 @@ def anthropic_request(
                 {
                     "type": "tool_result",
                     "tool_use_id": str(message.get("tool_call_id", "")),
-                    "content": _text_of(message.get("content"), provider),
+                    "content": text_of(message.get("content"), provider),
                 }
             ]
             role = "user"
         else:
-            raise _refuse(f"messages with role {role!r}", provider)
+            raise untranslatable(f"messages with role {role!r}", provider)
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"].extend(blocks)
         else:
@@ -118,23 +110,11 @@ def anthropic_request(
     return out
 
 
-def _text_of(content: Any, provider: str) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list) and all(
-        isinstance(p, dict) and p.get("type") == "text" for p in content
-    ):
-        return "".join(str(p.get("text", "")) for p in content)
-    if content is None:
-        return ""
-    raise _refuse("non-text content in a system or tool message", provider)
-
-
 def _user_blocks(content: Any, provider: str) -> list[JSONBody]:
     if isinstance(content, str):
         return [{"type": "text", "text": content}]
     if not isinstance(content, list):
-        raise _refuse("user content that is neither text nor a list of parts", provider)
+        raise untranslatable("user content that is neither text nor a list of parts", provider)
     blocks: list[JSONBody] = []
     for part in content:
         kind = part.get("type") if isinstance(part, dict) else None
@@ -144,7 +124,7 @@ def _user_blocks(content: Any, provider: str) -> list[JSONBody]:
             url = str((part.get("image_url") or {}).get("url", ""))
             blocks.append({"type": "image", "source": _image_source(url)})
         else:
-            raise _refuse(f"content part {kind!r}", provider)
+            raise untranslatable(f"content part {kind!r}", provider)
     return blocks
 
 
@@ -157,7 +137,7 @@ def _image_source(url: str) -> JSONBody:
 
 def _assistant_blocks(message: JSONBody, provider: str) -> list[JSONBody]:
     blocks: list[JSONBody] = []
-    text = _text_of(message.get("content"), provider)
+    text = text_of(message.get("content"), provider)
     if text:
         blocks.append({"type": "text", "text": text})
     for call in message.get("tool_calls") or []:
@@ -165,7 +145,9 @@ def _assistant_blocks(message: JSONBody, provider: str) -> list[JSONBody]:
         try:
             arguments = json.loads(function.get("arguments") or "{}")
         except json.JSONDecodeError as exc:
-            raise _refuse(f"tool call arguments that are not JSON ({exc.msg})", provider) from exc
+            raise untranslatable(
+                f"tool call arguments that are not JSON ({exc.msg})", provider
+            ) from exc
         blocks.append(
             {
                 "type": "tool_use",
@@ -179,7 +161,7 @@ def _assistant_blocks(message: JSONBody, provider: str) -> list[JSONBody]:
 
 def _tool(tool: Any, provider: str) -> JSONBody:
     if not isinstance(tool, dict) or tool.get("type") != "function":
-        raise _refuse("tools other than functions", provider)
+        raise untranslatable("tools other than functions", provider)
     function = tool.get("function") or {}
     out: JSONBody = {
         "name": str(function.get("name", "")),
@@ -202,7 +184,7 @@ def _tool_choice(choice: Any, parallel: Any, provider: str) -> JSONBody | None:
     elif isinstance(choice, dict) and choice.get("type") == "function":
         out = {"type": "tool", "name": str((choice.get("function") or {}).get("name", ""))}
     else:
-        raise _refuse(f"tool_choice {choice!r}", provider)
+        raise untranslatable(f"tool_choice {choice!r}", provider)
     if parallel is False:
         out["disable_parallel_tool_use"] = True
     return out

@@ -25,7 +25,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from selection.errors import ContentFilteredError, ProviderResponseError, http_error
+from selection.errors import ContentFilteredError, ProviderResponseError
+from selection.providers._translate import text_of, untranslatable
 
 __all__ = ["FILTER_FINISH_REASONS", "gemini_chunks", "gemini_request", "openai_reply"]
 
@@ -50,15 +51,6 @@ _CONFIG = {
 }
 
 
-def _refuse(what: str, provider: str) -> Exception:
-    return http_error(
-        400,
-        f"{what} not supported by {provider}'s wire translation",
-        provider=provider,
-        where="unsupported request",
-    )
-
-
 def gemini_request(body: JSONBody, *, provider: str) -> JSONBody:
     """Gemini's request body for an OpenAI chat-completions ``body``.
 
@@ -67,14 +59,14 @@ def gemini_request(body: JSONBody, *, provider: str) -> JSONBody:
     """
     unsupported = sorted(set(body) - _FIELDS)
     if unsupported or body.get("n", 1) != 1:
-        raise _refuse(", ".join(unsupported) or "n > 1", provider)
+        raise untranslatable(", ".join(unsupported) or "n > 1", provider)
     system: list[JSONBody] = []
     contents: list[JSONBody] = []
     names: dict[str, str] = {}  # tool call id -> function name
     for message in body.get("messages") or []:
         role = message.get("role")
         if role in ("system", "developer"):
-            system.append({"text": _text_of(message.get("content"), provider)})
+            system.append({"text": text_of(message.get("content"), provider)})
             continue
         if role == "user":
             parts = _user_parts(message.get("content"), provider)
@@ -85,7 +77,7 @@ def gemini_request(body: JSONBody, *, provider: str) -> JSONBody:
             parts = [_function_response(message, names, provider)]
             role = "user"
         else:
-            raise _refuse(f"messages with role {role!r}", provider)
+            raise untranslatable(f"messages with role {role!r}", provider)
         if contents and contents[-1]["role"] == role:
             contents[-1]["parts"].extend(parts)
         else:
@@ -106,23 +98,11 @@ def gemini_request(body: JSONBody, *, provider: str) -> JSONBody:
     return out
 
 
-def _text_of(content: Any, provider: str) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list) and all(
-        isinstance(p, dict) and p.get("type") == "text" for p in content
-    ):
-        return "".join(str(p.get("text", "")) for p in content)
-    if content is None:
-        return ""
-    raise _refuse("non-text content in a system or tool message", provider)
-
-
 def _user_parts(content: Any, provider: str) -> list[JSONBody]:
     if isinstance(content, str):
         return [{"text": content}]
     if not isinstance(content, list):
-        raise _refuse("user content that is neither text nor a list of parts", provider)
+        raise untranslatable("user content that is neither text nor a list of parts", provider)
     parts: list[JSONBody] = []
     for part in content:
         kind = part.get("type") if isinstance(part, dict) else None
@@ -131,17 +111,17 @@ def _user_parts(content: Any, provider: str) -> list[JSONBody]:
         elif kind == "image_url":
             url = str((part.get("image_url") or {}).get("url", ""))
             if not (url.startswith("data:") and ";base64," in url):
-                raise _refuse("image URLs other than base64 data URLs", provider)
+                raise untranslatable("image URLs other than base64 data URLs", provider)
             media, data = url[5:].split(";base64,", 1)
             parts.append({"inlineData": {"mimeType": media, "data": data}})
         else:
-            raise _refuse(f"content part {kind!r}", provider)
+            raise untranslatable(f"content part {kind!r}", provider)
     return parts
 
 
 def _model_parts(message: JSONBody, names: dict[str, str], provider: str) -> list[JSONBody]:
     parts: list[JSONBody] = []
-    text = _text_of(message.get("content"), provider)
+    text = text_of(message.get("content"), provider)
     if text:
         parts.append({"text": text})
     for call in message.get("tool_calls") or []:
@@ -151,7 +131,9 @@ def _model_parts(message: JSONBody, names: dict[str, str], provider: str) -> lis
         try:
             args = json.loads(function.get("arguments") or "{}")
         except json.JSONDecodeError as exc:
-            raise _refuse(f"tool call arguments that are not JSON ({exc.msg})", provider) from exc
+            raise untranslatable(
+                f"tool call arguments that are not JSON ({exc.msg})", provider
+            ) from exc
         parts.append({"functionCall": {"name": name, "args": args}})
     return parts
 
@@ -160,8 +142,8 @@ def _function_response(message: JSONBody, names: dict[str, str], provider: str) 
     call_id = str(message.get("tool_call_id", ""))
     name = names.get(call_id)
     if name is None:
-        raise _refuse(f"a tool message answering an unknown call {call_id!r}", provider)
-    text = _text_of(message.get("content"), provider)
+        raise untranslatable(f"a tool message answering an unknown call {call_id!r}", provider)
+    text = text_of(message.get("content"), provider)
     try:
         result = json.loads(text)
     except json.JSONDecodeError:
@@ -188,13 +170,13 @@ def _config(body: JSONBody, provider: str) -> JSONBody:
         if kind == "json_schema" and schema is not None:
             config["responseJsonSchema"] = schema
     elif kind not in (None, "text"):
-        raise _refuse(f"response_format {kind!r}", provider)
+        raise untranslatable(f"response_format {kind!r}", provider)
     return config
 
 
 def _declaration(tool: Any, provider: str) -> JSONBody:
     if not isinstance(tool, dict) or tool.get("type") != "function":
-        raise _refuse("tools other than functions", provider)
+        raise untranslatable("tools other than functions", provider)
     function = tool.get("function") or {}
     out: JSONBody = {"name": str(function.get("name", ""))}
     if function.get("description"):
@@ -213,7 +195,7 @@ def _tool_config(choice: Any, provider: str) -> JSONBody | None:
     if isinstance(choice, dict) and choice.get("type") == "function":
         name = str((choice.get("function") or {}).get("name", ""))
         return {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}}
-    raise _refuse(f"tool_choice {choice!r}", provider)
+    raise untranslatable(f"tool_choice {choice!r}", provider)
 
 
 def _check(response: JSONBody, provider: str) -> JSONBody | None:
