@@ -118,9 +118,10 @@ async def _run(
     from selection import DynamicModelManager
     from selection.providers import ModelGateway, ProviderSettings
     from server.app import create_app
+    from server.transport import PooledTransport
 
     settings = ProviderSettings.from_env(os.environ)
-    async with ModelGateway.from_settings(settings) as gateway:
+    async with ModelGateway.from_settings(settings, transport=PooledTransport()) as gateway:
         manager = DynamicModelManager(args.db, gateway=gateway)
         app = create_app(manager, gateway, api_key=api_key, default_task=args.default_task)
         auth = "no auth" if api_key is None else f"bearer ${API_KEY_ENV}"

@@ -25,10 +25,10 @@ from selection.providers import (
     ProviderSettings,
     Retrier,
     RetryPolicy,
-    allow_real_requests,
     default_http_client,
 )
 from server import create_app
+from server.transport import PooledTransport
 from server.writer import RecordWriter
 from tests.selection.providers.native import KEY as NATIVE_KEY
 from tests.selection.providers.native import NativeServer, native_server
@@ -138,8 +138,8 @@ def native_served(tmp_path: Path) -> Iterator[tuple[Served, NativeServer]]:
             name: ProviderConfig(base_url=native.base_url, api_key=SecretStr(NATIVE_KEY))
             for name in ("anthropic", "gemini")
         }
-        with allow_real_requests(True):
-            http = default_http_client()
+        # The transport `serve` uses, so that these tests also cover it on a real socket.
+        http = default_http_client(transport=PooledTransport())
         gateway = ModelGateway.from_settings(ProviderSettings(providers=configs), http=http)
         db = tmp_path / "native.db"
         manager = DynamicModelManager(f"sqlite:///{db}", gateway=gateway, catalog=catalog)
