@@ -127,6 +127,12 @@ async def _run(
         auth = "no auth" if api_key is None else f"bearer ${API_KEY_ENV}"
         console.print(f"serving on http://{args.host}:{args.port}/v1 ({auth}; {loop}, {http})")
         config = uvicorn.Config(
-            app, host=args.host, port=args.port, log_level="warning", loop=loop, http=http
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+            loop=loop,
+            http=http,
         )
         await uvicorn.Server(config).serve()
