@@ -44,6 +44,12 @@ class Served:
     db: Path
     thread: _Thread
     writer: RecordWriter
+    manager: DynamicModelManager | None = None
+
+    def run(self, coro: Any) -> Any:
+        """Run ``coro`` in the server's event loop (where its manager lives)."""
+        assert self.thread.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.thread.loop).result(10)
 
     def flush(self) -> None:
         """Wait until the server's background writer has stored every accepted record."""
@@ -112,7 +118,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     manager = DynamicModelManager(f"sqlite:///{db}", gateway=gateway)
     app = create_app(manager, gateway, api_key=SecretStr(API_KEY))
     with _serving(app) as (base_url, thread):
-        yield Served(base_url, upstream, db, thread, app.state.writer)
+        yield Served(base_url, upstream, db, thread, app.state.writer, manager)
 
 
 NATIVE_MODELS = ("anthropic/claude-3-5-sonnet", "gemini/gemini-1.5-pro")
