@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -285,3 +289,37 @@ async def test_a_gateway_made_with_the_transport_owns_and_closes_it(scripted):
         await transport.handle_async_request(httpx.Request("GET", f"{url}/"))
     with pytest.raises(ValueError, match="not both"):
         ModelGateway.from_settings(settings, http=httpx.AsyncClient(), transport=transport)
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> Path:
+    """A self-signed certificate for localhost (key and certificate in one file)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    pem = tmp_path / "localhost.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(pem), "-out", str(tmp_path / "cert.pem"), "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    pem.write_text(pem.read_text() + (tmp_path / "cert.pem").read_text())
+    return pem
+
+
+async def test_https_is_verified_and_its_connections_reused(certificate):
+    peer = Scripted()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate)
+    server = await asyncio.start_server(peer.handle, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        trusting = PooledTransport(ssl_context=ssl.create_default_context(cafile=certificate))
+        async with httpx.AsyncClient(transport=trusting) as http:
+            for i in range(3):
+                response = await http.post(f"https://localhost:{port}/tls", content=str(i))
+                assert response.json() == {"path": "/tls", "body": str(i)}
+        assert trusting.opened == 1
+        async with httpx.AsyncClient(transport=PooledTransport()) as http:  # certifi's roots
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await http.get(f"https://localhost:{port}/")
