@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from selection.pricing import call_cost, expected_cost
     from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES, normalise_priorities
     from selection.prompt_key import load_or_create_key
+    from selection.batch import RecordBatch
     from selection.recommendation import Recommendation
     from selection.records import PerformanceRecord
     from selection.scoring import pareto_front
@@ -96,6 +97,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "PerformanceTracker": ("selection.tracker", "PerformanceTracker"),
     "RampPlan": ("selection.abtest", "RampPlan"),
     "Recommendation": ("selection.recommendation", "Recommendation"),
+    "RecordBatch": ("selection.batch", "RecordBatch"),
     "Router": ("selection.core", "Router"),
     "SEED_COST_OPTIMIZED_ASSIGNMENT": ("selection.catalog", "SEED_COST_OPTIMIZED_ASSIGNMENT"),
     "SimClock": ("selection.clock", "SimClock"),
@@ -157,6 +159,7 @@ __all__ = [
     "ProviderError",
     "RampPlan",
     "Recommendation",
+    "RecordBatch",
     "Router",
     "SimClock",
     "Store",
