@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         RampPlan,
     )
     from selection.aggregates import Aggregate
+    from selection.batch import RecordBatch
     from selection.budget import Budget, BudgetPacer
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from selection.pricing import call_cost, expected_cost
     from selection.priorities import DEFAULT_PRIORITIES, OBJECTIVES, normalise_priorities
     from selection.prompt_key import load_or_create_key
-    from selection.batch import RecordBatch
     from selection.recommendation import Recommendation
     from selection.records import PerformanceRecord
     from selection.scoring import pareto_front

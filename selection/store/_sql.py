@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
@@ -15,6 +16,8 @@ from selection.records import METRIC_RANGES, PerformanceRecord
 
 if TYPE_CHECKING:
     from selection.batch import RecordBatch
+
+Dialect = Literal["sqlite", "postgres"]
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -80,13 +83,42 @@ def guarded_columns() -> str:
     return _GUARDED
 
 
-_SUMS = ", ".join(
-    f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM({c} * {c}), 0)" for c in METRIC_COLUMNS
-)
+# Squares as Python (and SQLite) compute them. PostgreSQL refuses a product of two non-zero
+# doubles that underflows to 0 ("value out of range: underflow"), so there the square of a
+# value below 2**-537 is spelled out: the smallest subnormal when x * x rounds up to it (|x| >
+# 2**-537.5, which no double equals: _HALF_UNDER is the largest double below it), else 0.
+_SQUARE_EXACT = math.ldexp(1.0, -537)  # from here up, x * x is at least the smallest subnormal
+_HALF_UNDER = math.ldexp(math.nextafter(math.sqrt(2.0), 0.0), -538)
+_SMALLEST = math.ldexp(1.0, -1074)
+
+
+def _float8(value: float) -> str:
+    return f"CAST('{value!r}' AS DOUBLE PRECISION)"
+
+
+def square_sql(value: str, dialect: Dialect) -> str:
+    """SQL for ``value * value`` (a double) that equals Python's, underflow included."""
+    if dialect == "sqlite":
+        return f"{value} * {value}"
+    return (
+        f"CASE WHEN abs({value}) >= {_float8(_SQUARE_EXACT)} THEN {value} * {value} "
+        f"WHEN abs({value}) > {_float8(_HALF_UNDER)} THEN {_float8(_SMALLEST)} "
+        f"ELSE {_float8(0.0)} END"
+    )
+
+
+def _sums(dialect: Dialect) -> str:
+    return ", ".join(
+        f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM({square_sql(c, dialect)}), 0)"
+        for c in METRIC_COLUMNS
+    )
+
+
+_SUMS = {"sqlite": _sums("sqlite"), "postgres": _sums("postgres")}
 
 
 def aggregate_query(
-    placeholder: str,
+    dialect: Dialect,
     *,
     task: str | None,
     models: Sequence[str] | None,
@@ -96,12 +128,13 @@ def aggregate_query(
     """Build ``SELECT model_id, task_type, <sums> ... GROUP BY`` with its parameters.
 
     Args:
-        placeholder: the driver's parameter marker (``?`` or ``%s``).
+        dialect: the store's SQL.
         task: only this task type.
         models: only these models.
         since: only records at or after this time.
         since_value: ``since`` as the driver wants it (text for SQLite, datetime for psycopg).
     """
+    placeholder = "?" if dialect == "sqlite" else "%s"
     where: list[str] = []
     params: list[object] = []
     if task is not None:
@@ -117,7 +150,7 @@ def aggregate_query(
     sql = (
         "SELECT model_id, task_type, COUNT(*), "
         "COALESCE(SUM(CASE WHEN error_occurred THEN 1 ELSE 0 END), 0), "
-        f"{_SUMS} FROM (SELECT model_id, task_type, error_occurred, {_GUARDED} "
+        f"{_SUMS[dialect]} FROM (SELECT model_id, task_type, error_occurred, {_GUARDED} "
         f"FROM model_performance_records{clause}) AS guarded GROUP BY model_id, task_type"
     )
     return sql, params

@@ -253,7 +253,7 @@ class PostgresStore(OpenClose):
     ) -> dict[tuple[str, str], Aggregate]:
         """Sums per (model, task) computed by PostgreSQL."""
         query, params = aggregate_query(
-            "%s", task=task, models=models, since=since, since_value=since
+            "postgres", task=task, models=models, since=since, since_value=since
         )
         return aggregates_from_rows(await self._fetch(query, params))
 

@@ -265,7 +265,7 @@ class SqliteStore(OpenClose):
     ) -> dict[tuple[str, str], Aggregate]:
         """Sums per (model, task) computed by SQLite."""
         sql, params = aggregate_query(
-            "?", task=task, models=models, since=since, since_value=since and _ts(since)
+            "sqlite", task=task, models=models, since=since, since_value=since and _ts(since)
         )
         rows = await self._run(lambda: self._db.execute(sql, params).fetchall())
         return aggregates_from_rows(rows)
