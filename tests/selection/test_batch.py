@@ -189,7 +189,7 @@ def test_columns_must_be_known_fields_of_one_length():
 def test_a_batch_is_immutable():
     batch = RecordBatch.from_columns({"model_id": [MODELS[0]], "task_type": [TASKS[0]]})
     with pytest.raises(AttributeError):
-        batch.metrics = {}  # type: ignore[misc]
+        batch.metrics = {}
     with pytest.raises(ValueError, match="read-only"):
         batch.metrics["cost"][0] = 1.0
 
@@ -275,4 +275,4 @@ async def test_a_tagged_record_whose_square_underflows_is_stored_and_summed_as_p
     assert arm.records == n
     assert stored.records == n
     assert {arm.total_sq[q], stored.total_sq[q]} == {squares}
-    assert tracker.stats(MODELS[0], TASKS[0]).total_sq[q] == squares  # type: ignore[union-attr]
+    assert tracker.stats(MODELS[0], TASKS[0]).total_sq[q] == squares
