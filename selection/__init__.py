@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         RampPlan,
     )
     from selection.aggregates import Aggregate
+    from selection.batch import RecordBatch
     from selection.budget import Budget, BudgetPacer
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
@@ -96,6 +97,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "PerformanceTracker": ("selection.tracker", "PerformanceTracker"),
     "RampPlan": ("selection.abtest", "RampPlan"),
     "Recommendation": ("selection.recommendation", "Recommendation"),
+    "RecordBatch": ("selection.batch", "RecordBatch"),
     "Router": ("selection.core", "Router"),
     "SEED_COST_OPTIMIZED_ASSIGNMENT": ("selection.catalog", "SEED_COST_OPTIMIZED_ASSIGNMENT"),
     "SimClock": ("selection.clock", "SimClock"),
@@ -157,6 +159,7 @@ __all__ = [
     "ProviderError",
     "RampPlan",
     "Recommendation",
+    "RecordBatch",
     "Router",
     "SimClock",
     "Store",

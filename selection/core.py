@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from selection.abtest.assignment import (
     unit_key,
 )
 from selection.abtest.config import ABTest
-from selection.aggregates import Aggregate
+from selection.aggregates import Aggregate, add_grouped
 from selection.budget import BudgetPacer
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
@@ -41,11 +41,15 @@ from selection.hive_feedback import (
     ConsensusLike,
     parse_feedback,
 )
+from selection.metrics import METRIC_COLUMNS
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.scoring import PRIOR_QUALITY, ScoreTable, build_score_table, pareto_front
 from selection.tasks import TaskLike
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
 from selection.thresholds import (
     DEFAULT_THRESHOLDS,
     NO_ELIGIBLE_POLICIES,
@@ -176,6 +180,36 @@ class Router:
             agg.add(r.metric_values(), r.error_occurred)
             touched.add(r.task_type)
         for task in touched:
+            self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
+
+    def absorb_batch(self, batch: RecordBatch) -> None:
+        """Add committed records given as a batch to the sums, per (model, task) in numpy.
+
+        The sums come out bit for bit as :meth:`absorb` of the same records leaves them.
+        Decayed sums (forgetting on) are still added record by record.
+        """
+        if not len(batch):
+            return
+        if self._decayed is not None:
+            self._decayed.absorb(batch.records())
+        keys = list(zip(batch.task_type, batch.model_id, strict=True))
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        groups = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(keys))
+        stats = self._stats
+        targets = []
+        for task, model_id in index:
+            by_model = stats.get(task)
+            if by_model is None:
+                by_model = stats[task] = {}
+            agg = by_model.get(model_id)
+            if agg is None:
+                agg = by_model[model_id] = Aggregate()
+            targets.append(agg)
+        add_grouped(
+            targets, groups, [batch.metrics[c] for c in METRIC_COLUMNS], batch.error_occurred
+        )
+        for task in {task for task, _ in index}:
             self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
 

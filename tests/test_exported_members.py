@@ -32,7 +32,7 @@ PUBLIC = {
         "failed_attempt_record",
         "normalise_priorities",
         "open_store", "pareto_front", "parse_score", "task_name", "wire_prompt_hash",
-        "load_or_create_key",
+        "load_or_create_key", "RecordBatch",
     },
     "hive": {
         "BallotError", "Consensus", "DelegatedVote", "DelegationError", "DelegationResult",
