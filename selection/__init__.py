@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         RampPlan,
     )
     from selection.aggregates import Aggregate
+    from selection.batch_sums import BatchSums
     from selection.budget import Budget, BudgetPacer
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
@@ -69,6 +70,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "ABTestManager": ("selection.abtest", "ABTestManager"),
     "ABTestSpec": ("selection.abtest", "ABTestSpec"),
     "Aggregate": ("selection.aggregates", "Aggregate"),
+    "BatchSums": ("selection.batch_sums", "BatchSums"),
     "Budget": ("selection.budget", "Budget"),
     "BudgetPacer": ("selection.budget", "BudgetPacer"),
     "ChoiceMode": ("selection.core", "ChoiceMode"),
@@ -128,6 +130,7 @@ __all__ = [
     "ABTestManager",
     "ABTestSpec",
     "Aggregate",
+    "BatchSums",
     "Budget",
     "BudgetPacer",
     "ChoiceMode",

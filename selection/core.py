@@ -29,6 +29,7 @@ from selection.abtest.assignment import (
 )
 from selection.abtest.config import ABTest
 from selection.aggregates import Aggregate
+from selection.batch_sums import BatchSums
 from selection.budget import BudgetPacer
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
@@ -176,6 +177,18 @@ class Router:
             agg.add(r.metric_values(), r.error_occurred)
             touched.add(r.task_type)
         for task in touched:
+            self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
+
+    def absorb_batch(self, batch: BatchSums) -> None:
+        """Add committed outcomes given as columns, as :meth:`absorb` of their records would.
+
+        Raises:
+            ValueError: forgetting is on (a record's timestamp sets its weight: absorb records).
+        """
+        if self._decayed is not None:
+            raise ValueError("with forgetting on, absorb records: their timestamps set weights")
+        for task in batch.add_to(self._stats):
             self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
 

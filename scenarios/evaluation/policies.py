@@ -13,9 +13,9 @@ random generator, the cost weight, and, for hindsight baselines only, per-model 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from selection import (
 __all__ = [
     "POLICIES",
     "SEED_ASSIGNMENT",
+    "BatchPolicy",
     "FixedPolicy",
     "LowestObservedPolicy",
     "Outcome",
@@ -77,6 +78,22 @@ class TracePolicy(Protocol):
 
     def observe(self, outcome: Outcome) -> None:
         """Learn from the outcome of the model chosen for a request (called right after)."""
+        ...
+
+
+@runtime_checkable
+class BatchPolicy(TracePolicy, Protocol):
+    """A policy that can choose for a whole feedback batch at once.
+
+    Inside a batch the evidence does not change (records are written at its end), so the
+    choices depend only on the batch's tasks: one decision per task, vectorised over rows.
+    """
+
+    def choose_batch(self, tasks: Sequence[str]) -> list[str] | None:
+        """The models for requests of these tasks, as ``choose`` would pick them one by one.
+
+        The same random numbers are drawn; ``None`` asks the replay to go one by one.
+        """
         ...
 
 
@@ -188,6 +205,32 @@ class SelectorPolicy:
         )
         return model_id
 
+    def choose_batch(self, tasks: Sequence[str]) -> list[str] | None:
+        """One choice per task for a batch; Thompson draws every row's scores in one step.
+
+        ``None`` when paced (each cost moves the weight) or when the tasks' tables differ in
+        width (the one-by-one draws would not line up as one matrix).
+        """
+        if self.pacer is not None:
+            return None
+        selector, factors = self.selector, self.factors
+        distinct = list(dict.fromkeys(tasks))
+        if self.mode == "greedy":
+            best = {t: selector.choose(t, 1, factors, mode="greedy")[0] for t in distinct}
+            return [best[t] for t in tasks]
+        for task in distinct:  # the checks and bookkeeping of a choice, without a draw
+            selector.choose(task, 0, factors, mode=self.mode, rng=self._rng)
+        tables = [selector.score_table(t, factors) for t in distinct]
+        if len({len(table.model_ids) for table in tables}) != 1:
+            return None
+        code = {t: i for i, t in enumerate(distinct)}
+        rows = np.array([code[t] for t in tasks], dtype=np.intp)
+        scores = np.vstack([table.scores for table in tables])[rows]
+        spreads = np.vstack([table.spreads for table in tables])[rows]
+        picks = np.argmax(self._rng.normal(scores, spreads), axis=1).tolist()
+        ids = [table.model_ids for table in tables]
+        return [ids[r][p] for r, p in zip(rows.tolist(), picks, strict=True)]
+
     def observe(self, outcome: Outcome) -> None:
         """Tell the pacer what the call cost; the selector itself reads the tracker."""
         if self.pacer is not None:
@@ -205,6 +248,10 @@ class RandomPolicy:
         """A model drawn uniformly."""
         return self._ids[int(self._rng.integers(len(self._ids)))]
 
+    def choose_batch(self, tasks: Sequence[str]) -> list[str]:
+        """A model drawn uniformly per request, in one draw."""
+        return [self._ids[i] for i in self._rng.integers(len(self._ids), size=len(tasks)).tolist()]
+
     def observe(self, outcome: Outcome) -> None:
         """Nothing to learn."""
 
@@ -219,6 +266,10 @@ class FixedPolicy:
     def choose(self, request: Request) -> str:
         """The task's assigned model, else the default."""
         return self.by_task.get(request.task, self.default)
+
+    def choose_batch(self, tasks: Sequence[str]) -> list[str]:
+        """The assigned model of each request's task."""
+        return [self.by_task.get(task, self.default) for task in tasks]
 
     def observe(self, outcome: Outcome) -> None:
         """Nothing to learn."""
@@ -238,7 +289,15 @@ class LowestObservedPolicy:
 
     def choose(self, request: Request) -> str:
         """An untried model if any, else the lowest observed mean."""
-        stats = self._router.task_stats(request.task)
+        return self._choose(request.task)
+
+    def choose_batch(self, tasks: Sequence[str]) -> list[str]:
+        """One choice per task: the sums do not change inside a batch."""
+        best = {task: self._choose(task) for task in dict.fromkeys(tasks)}
+        return [best[task] for task in tasks]
+
+    def _choose(self, task: str) -> str:
+        stats = self._router.task_stats(task)
         best, best_mean = self._order[0], math.inf
         for model_id in self._order:
             agg = stats.get(model_id)
