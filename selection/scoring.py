@@ -386,26 +386,26 @@ def rescore(
     Raises:
         KeyError: a weight's objective is not among the columns'.
     """
-    eligible = columns.eligible
-    components: dict[str, dict[str, float]] = {e.model_id: {} for e in eligible}
-    scores = np.zeros(len(eligible))
-    variances = np.zeros(len(eligible))
+    ids = [e.model_id for e in columns.eligible]
+    components: dict[str, dict[str, float]] = {model_id: {} for model_id in ids}
+    scores = [0.0] * len(ids)  # float64 sums as a numpy array's would be, a model at a time
+    variances = [0.0] * len(ids)
     for name, weight in weights:
         unit, spreads = columns.unit[name], columns.spread[name]
-        for i, est in enumerate(eligible):
-            components[est.model_id][name] = unit[i]
+        for i, model_id in enumerate(ids):
+            components[model_id][name] = unit[i]
             scores[i] += weight * unit[i]
             variances[i] += (weight * spreads[i]) ** 2
     if bonuses:
-        for i, est in enumerate(eligible):
-            scores[i] += bonuses.get(est.model_id, 0.0)
-    order = sorted(range(len(eligible)), key=lambda i: (-scores[i], eligible[i].model_id))
+        for i, model_id in enumerate(ids):
+            scores[i] += bonuses.get(model_id, 0.0)
+    order = sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
     return ScoreTable(
         task=columns.task,
         weights=weights,
-        model_ids=[eligible[i].model_id for i in order],
-        scores=scores[order],
-        spreads=np.sqrt(variances[order]),
+        model_ids=[ids[i] for i in order],
+        scores=np.array([scores[i] for i in order], dtype=np.float64),
+        spreads=np.array([math.sqrt(variances[i]) for i in order], dtype=np.float64),
         components=components,
         estimates=columns.estimates,
         excluded=columns.excluded,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ from scenarios.evaluation.measures import Hindsight, best_single_model, hindsigh
 from scenarios.evaluation.policies import (
     BatchPolicy,
     Outcome,
+    PacedBatchPolicy,
     PolicyContext,
     PolicySpec,
     Request,
@@ -308,6 +309,7 @@ class _Replay:
             np.full(trace.quality.shape, np.nan) if trace.latency_ms is None else trace.latency_ms
         )
         self.choose_batch = policy.choose_batch if isinstance(policy, BatchPolicy) else None
+        self.choose_paced = policy.choose_paced if isinstance(policy, PacedBatchPolicy) else None
 
     async def run(self, order: IntArray, batch_size: int) -> IntArray:
         choices = np.empty(len(order), dtype=np.intp)
@@ -338,6 +340,10 @@ class _Replay:
             ids = self.choose_batch(tasks)
             if ids is not None:
                 return [self._model(model_id) for model_id in ids], None
+        if self.choose_paced is not None:
+            paced = self.choose_paced(tasks)
+            if paced is not None:
+                return self._paced(paced, rows), None
         trace, chosen, stamps = self.trace, [], []
         for step, (row, task) in enumerate(zip(rows, tasks, strict=True), start):
             request = Request(step, trace.prompt_ids[row], task)
@@ -355,6 +361,22 @@ class _Replay:
                 )
             )
         return chosen, stamps
+
+    def _paced(self, paced: Generator[str, float, None], rows: list[int]) -> list[int]:
+        """Each choice of a paced policy, answered with what the chosen model cost."""
+        chosen, cost = [], self.trace.cost
+        model_id = next(paced)
+        for row in rows:
+            j = self._model(model_id)
+            chosen.append(j)
+            try:
+                model_id = paced.send(float(cost[row, j]))
+            except StopIteration:
+                if len(chosen) != len(rows):
+                    raise ValueError(
+                        f"policy {self.name!r} stopped before its batch's end"
+                    ) from None
+        return chosen
 
     async def _absorb(
         self, start: int, rows: IntArray, chosen: list[int], stamps: list[datetime] | None

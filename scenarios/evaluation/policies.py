@@ -13,11 +13,12 @@ random generator, the cost weight, and, for hindsight baselines only, per-model 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 from scenarios.evaluation.measures import Hindsight
 from selection import (
@@ -36,6 +37,7 @@ __all__ = [
     "FixedPolicy",
     "LowestObservedPolicy",
     "Outcome",
+    "PacedBatchPolicy",
     "PolicyContext",
     "PolicySpec",
     "RandomPolicy",
@@ -47,6 +49,9 @@ __all__ = [
 ]
 
 SEED_ASSIGNMENT: Mapping[str, str] = SEED_COST_OPTIMIZED_ASSIGNMENT
+
+_Scores = tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+"""A score table's models (best first), their scores and the scores' spreads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,19 @@ class BatchPolicy(TracePolicy, Protocol):
         """The models for requests of these tasks, as ``choose`` would pick them one by one.
 
         The same random numbers are drawn; ``None`` asks the replay to go one by one.
+        """
+        ...
+
+
+@runtime_checkable
+class PacedBatchPolicy(TracePolicy, Protocol):
+    """A policy paced by what each request cost, choosing a batch's requests in one call."""
+
+    def choose_paced(self, tasks: Sequence[str]) -> Generator[str, float, None] | None:
+        """Yield the model for each request of these tasks in turn, and receive what it cost.
+
+        It chooses as ``choose`` then ``observe`` one by one would (the same random numbers);
+        ``None`` asks the replay to go one by one.
         """
         ...
 
@@ -230,6 +248,33 @@ class SelectorPolicy:
         picks = np.argmax(self._rng.normal(scores, spreads), axis=1).tolist()
         ids = [table.model_ids for table in tables]
         return [ids[r][p] for r, p in zip(rows.tolist(), picks, strict=True)]
+
+    def choose_paced(self, tasks: Sequence[str]) -> Generator[str, float, None] | None:
+        """With a pacer, each request's choice, then the pacer told its cost (else ``None``)."""
+        return None if self.pacer is None else self._paced(self.pacer, tasks)
+
+    def _paced(self, pacer: BudgetPacer, tasks: Sequence[str]) -> Generator[str, float, None]:
+        # the evidence is fixed inside a batch: a table per (task, weights) is built once
+        selector, mode, rng = self.selector, self.mode, self._rng
+        tables: dict[tuple[str, tuple[tuple[str, float], ...]], _Scores] = {}
+        checked: set[str] = set()  # eligibility does not depend on the weights
+        for task in tasks:
+            factors = pacer.factors()
+            key = (task, tuple(factors.items()))
+            scores = tables.get(key)
+            if scores is None:
+                if task not in checked:  # the checks and bookkeeping of a choice, no draw
+                    selector.choose(task, 0, mode=mode, rng=rng, budget=pacer)
+                    checked.add(task)
+                table = selector.score_table(task, factors)
+                scores = tables[key] = (table.model_ids, table.scores, table.spreads)
+            ids, means, spreads = scores
+            if mode == "greedy":
+                model_id = ids[0]
+            else:
+                draws = rng.normal(means, spreads, size=(1, len(ids)))
+                model_id = ids[int(np.argmax(draws[0]))]
+            pacer.spend((yield model_id))
 
     def observe(self, outcome: Outcome) -> None:
         """Tell the pacer what the call cost; the selector itself reads the tracker."""
