@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     )
     from selection.aggregates import Aggregate
     from selection.batch import RecordBatch
+    from selection.batch_sums import BatchSums
     from selection.budget import Budget, BudgetPacer
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
@@ -70,6 +71,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "ABTestManager": ("selection.abtest", "ABTestManager"),
     "ABTestSpec": ("selection.abtest", "ABTestSpec"),
     "Aggregate": ("selection.aggregates", "Aggregate"),
+    "BatchSums": ("selection.batch_sums", "BatchSums"),
     "Budget": ("selection.budget", "Budget"),
     "BudgetPacer": ("selection.budget", "BudgetPacer"),
     "ChoiceMode": ("selection.core", "ChoiceMode"),
@@ -130,6 +132,7 @@ __all__ = [
     "ABTestManager",
     "ABTestSpec",
     "Aggregate",
+    "BatchSums",
     "Budget",
     "BudgetPacer",
     "ChoiceMode",

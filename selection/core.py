@@ -29,6 +29,7 @@ from selection.abtest.assignment import (
 )
 from selection.abtest.config import ABTest
 from selection.aggregates import Aggregate, add_grouped
+from selection.batch_sums import BatchSums
 from selection.budget import BudgetPacer
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
@@ -45,7 +46,14 @@ from selection.metrics import METRIC_COLUMNS
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
-from selection.scoring import PRIOR_QUALITY, ScoreTable, build_score_table, pareto_front
+from selection.scoring import (
+    PRIOR_QUALITY,
+    ScoreColumns,
+    ScoreTable,
+    pareto_front,
+    rescore,
+    score_columns,
+)
 from selection.tasks import TaskLike
 
 if TYPE_CHECKING:
@@ -114,6 +122,7 @@ class Router:
         self._thresholds.update(thresholds or {})
         self._thresholds_version = 0
         self._tables: dict[tuple[object, ...], ScoreTable] = {}
+        self._columns: dict[tuple[object, ...], ScoreColumns] = {}
         self._recommendations: dict[tuple[object, ...], Recommendation] = {}
         self._collective: dict[str, CollectiveState] = {}
         self._evidence: dict[str, dict[str, tuple[float, float]]] = {}
@@ -213,6 +222,18 @@ class Router:
             self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
 
+    def absorb_sums(self, batch: BatchSums) -> None:
+        """Add committed outcomes given as columns, as :meth:`absorb` of their records would.
+
+        Raises:
+            ValueError: forgetting is on (a record's timestamp sets its weight: absorb records).
+        """
+        if self._decayed is not None:
+            raise ValueError("with forgetting on, absorb records: their timestamps set weights")
+        for task in batch.add_to(self._stats):
+            self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
+
     def amend(
         self,
         model_id: str,
@@ -300,9 +321,7 @@ class Router:
         weights = normalise_priorities(priority_factors)
         return self._table(name, weights, min_context_length)
 
-    def _key(
-        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
-    ) -> tuple[object, ...]:
+    def _key(self, task: str, weights: tuple[object, ...], ctx: int | None) -> tuple[object, ...]:
         return (
             task,
             weights,
@@ -326,19 +345,28 @@ class Router:
         table = self._tables.get(key)
         if table is None:
             stats = self._stats.get(task, {})
-            sums = stats if self._decayed is None else self._decayed.task_sums(task)
-            candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
-            table = build_score_table(
-                task,
-                candidates,
-                weights,
-                self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
-                prior_strength=self.prior_strength,
-                min_context_length=ctx,
-                bonuses=self._bonuses(task, stats),
-                pseudo=self._evidence.get(task),
-                quality_priors=self._shared_priors(task) if self.share_evidence else None,
-            )
+            # the estimates do not depend on the weights' values: a budget's pacer moving the
+            # cost weight only reweighs them
+            names = tuple(name for name, _ in weights)
+            columns_key = (*self._key(task, names, ctx), limits)
+            columns = self._columns.get(columns_key)
+            if columns is None:
+                sums = stats if self._decayed is None else self._decayed.task_sums(task)
+                candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
+                columns = score_columns(
+                    task,
+                    candidates,
+                    names,
+                    self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
+                    prior_strength=self.prior_strength,
+                    min_context_length=ctx,
+                    pseudo=self._evidence.get(task),
+                    quality_priors=self._shared_priors(task) if self.share_evidence else None,
+                )
+                if len(self._columns) >= _CACHE_LIMIT:
+                    self._columns.clear()
+                self._columns[columns_key] = columns
+            table = rescore(columns, weights, self._bonuses(task, stats))
             if len(self._tables) >= _CACHE_LIMIT:
                 self._tables.clear()
                 self._recommendations.clear()

@@ -16,7 +16,8 @@ def test_all_names_exist(package):
 
 PUBLIC = {
     "selection": {
-        "ABTest", "ABTestManager", "ABTestSpec", "Aggregate", "Budget", "BudgetPacer", "ChoiceMode",
+        "ABTest", "ABTestManager", "ABTestSpec", "Aggregate", "BatchSums", "Budget",
+        "BudgetPacer", "ChoiceMode",
         "Clock", "ConfigError", "ConsensusLike", "CoroutineRunner", "DEFAULT_PRIORITIES",
         "Decision", "Direction", "DynamicModelManager", "EventLoopThread", "ExperimentError",
         "GenesisError", "Guardrail",
