@@ -166,7 +166,8 @@ class Profile:
             firsts = self.orders[:, 0]
         else:
             firsts = self.columns[np.cumsum(self.ranked) - self.ranked]
-        return np.bincount(firsts, weights=self.weights, minlength=self.n_models).astype(np.float64)
+        first = np.bincount(firsts, weights=self.weights, minlength=self.n_models)
+        return np.asarray(first, dtype=np.float64)
 
     @cached_property
     def borda_points(self) -> FloatArray:
