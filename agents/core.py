@@ -71,6 +71,7 @@ class GenesisAgent:
         self.credibility = Reputation(credibility or ReputationConfig(learning_rate=1.0))
         self.observed: int = 0
         self._pending: dict[str, Ballot] = {}
+        self._reports: dict[str, tuple[Beliefs, int, dict[str, tuple[float, float]]]] = {}
 
     def __repr__(self) -> str:
         return (
@@ -154,18 +155,25 @@ class GenesisAgent:
         pooling many agents does not pool their priors), on the scale the selector's quality
         estimate uses, whatever the persona's weights.
         """
-        table = self.beliefs.table(task_name(task))
-        if table is None:
+        name = task_name(task)
+        cached = self._reports.get(name)
+        if cached is not None and cached[0] is self.beliefs and cached[1] == self.beliefs.version:
+            return dict(cached[2])
+        judged = self.beliefs.score(name, "quality")
+        if judged is None:
             return {}
+        models, means, calls = judged
         k, mu = self.beliefs.config.prior_strength, self.beliefs.config.prior_mean
-        means, calls = table.mean["quality"], table.evidence["quality"]
         report = {}
-        for i, model in enumerate(table.models):
+        for i, model in enumerate(models):
             n = float(calls[i])
             if n > 1e-9:
                 raw = (float(means[i]) * (k + n) - k * mu) / n
                 report[model] = (min(max(raw, 0.0), 1.0), n)
-        return report
+        # A hive reads each report several times per vote (juries, evidence): the beliefs
+        # do not change in between.
+        self._reports[name] = (self.beliefs, self.beliefs.version, report)
+        return dict(report)
 
     def settle_report(self, task: TaskLike, jury: Mapping[str, float]) -> float | None:
         """Score this agent's quality report on ``task`` against its peers' pooled view.
