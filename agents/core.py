@@ -22,7 +22,7 @@ import numpy as np
 from agents.assessment import Assessment, assess
 from agents.ballot import Ballot
 from agents.beliefs import BeliefConfig, Beliefs, Posterior
-from agents.perception import Perception, PerceptionConfig
+from agents.perception import Observations, Perception, PerceptionConfig
 from agents.persona import Persona
 from agents.reputation import (
     Reputation,
@@ -104,9 +104,18 @@ class GenesisAgent:
         batch = records if isinstance(records, Sequence) else list(records)
         if not batch:
             return 0
-        self.beliefs.update(self.perception.judge(batch))
-        self.observed += len(batch)
-        return len(batch)
+        return self.observe_columns(Observations.from_records(batch))
+
+    def observe_columns(self, seen: Observations) -> int:
+        """Judge calls given as columns and fold them in; return how many.
+
+        The same as :meth:`observe_many` of their records, without building the records.
+        """
+        if not len(seen):
+            return 0
+        self.beliefs.update(self.perception.judge_columns(seen))
+        self.observed += len(seen)
+        return len(seen)
 
     def posterior(self, model_id: str, task: TaskLike) -> Posterior | None:
         """What the agent believes of one model on one task; ``None`` if it never saw one."""

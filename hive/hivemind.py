@@ -18,7 +18,7 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 
-from agents import Ballot, GenesisAgent, outcomes_under
+from agents import Ballot, GenesisAgent, Observations, outcomes_under
 from hive._jury import leave_one_out_medians
 from hive.consensus import BallotError, Consensus, aggregate
 from hive.network import friedkin_johnsen, trust_matrix
@@ -210,13 +210,13 @@ class HiveMind:
             eligible=len(self.agents),
         )
 
-    def settle(self, task: str, records: Sequence[PerformanceRecord]) -> None:
+    def settle(self, task: str, records: Sequence[PerformanceRecord] | Observations) -> None:
         """Score each agent's pending ballot on ``task`` against the calls that followed.
 
         Each agent is judged by the models' realised utility under its own persona; the
-        records are read once, and the utility computed once per persona.
+        records (or their columns) are read once, and the utility computed once per persona.
         """
-        if not records:
+        if not len(records):
             return
         personas = {agent.persona.priorities: agent.persona.weights for agent in self.agents}
         judged = outcomes_under(records, task=task, weightings=list(personas.values()))
