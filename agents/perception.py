@@ -97,15 +97,24 @@ class Observations:
 
     def take(self, rows: npt.NDArray[np.intp]) -> Observations:
         """The given rows, in the given order."""
-        return Observations(
-            tasks=tuple(np.asarray(self.tasks, dtype=object)[rows].tolist()),
-            models=tuple(np.asarray(self.models, dtype=object)[rows].tolist()),
-            scores=self.scores[rows],
-            errors=self.errors[rows],
-            cost=self.cost[rows],
-            latency=self.latency[rows],
-            times=self.times[rows],
-        )
+        return self.split([rows])[0]
+
+    def split(self, groups: Sequence[npt.NDArray[np.intp]]) -> list[Observations]:
+        """:meth:`take` of each group of rows (the columns read once for all of them)."""
+        tasks = np.asarray(self.tasks, dtype=object)
+        models = np.asarray(self.models, dtype=object)
+        return [
+            Observations(
+                tasks=tuple(tasks[rows].tolist()),
+                models=tuple(models[rows].tolist()),
+                scores=self.scores[rows],
+                errors=self.errors[rows],
+                cost=self.cost[rows],
+                latency=self.latency[rows],
+                times=self.times[rows],
+            )
+            for rows in groups
+        ]
 
     @classmethod
     def from_records(cls, records: Sequence[PerformanceRecord]) -> Observations:

@@ -561,8 +561,10 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         """Put the calls each agent handled since it last observed into its inbox."""
         if self._unseen:
             unseen = Observations.concat(self._unseen)
-            for agent, rows in self._inboxes.values():
-                agent.receive_columns(unseen.take(np.concatenate(rows)))
+            handled = list(self._inboxes.values())
+            batches = unseen.split([np.concatenate(rows) for _, rows in handled])
+            for (agent, _), batch in zip(handled, batches, strict=True):
+                agent.receive_columns(batch)
         self._unseen, self._unseen_rows, self._inboxes = [], 0, {}
 
     def _vote(self, index: int) -> list[dict[str, Any]]:
