@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from selection.abtest.assignment import (
     Assignment,
@@ -67,7 +68,8 @@ from selection.thresholds import (
 
 __all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "NoEligiblePolicy", "Router"]
 
-ChoiceMode = Literal["greedy", "thompson"]
+ChoiceMode = Literal["greedy", "thompson", "thompson-level"]
+_CHOICE_MODES: tuple[ChoiceMode, ...] = ("greedy", "thompson", "thompson-level")
 _CACHE_LIMIT = 4096
 
 
@@ -321,7 +323,9 @@ class Router:
         weights = normalise_priorities(priority_factors)
         return self._table(name, weights, min_context_length)
 
-    def _key(self, task: str, weights: tuple[object, ...], ctx: int | None) -> tuple[object, ...]:
+    def _key(
+        self, task: str, weights: tuple[object, ...], ctx: int | None, *, level: bool = False
+    ) -> tuple[object, ...]:
         return (
             task,
             weights,
@@ -330,7 +334,8 @@ class Router:
             self._versions.get(task, 0),
             self._thresholds_version,
             self._adjustments_version,
-            self._all_version if self.share_evidence else 0,
+            self._all_version if self.share_evidence or level else 0,
+            level,
         )
 
     def _table(
@@ -340,15 +345,16 @@ class Router:
         ctx: int | None,
         *,
         limits: bool = True,
+        level: bool = False,
     ) -> ScoreTable:
-        key = (*self._key(task, weights, ctx), limits)
+        key = (*self._key(task, weights, ctx, level=level), limits)
         table = self._tables.get(key)
         if table is None:
             stats = self._stats.get(task, {})
             # the estimates do not depend on the weights' values: a budget's pacer moving the
             # cost weight only reweighs them
             names = tuple(name for name, _ in weights)
-            columns_key = (*self._key(task, names, ctx), limits)
+            columns_key = (*self._key(task, names, ctx, level=level), limits)
             columns = self._columns.get(columns_key)
             if columns is None:
                 sums = stats if self._decayed is None else self._decayed.task_sums(task)
@@ -361,7 +367,11 @@ class Router:
                     prior_strength=self.prior_strength,
                     min_context_length=ctx,
                     pseudo=self._evidence.get(task),
-                    quality_priors=self._shared_priors(task) if self.share_evidence else None,
+                    quality_priors=self._level_priors(task)
+                    if level
+                    else self._shared_priors(task)
+                    if self.share_evidence
+                    else None,
                 )
                 if len(self._columns) >= _CACHE_LIMIT:
                     self._columns.clear()
@@ -399,8 +409,31 @@ class Router:
         fit = self.hierarchy()
         return {spec.id: fit.prior(spec.id, task) for spec in self.catalog if spec.is_active}
 
+    def _draw_spreads(self, table: ScoreTable, mode: ChoiceMode) -> npt.NDArray[np.float64]:
+        """The spread of each model's Thompson draw, in the table's order.
+
+        Its score's spread; for ``thompson-level``, the quality weight times the spread of the
+        model's level across tasks (:meth:`Hierarchy.level_spread`): the draw is Thompson
+        sampling over what the tasks share, and the cell's own deviation enters through the
+        table's mean alone.
+        """
+        if mode != "thompson-level":
+            return table.spreads
+        fit = self.hierarchy()
+        weight = dict(table.weights).get("quality", 0.0)
+        return np.array([weight * fit.level_spread(m) for m in table.model_ids])
+
+    def _level_priors(self, task: str) -> dict[str, CellPrior]:
+        fit = self.hierarchy()
+        return {spec.id: fit.level_prior(spec.id, task) for spec in self.catalog if spec.is_active}
+
     def _servable(
-        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+        self,
+        task: str,
+        weights: tuple[tuple[str, float], ...],
+        ctx: int | None,
+        *,
+        level: bool = False,
     ) -> tuple[ScoreTable, str | None]:
         """The table to choose from, and why it is degraded (``None`` when it is not).
 
@@ -412,13 +445,13 @@ class Router:
             NoEligibleModelError: no model is eligible and the policy is ``"raise"``, or no
                 active model can serve even without the limits.
         """
-        table = self._table(task, weights, ctx)
+        table = self._table(task, weights, ctx, level=level)
         if table.model_ids:
             self._degraded.pop(task, None)
             return table, None
         if self.on_no_eligible == "raise":
             raise NoEligibleModelError(task, table.excluded)
-        relaxed = self._table(task, weights, ctx, limits=False)
+        relaxed = self._table(task, weights, ctx, limits=False, level=level)
         if not relaxed.model_ids:
             raise NoEligibleModelError(task, table.excluded)
         reason = (
@@ -724,7 +757,10 @@ class Router:
                 consciousness, creativity, accuracy, reasoning, humor, user_satisfaction,
                 cost_efficiency); they need not sum to 1.
             mode: ``"greedy"`` takes the best expected score; ``"thompson"`` samples each
-                model's score from its posterior and takes the best draw, which explores.
+                model's score from its posterior and takes the best draw, which explores;
+                ``"thompson-level"`` samples quality from a posterior whose prior is the
+                model's level across tasks (:meth:`Hierarchy.level_prior`), so a new task
+                explores a model only as much as its record elsewhere leaves open.
             rng: the generator Thompson sampling draws from (required for it).
             min_context_length: exclude models whose context is shorter.
             budget: a spend target's pacer; it sets the cost weight on top of the factors
@@ -748,16 +784,18 @@ class Router:
                 else:
                     self._degraded.pop(name, None)
                 return cached
-        table, degraded = self._servable(name, weights, min_context_length)
-        if mode == "thompson":
+        table, degraded = self._servable(
+            name, weights, min_context_length, level=mode == "thompson-level"
+        )
+        if mode in ("thompson", "thompson-level"):
             if rng is None:
                 raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
-            draws = rng.normal(table.scores, table.spreads)
+            draws = rng.normal(table.scores, self._draw_spreads(table, mode))
             pick = int(np.argmax(draws))
         elif mode == "greedy":
             pick = 0
         else:
-            raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
         recommendation = self._explain(table, pick, self.clock.now(), degraded)
         if mode == "greedy":
             self._recommendations[key] = recommendation
@@ -827,14 +865,16 @@ class Router:
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         name = self.catalog.check_task(task)
-        table, _ = self._servable(name, normalise_priorities(priority_factors), min_context_length)
+        if mode not in _CHOICE_MODES:
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
+        weights = normalise_priorities(priority_factors)
+        table, _ = self._servable(name, weights, min_context_length, level=mode == "thompson-level")
         if mode == "greedy":
             return [table.model_ids[0]] * n
-        if mode != "thompson":
-            raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
         if rng is None:
             raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
-        draws = rng.normal(table.scores, table.spreads, size=(n, len(table.model_ids)))
+        spreads = self._draw_spreads(table, mode)
+        draws = rng.normal(table.scores, spreads, size=(n, len(table.model_ids)))
         ids = table.model_ids
         return [ids[i] for i in np.argmax(draws, axis=1)]
 

@@ -443,6 +443,14 @@ POLICIES: dict[str, PolicySpec] = {
             share_evidence=True,
         ),
         PolicySpec(
+            "selector-shared-level",
+            _selector("thompson-level"),
+            weighted=True,
+            summary="the selector, Thompson sampling around each model's level across tasks",
+            takes_budget=True,
+            share_evidence=True,
+        ),
+        PolicySpec(
             "random",
             lambda ctx: RandomPolicy(ctx.model_ids, ctx.rng),
             summary="a model drawn uniformly per request",
