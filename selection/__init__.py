@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         RampPlan,
     )
     from selection.aggregates import Aggregate
-    from selection.budget import Budget, BudgetPacer
+    from selection.budget import Budget, BudgetPacer, ShareBudget
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
         ModelCatalog,
@@ -71,6 +71,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "Aggregate": ("selection.aggregates", "Aggregate"),
     "Budget": ("selection.budget", "Budget"),
     "BudgetPacer": ("selection.budget", "BudgetPacer"),
+    "ShareBudget": ("selection.budget", "ShareBudget"),
     "ChoiceMode": ("selection.core", "ChoiceMode"),
     "Clock": ("selection.clock", "Clock"),
     "ConsensusLike": ("selection.hive_feedback", "ConsensusLike"),
@@ -158,6 +159,7 @@ __all__ = [
     "RampPlan",
     "Recommendation",
     "Router",
+    "ShareBudget",
     "SimClock",
     "Store",
     "StoreError",

@@ -14,11 +14,12 @@ from selection.abtest.cli import add_ab_commands
 from selection.ask_cli import add_ask_command
 from selection.cli_options import add_output_options_to_commands
 from selection.errors import GenesisError
-from selection.names import BUILTIN_CATALOGS, NO_ELIGIBLE_POLICIES
+from selection.names import BUDGET_HELP, BUILTIN_CATALOGS, NO_ELIGIBLE_POLICIES
 
 if TYPE_CHECKING:  # pydantic, rich and the manager (httpx, scipy) load when a command runs
     from rich.console import Console
 
+    from selection.budget import BudgetLike
     from selection.catalog import ModelCatalog
     from selection.catalog_import import PriceEntry
     from selection.manager import DynamicModelManager
@@ -75,7 +76,18 @@ def _manager(args: argparse.Namespace) -> DynamicModelManager:
         catalog=_catalog(args),
         half_life_hours=getattr(args, "half_life", None),
         on_no_eligible=getattr(args, "on_no_eligible", "raise"),
+        budget=budget_option(args),
     )
+
+
+def budget_option(args: argparse.Namespace) -> BudgetLike | None:
+    """``--budget``, read (``None`` when not given)."""
+    text = getattr(args, "budget", None)
+    if text is None:
+        return None
+    from selection.budget import parse_budget
+
+    return parse_budget(text)
 
 
 def _check_limits(args: argparse.Namespace) -> None:
@@ -226,6 +238,16 @@ def print_status(status: dict[str, Any], console: Console) -> None:
     half_life = status.get("half_life_hours")
     memory = "all-time sums" if half_life is None else f"half-life {half_life:g} h"
     console.print(f"  evidence            {memory}")
+    for scope, row in (status.get("budgets") or {}).items():
+        name = "all tasks" if scope == "*" else scope
+        if "error" in row:
+            console.print(f"  budget {name}: {row['target']} [bold red]{row['error']}[/]")
+            continue
+        console.print(
+            f"  budget {name}: {row['target']}; spent today ${row['spent']:.4f} of "
+            f"${row['allowed']:.4f} allowed so far ({row['spent_share']:.1%}) over "
+            f"{row['requests']:,} requests, cost weight {row['cost_weight']:.3f}"
+        )
     for task, why in (status.get("degraded_tasks") or {}).items():
         console.print(f"  [bold red]DEGRADED[/] {task}: {why}")
     if status["unpriced_models"]:
@@ -327,6 +349,7 @@ def add_selection_commands(commands: Any) -> None:
         help="when every model breaches a task's limits: raise (default), or degrade: serve "
         "the best of them and flag it",
     )  # fmt: skip
+    common.add_argument("--budget", metavar="TARGET", help=BUDGET_HELP)
 
     models = commands.add_parser("models", parents=[common], help="list the model catalog")
     models.add_argument("--task", help="only models specialised in this task type")

@@ -41,6 +41,7 @@ from selection.hive_feedback import (
     ConsensusLike,
     parse_feedback,
 )
+from selection.metrics import COLUMN_INDEX
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
@@ -240,6 +241,22 @@ class Router:
     def total_records(self) -> int:
         """How many records the sums hold, over all models and tasks."""
         return sum(a.records for by_model in self._stats.values() for a in by_model.values())
+
+    def spend_totals(self) -> dict[str, tuple[float, int]]:
+        """Per task: dollars and records over all time (what budgets count spend from)."""
+        i = COLUMN_INDEX["cost"]
+        return {
+            task: (
+                sum(a.total[i] for a in by_model.values()),
+                sum(a.records for a in by_model.values()),
+            )
+            for task, by_model in self._stats.items()
+        }
+
+    def expected_cost(self, model_id: str, task: TaskLike) -> float | None:
+        """A model's expected cost per request on a task now (observed, else its price)."""
+        estimate = self.score_table(task).estimates.get(model_id)
+        return None if estimate is None else estimate.values.get("cost")
 
     # -- thresholds ---------------------------------------------------------------------
 
