@@ -85,6 +85,11 @@ _SUMS = ", ".join(
 )
 
 
+def sum_columns() -> str:
+    """Every metric column's ``COUNT, SUM, SUM of squares``, in the order aggregates read."""
+    return _SUMS
+
+
 def aggregate_query(
     placeholder: str,
     *,
