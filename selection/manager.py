@@ -20,7 +20,7 @@ from selection.budget import BudgetLedger, BudgetLike, BudgetPacer, ShareBudget
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.completion import CompletionOutcome, CompletionService
-from selection.core import ChoiceMode, NoEligiblePolicy
+from selection.core import ChoiceMode, ForgetMode, NoEligiblePolicy
 from selection.errors import ExperimentError, NoEligibleModelError
 from selection.feedback import record_or_amend
 from selection.judges import Judge
@@ -81,6 +81,9 @@ class DynamicModelManager:
         on_no_eligible: ``"raise"`` (the default) when every model breaches a task's limits,
             or ``"degrade"``: serve the best of them, flagged (``degraded_reason``) and
             listed under ``degraded_tasks`` in :meth:`get_system_status`.
+        forget: ``"change"`` forgets only after a detected change (:mod:`selection.change`;
+            ``half_life_hours`` then ages the evidence since the change, 6 by default);
+            ``None``: by ``half_life_hours`` (see :class:`~selection.core.Router`).
         budget: a spend target over every task: a :class:`~selection.budget.Budget` (dollars
             per request or per day) or a :class:`~selection.budget.ShareBudget` (a share of
             a reference model's cost); paced over the current UTC day by moving the cost
@@ -104,6 +107,7 @@ class DynamicModelManager:
         judge: Judge | None = None,
         half_life_hours: float | None = None,
         on_no_eligible: NoEligiblePolicy = "raise",
+        forget: ForgetMode | None = None,
         budget: BudgetLike | None = None,
         task_budgets: Mapping[str, BudgetLike] | None = None,
     ) -> None:
@@ -120,6 +124,7 @@ class DynamicModelManager:
             ready=self._ready,
             half_life_hours=half_life_hours,
             on_no_eligible=on_no_eligible,
+            forget=forget,
         )
         self.ab_test_manager = ABTestManager(
             self.store, self.model_selector, clock=self.clock, ensure_ready=self._ready
@@ -494,6 +499,8 @@ class DynamicModelManager:
             "unassigned_tasks": unassigned,
             "degraded_tasks": degraded,
             "half_life_hours": self.model_selector.half_life_hours,
+            "forget": self.model_selector.forget,
+            "changes": _changes(self.model_selector),
             "budgets": budgets,
             "active_ab_tests": ab["active"],
             "ab_tests": ab["tests"],
@@ -506,6 +513,20 @@ class DynamicModelManager:
             "total_records": self.performance_tracker.total_records(),
             "database": redact_url(self.database_url),
         }
+
+
+def _changes(selector: IntelligentModelSelector) -> dict[str, dict[str, str]]:
+    """With ``forget="change"``: per task, the models whose last change was detected, and when."""
+    detector = selector.change_detector
+    if detector is None:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for task in sorted(selector.catalog.tasks):
+        for model_id in sorted(detector.changes(task)):
+            since = detector.changed_since(model_id, task)
+            if since is not None:
+                found.setdefault(task, {})[model_id] = since.isoformat()
+    return found
 
 
 def _recent_by_task(

@@ -15,6 +15,7 @@ from selection.metrics import METRIC_COLUMNS, Metric
 __all__ = [
     "BUDGET_HELP",
     "BUILTIN_CATALOGS",
+    "FORGET_MODES",
     "METRIC_NAMES",
     "NO_ELIGIBLE_POLICIES",
     "NoEligiblePolicy",
@@ -33,6 +34,9 @@ NO_ELIGIBLE_POLICIES: tuple[NoEligiblePolicy, ...] = ("raise", "degrade")
 
 METRIC_NAMES: tuple[str, ...] = (*METRIC_COLUMNS, Metric.ERROR_RATE.value)
 """The metrics an A/B test can judge on: the stored columns and the error rate."""
+
+FORGET_MODES = ("never", "half-life", "change")
+"""``--forget``'s choices (``selection.change.FORGET_MODES``, without loading it)."""
 
 BUDGET_HELP = (
     "a spend target over every task, paced over the UTC day from today's recorded spend: "

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from selection import ModelCatalog, PerformanceRecord, PerformanceTracker, Router, open_store
-from selection.change import ChangeDetector, bucket_of, buckets_from_records
+from selection import ModelCatalog, PerformanceRecord, PerformanceTracker, Router, names, open_store
+from selection.change import FORGET_MODES, ChangeDetector, bucket_of, buckets_from_records
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 SONNET = "openrouter/claude-3-sonnet"
@@ -174,6 +174,10 @@ async def test_the_detector_after_a_restart_equals_memory(store_url):
         a, b = before.router.score_table(task), after.router.score_table(task)
         assert a.model_ids == b.model_ids
         np.testing.assert_allclose(a.scores, b.scores, rtol=1e-9)
+
+
+def test_the_command_line_offers_every_forget_mode():
+    assert names.FORGET_MODES == FORGET_MODES
 
 
 def test_buckets_are_whole_seconds_floor_divided():

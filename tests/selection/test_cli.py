@@ -88,6 +88,16 @@ def test_a_budget_paces_recommend_and_shows_in_status(run):
     assert cost_weight(run("recommend", "logical_reasoning")[1]) < paced
 
 
+def test_status_with_forget_change_names_the_mode(run):
+    assert run("demo", "--rounds", "5", "--seed", "3", "--forget", "change")[0] == 0
+    code, out, _ = run("status", "--forget", "change")
+    assert code == 0
+    assert "all-time sums until a change, then the evidence since it, aged" in out
+    code, _, err = run("status", "--forget", "half-life")
+    assert code == 1
+    assert "disagree" in err
+
+
 def test_parse_weights():
     assert parse_weights("quality=0.5, cost=0.2") == {"quality": 0.5, "cost": 0.2}
     with pytest.raises(ValueError, match="not a number"):
