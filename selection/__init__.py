@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from selection.aggregates import Aggregate
     from selection.batch import RecordBatch
     from selection.batch_sums import BatchSums
-    from selection.budget import Budget, BudgetPacer
+    from selection.budget import Budget, BudgetPacer, ShareBudget
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
         ModelCatalog,
@@ -74,6 +74,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "BatchSums": ("selection.batch_sums", "BatchSums"),
     "Budget": ("selection.budget", "Budget"),
     "BudgetPacer": ("selection.budget", "BudgetPacer"),
+    "ShareBudget": ("selection.budget", "ShareBudget"),
     "ChoiceMode": ("selection.core", "ChoiceMode"),
     "Clock": ("selection.clock", "Clock"),
     "ConsensusLike": ("selection.hive_feedback", "ConsensusLike"),
@@ -164,6 +165,7 @@ __all__ = [
     "Recommendation",
     "RecordBatch",
     "Router",
+    "ShareBudget",
     "SimClock",
     "Store",
     "StoreError",

@@ -33,6 +33,12 @@ from selection.aggregates import Aggregate, add_grouped
 from selection.batch_sums import BatchSums
 from selection.budget import BudgetPacer
 from selection.catalog import ModelCatalog
+from selection.change import (
+    DEFAULT_CHANGE_HALF_LIFE_HOURS,
+    FORGET_MODES,
+    ChangeDetector,
+    ForgetMode,
+)
 from selection.clock import Clock, SystemClock
 from selection.decay import DecayedSums, check_half_life
 from selection.errors import NoEligibleModelError
@@ -43,7 +49,7 @@ from selection.hive_feedback import (
     ConsensusLike,
     parse_feedback,
 )
-from selection.metrics import METRIC_COLUMNS
+from selection.metrics import COLUMN_INDEX, METRIC_COLUMNS
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
@@ -66,7 +72,7 @@ from selection.thresholds import (
     TaskThresholds,
 )
 
-__all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "NoEligiblePolicy", "Router"]
+__all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "ForgetMode", "NoEligiblePolicy", "Router"]
 
 ChoiceMode = Literal["greedy", "thompson", "thompson-level"]
 _CHOICE_MODES: tuple[ChoiceMode, ...] = ("greedy", "thompson", "thompson-level")
@@ -88,6 +94,12 @@ class Router:
         half_life_hours: forget old evidence: scores read sums in which a record counts
             half after this many hours (:mod:`selection.decay`); ``None`` (the default)
             never forgets, and scores read the all-time sums.
+        forget: ``"never"``, ``"half-life"`` (every record ages with ``half_life_hours``)
+            or ``"change"``: keep the all-time sums until a change detector
+            (:mod:`selection.change`) sees a (model, task)'s outcomes depart from its
+            history, then score it from the records since the change, aged with
+            ``half_life_hours`` (6 by default). ``None`` (the default): ``"half-life"``
+            when a half-life is given, else ``"never"``.
         on_no_eligible: when every model breaches a task's limits, ``"raise"``
             :class:`~selection.errors.NoEligibleModelError` (the default) or ``"degrade"``:
             serve the best model the limits excluded and flag the recommendation.
@@ -103,6 +115,7 @@ class Router:
         share_evidence: bool = False,
         half_life_hours: float | None = None,
         on_no_eligible: NoEligiblePolicy = "raise",
+        forget: ForgetMode | None = None,
     ) -> None:
         if not (prior_strength > 0 and math.isfinite(prior_strength)):
             raise ValueError(f"prior_strength must be positive, got {prior_strength!r}")
@@ -112,8 +125,20 @@ class Router:
                 f"got {on_no_eligible!r}"
             )
         half_life = check_half_life(half_life_hours)
+        if forget is None:
+            forget = "never" if half_life is None else "half-life"
+        if forget not in FORGET_MODES:
+            raise ValueError(f"forget must be one of {', '.join(FORGET_MODES)}, got {forget!r}")
+        if (forget == "half-life") != (half_life is not None) and forget != "change":
+            raise ValueError(f"forget={forget!r} and half_life_hours={half_life!r} disagree")
+        self.forget: ForgetMode = forget
         self.on_no_eligible: NoEligiblePolicy = on_no_eligible
-        self._decayed = None if half_life is None else DecayedSums(half_life)
+        self._decayed = DecayedSums(half_life) if forget == "half-life" and half_life else None
+        self._change = (
+            ChangeDetector(half_life or DEFAULT_CHANGE_HALF_LIFE_HOURS)
+            if forget == "change"
+            else None
+        )
         self._degraded: dict[str, str] = {}
         self.catalog = catalog
         self.clock: Clock = clock or SystemClock()
@@ -150,6 +175,7 @@ class Router:
         self,
         aggregates: Mapping[tuple[str, str], Aggregate],
         decayed: tuple[Mapping[tuple[str, str], Aggregate], Mapping[str, datetime]] | None = None,
+        buckets: Mapping[tuple[str, str, int], Aggregate] | None = None,
     ) -> None:
         """Replace the sums with ``{(model, task): sums}`` (a store's, at start-up).
 
@@ -157,13 +183,18 @@ class Router:
             aggregates: the all-time sums.
             decayed: with forgetting on, the store's decayed sums and each task's anchor
                 (:meth:`~selection.store.Store.decayed_aggregates`).
+            buckets: with ``forget="change"``, the store's sums per (model, task, bucket)
+                (:meth:`~selection.store.Store.bucket_aggregates`), replayed by the detector.
 
         Raises:
-            ValueError: forgetting is on and ``decayed`` is not given, or off and it is.
+            ValueError: forgetting is on and ``decayed`` is not given, or off and it is; or
+                ``buckets`` are given exactly when the forgetting is not by change.
         """
         if (decayed is None) != (self._decayed is None):
             state = "on" if self._decayed is not None else "off"
             raise ValueError(f"forgetting is {state}: give decayed sums exactly when it is on")
+        if (buckets is None) != (self._change is None):
+            raise ValueError('give bucket sums exactly when forget="change"')
         self._stats.clear()
         for (model_id, task), agg in aggregates.items():
             self._stats.setdefault(task, {})[model_id] = agg
@@ -173,12 +204,19 @@ class Router:
             self._decayed.load(*decayed)
             for _, task in decayed[0]:
                 self._versions[task] = self._versions.get(task, 0) + 1
+        if self._change is not None and buckets is not None:
+            self._change.load(buckets)
+            for _, task, _ in buckets:
+                self._versions[task] = self._versions.get(task, 0) + 1
 
     def absorb(self, records: Iterable[PerformanceRecord]) -> None:
         """Add committed records to the sums."""
-        if self._decayed is not None:
+        if self._decayed is not None or self._change is not None:
             records = list(records)
-            self._decayed.absorb(records)
+            if self._decayed is not None:
+                self._decayed.absorb(records)
+            if self._change is not None:
+                self._change.absorb(records)
         stats = self._stats
         touched = set()
         for r in records:
@@ -198,12 +236,16 @@ class Router:
         """Add committed records given as a batch to the sums, per (model, task) in numpy.
 
         The sums come out bit for bit as :meth:`absorb` of the same records leaves them.
-        Decayed sums (forgetting on) are still added record by record.
+        With forgetting on, its sums are still added record by record.
         """
         if not len(batch):
             return
-        if self._decayed is not None:
-            self._decayed.absorb(batch.records())
+        if self._decayed is not None or self._change is not None:
+            records = batch.records()
+            if self._decayed is not None:
+                self._decayed.absorb(records)
+            if self._change is not None:
+                self._change.absorb(records)
         keys = list(zip(batch.task_type, batch.model_id, strict=True))
         index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         groups = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(keys))
@@ -230,7 +272,7 @@ class Router:
         Raises:
             ValueError: forgetting is on (a record's timestamp sets its weight: absorb records).
         """
-        if self._decayed is not None:
+        if self._decayed is not None or self._change is not None:
             raise ValueError("with forgetting on, absorb records: their timestamps set weights")
         for task in batch.add_to(self._stats):
             self._versions[task] = self._versions.get(task, 0) + 1
@@ -256,7 +298,7 @@ class Router:
         Raises:
             ValueError: forgetting is on and no timestamp is given.
         """
-        if self._decayed is not None and timestamp is None:
+        if (self._decayed is not None or self._change is not None) and timestamp is None:
             raise ValueError("with forgetting on, amending a record needs its timestamp")
         agg = self._stats.get(task, {}).get(model_id)
         if agg is None:
@@ -265,6 +307,8 @@ class Router:
             agg.replace(column, old.get(column), value)
         if self._decayed is not None and timestamp is not None:
             self._decayed.amend(model_id, task, timestamp, old, new)
+        if self._change is not None and timestamp is not None:
+            self._change.amend(model_id, task, timestamp, old, new)
         self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
         return True
@@ -279,10 +323,19 @@ class Router:
 
     def scored_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
         """The sums per model that scores read for a task: decayed with forgetting on."""
-        name = self.catalog.check_task(task)
-        if self._decayed is None:
-            return self._stats.get(name, {})
-        return self._decayed.task_sums(name)
+        return self._scored(self.catalog.check_task(task))
+
+    def _scored(self, task: str) -> Mapping[str, Aggregate]:
+        if self._decayed is not None:
+            return self._decayed.task_sums(task)
+        if self._change is not None:
+            return self._change.task_sums(task, self._stats.get(task, {}))
+        return self._stats.get(task, {})
+
+    @property
+    def change_detector(self) -> ChangeDetector | None:
+        """With ``forget="change"``, the detector (its change points per model and task)."""
+        return self._change
 
     def decay_anchor(self, task: TaskLike) -> datetime | None:
         """With forgetting on, the time a task's record ages are measured from."""
@@ -297,6 +350,22 @@ class Router:
     def total_records(self) -> int:
         """How many records the sums hold, over all models and tasks."""
         return sum(a.records for by_model in self._stats.values() for a in by_model.values())
+
+    def spend_totals(self) -> dict[str, tuple[float, int]]:
+        """Per task: dollars and records over all time (what budgets count spend from)."""
+        i = COLUMN_INDEX["cost"]
+        return {
+            task: (
+                sum(a.total[i] for a in by_model.values()),
+                sum(a.records for a in by_model.values()),
+            )
+            for task, by_model in self._stats.items()
+        }
+
+    def expected_cost(self, model_id: str, task: TaskLike) -> float | None:
+        """A model's expected cost per request on a task now (observed, else its price)."""
+        estimate = self.score_table(task).estimates.get(model_id)
+        return None if estimate is None else estimate.values.get("cost")
 
     # -- thresholds ---------------------------------------------------------------------
 
@@ -357,7 +426,7 @@ class Router:
             columns_key = (*self._key(task, names, ctx, level=level), limits)
             columns = self._columns.get(columns_key)
             if columns is None:
-                sums = stats if self._decayed is None else self._decayed.task_sums(task)
+                sums = self._scored(task)
                 candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
                 columns = score_columns(
                     task,

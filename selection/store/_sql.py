@@ -117,6 +117,11 @@ def _sums(dialect: Dialect) -> str:
 _SUMS = {"sqlite": _sums("sqlite"), "postgres": _sums("postgres")}
 
 
+def sum_columns() -> str:
+    """Every metric column's ``COUNT, SUM, SUM of squares``, in the order aggregates read."""
+    return _SUMS
+
+
 def aggregate_query(
     dialect: Dialect,
     *,
