@@ -936,16 +936,39 @@ class Router:
         name = self.catalog.check_task(task)
         if mode not in _CHOICE_MODES:
             raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
-        weights = normalise_priorities(priority_factors)
-        table, _ = self._servable(name, weights, min_context_length, level=mode == "thompson-level")
+        ids, scores, spreads = self.draw_inputs(
+            name, priority_factors, mode=mode, min_context_length=min_context_length
+        )
         if mode == "greedy":
-            return [table.model_ids[0]] * n
+            return [ids[0]] * n
         if rng is None:
             raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
-        spreads = self._draw_spreads(table, mode)
-        draws = rng.normal(table.scores, spreads, size=(n, len(table.model_ids)))
-        ids = table.model_ids
+        draws = rng.normal(scores, spreads, size=(n, len(ids)))
         return [ids[i] for i in np.argmax(draws, axis=1)]
+
+    def draw_inputs(
+        self,
+        task: TaskLike,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: ChoiceMode = "thompson",
+        min_context_length: int | None = None,
+    ) -> tuple[tuple[str, ...], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """What a choice in ``mode`` draws from: models, mean scores and spreads of the draws.
+
+        The servable models come best expected first; a caller drawing many choices itself
+        (an evaluation's batch) draws from these exactly as :meth:`choose` does.
+
+        Raises:
+            NoEligibleModelError: every model breaches the task's hard limits (and the
+                router's policy is to raise).
+        """
+        name = self.catalog.check_task(task)
+        if mode not in _CHOICE_MODES:
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
+        weights = normalise_priorities(priority_factors)
+        table, _ = self._servable(name, weights, min_context_length, level=mode == "thompson-level")
+        return tuple(table.model_ids), table.scores, self._draw_spreads(table, mode)
 
     def confidence(self, table: ScoreTable, pick: int = 0) -> float:
         """How sure we are that the picked model is the best eligible one, in [0, 1].

@@ -50,7 +50,7 @@ __all__ = [
 
 SEED_ASSIGNMENT: Mapping[str, str] = SEED_COST_OPTIMIZED_ASSIGNMENT
 
-_Scores = tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+_Scores = tuple[tuple[str, ...], npt.NDArray[np.float64], npt.NDArray[np.float64]]
 """A score table's models (best first), their scores and the scores' spreads."""
 
 
@@ -238,16 +238,15 @@ class SelectorPolicy:
             return [best[t] for t in tasks]
         for task in distinct:  # the checks and bookkeeping of a choice, without a draw
             selector.choose(task, 0, factors, mode=self.mode, rng=self._rng)
-        tables = [selector.score_table(t, factors) for t in distinct]
-        if len({len(table.model_ids) for table in tables}) != 1:
+        inputs = [selector.draw_inputs(t, factors, mode=self.mode) for t in distinct]
+        if len({len(ids) for ids, _, _ in inputs}) != 1:
             return None
         code = {t: i for i, t in enumerate(distinct)}
         rows = np.array([code[t] for t in tasks], dtype=np.intp)
-        scores = np.vstack([table.scores for table in tables])[rows]
-        spreads = np.vstack([table.spreads for table in tables])[rows]
+        scores = np.vstack([means for _, means, _ in inputs])[rows]
+        spreads = np.vstack([spread for _, _, spread in inputs])[rows]
         picks = np.argmax(self._rng.normal(scores, spreads), axis=1).tolist()
-        ids = [table.model_ids for table in tables]
-        return [ids[r][p] for r, p in zip(rows.tolist(), picks, strict=True)]
+        return [inputs[r][0][p] for r, p in zip(rows.tolist(), picks, strict=True)]
 
     def choose_paced(self, tasks: Sequence[str]) -> Generator[str, float, None] | None:
         """With a pacer, each request's choice, then the pacer told its cost (else ``None``)."""
@@ -266,8 +265,7 @@ class SelectorPolicy:
                 if task not in checked:  # the checks and bookkeeping of a choice, no draw
                     selector.choose(task, 0, mode=mode, rng=rng, budget=pacer)
                     checked.add(task)
-                table = selector.score_table(task, factors)
-                scores = tables[key] = (table.model_ids, table.scores, table.spreads)
+                scores = tables[key] = selector.draw_inputs(task, factors, mode=mode)
             ids, means, spreads = scores
             if mode == "greedy":
                 model_id = ids[0]
