@@ -267,12 +267,8 @@ class SelectorPolicy:
                     checked.add(task)
                 scores = tables[key] = selector.draw_inputs(task, factors, mode=mode)
             ids, means, spreads = scores
-            if mode == "greedy":
-                model_id = ids[0]
-            else:
-                draws = rng.normal(means, spreads, size=(1, len(ids)))
-                model_id = ids[int(np.argmax(draws[0]))]
-            pacer.spend((yield model_id))
+            pick = 0 if mode == "greedy" else int(rng.normal(means, spreads).argmax())
+            pacer.spend((yield ids[pick]))
 
     def observe(self, outcome: Outcome) -> None:
         """Tell the pacer what the call cost; the selector itself reads the tracker."""
