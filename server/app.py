@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import SecretStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from selection import DynamicModelManager, GenesisError, ProviderError
 from selection.providers import ChatReply, ChatStream, ModelGateway, WireResult
@@ -83,6 +84,16 @@ def create_app(  # noqa: C901 - the routes are closures over one app's state
     @app.exception_handler(GenesisError)
     async def library_error(request: Request, exc: GenesisError) -> JSONResponse:
         return error_response(from_exception(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # An unknown path or method: in OpenAI's shape too, not Starlette's {"detail": ...}
+        code = "unknown_url" if exc.status_code == 404 else None
+        return error_response(
+            APIError(
+                exc.status_code, f"{exc.detail}: {request.method} {request.url.path}", code=code
+            )
+        )
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, exc: ValueError) -> JSONResponse:

@@ -139,6 +139,14 @@ def test_errors_come_in_openai_shape(served):
         c.chat.completions.create(model="genesis-prime/auto", messages=[])
     body: Any = bad.value.body
     assert body["param"] == "messages"
+    root = served.base_url.removesuffix("/v1")
+    auth = {"authorization": f"Bearer {API_KEY}"}
+    unknown = httpx.post(f"{root}/v1/no-such-path", headers=auth, json={})
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "unknown_url"
+    wrong_method = httpx.get(f"{root}/v1/chat/completions", headers=auth)
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["type"] == "invalid_request_error"
 
 
 def test_upstream_failure_after_fallbacks_is_a_502_and_every_attempt_is_recorded(served):

@@ -323,3 +323,16 @@ async def test_https_is_verified_and_its_connections_reused(certificate):
         async with httpx.AsyncClient(transport=PooledTransport()) as http:  # certifi's roots
             with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
                 await http.get(f"https://localhost:{port}/")
+
+
+async def test_a_head_answer_has_no_body_whatever_its_length_says(scripted):
+    peer, url = scripted
+
+    async def head(seen: Seen, writer: asyncio.StreamWriter) -> bytes:
+        return b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"
+
+    peer.script = head
+    async with httpx.AsyncClient(transport=PooledTransport(), base_url=url) as http:
+        response = await asyncio.wait_for(http.head("/"), 5)
+    assert response.headers["content-length"] == "5"
+    assert response.content == b""
