@@ -47,15 +47,17 @@ from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
 from selection.scoring import PRIOR_QUALITY, ScoreTable, build_score_table, pareto_front
 from selection.tasks import TaskLike
-
-if TYPE_CHECKING:
-    from selection.batch import RecordBatch
 from selection.thresholds import (
     DEFAULT_THRESHOLDS,
     NO_ELIGIBLE_POLICIES,
     NoEligiblePolicy,
     TaskThresholds,
 )
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
+
+_SMALL_BATCH = 64  # below this, adding record by record beats numpy's per-call overhead
 
 __all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "NoEligiblePolicy", "Router"]
 
@@ -193,6 +195,9 @@ class Router:
             return
         if self._decayed is not None:
             self._decayed.absorb(batch.records())
+        if len(batch) < _SMALL_BATCH:
+            self._absorb_rows(batch)
+            return
         keys = list(zip(batch.task_type, batch.model_id, strict=True))
         index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         groups = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(keys))
@@ -206,10 +211,27 @@ class Router:
             if agg is None:
                 agg = by_model[model_id] = Aggregate()
             targets.append(agg)
-        add_grouped(
-            targets, groups, [batch.metrics[c] for c in METRIC_COLUMNS], batch.error_occurred
-        )
-        for task in {task for task, _ in index}:
+        columns = [batch.metric_array(c) for c in METRIC_COLUMNS]
+        add_grouped(targets, groups, columns, batch.error_occurred)
+        self._touched({task for task, _ in index})
+
+    def _absorb_rows(self, batch: RecordBatch) -> None:
+        """A few records: added one by one from the batch's Python values (no numpy)."""
+        stats = self._stats
+        columns = [batch.metric_list(c) for c in METRIC_COLUMNS]
+        rows = zip(batch.task_type, batch.model_id, batch.error_list(), *columns, strict=True)
+        for task, model_id, error, *values in rows:
+            by_model = stats.get(task)
+            if by_model is None:
+                by_model = stats[task] = {}
+            agg = by_model.get(model_id)
+            if agg is None:
+                agg = by_model[model_id] = Aggregate()
+            agg.add(values, error)
+        self._touched(set(batch.task_type))
+
+    def _touched(self, tasks: Iterable[str]) -> None:
+        for task in tasks:
             self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
 
