@@ -299,7 +299,9 @@ class RecordBatch:
             return self
         picked = np.flatnonzero(mask).tolist()
         text = {name: tuple(values[i] for i in picked) for name, values in self._text.items()}
-        values = {name: [column[i] for i in picked] for name, column in self._values.items()}
+        values: dict[str, Sequence[Any]] = {
+            name: [column[i] for i in picked] for name, column in self._values.items()
+        }
         arrays = {name: _frozen(array[mask]) for name, array in self._arrays.items()}
         records = None if self._records is None else [self._records[i] for i in picked]
         return self._make(len(picked), values, arrays, text, records)
