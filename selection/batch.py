@@ -52,30 +52,36 @@ class RecordBatch:
 
     Build one with :meth:`from_records` (typed records or dictionaries), :meth:`from_columns`
     (field -> array or list) or :meth:`from_frame` (a pandas DataFrame); write it with
-    :meth:`selection.PerformanceTracker.record_batch`.
-
-    Attributes:
-        metrics: each metric column (:data:`~selection.metrics.METRIC_COLUMNS`) as float64,
-            NaN where a record has no value.
-        error_occurred: whether each call failed.
+    :meth:`selection.PerformanceTracker.record_batch`. Each metric column is held as the
+    values it was given (Python values or a numpy array) and converted to the other form
+    once, when first asked for.
     """
 
-    __slots__ = ("_text", "error_occurred", "metrics")
+    __slots__ = ("_arrays", "_n", "_records", "_text", "_values")
 
-    metrics: Mapping[str, FloatArray]
-    error_occurred: BoolArray
+    _n: int
+    _values: dict[str, Sequence[Any]]  # metric columns and error_occurred as Python values
+    _arrays: dict[str, npt.NDArray[Any]]  # the same as numpy arrays (NaN: no value)
     _text: dict[str, tuple[Any, ...]]
+    _records: list[PerformanceRecord] | None  # the typed records it was built from, if any
 
     def __init__(self) -> None:
         raise TypeError("build a RecordBatch with from_records, from_columns or from_frame")
 
     @classmethod
     def _make(
-        cls, metrics: Mapping[str, FloatArray], errors: BoolArray, text: dict[str, tuple[Any, ...]]
+        cls,
+        n: int,
+        values: dict[str, Sequence[Any]],
+        arrays: dict[str, npt.NDArray[Any]],
+        text: dict[str, tuple[Any, ...]],
+        records: list[PerformanceRecord] | None = None,
     ) -> Self:
         batch = object.__new__(cls)
-        object.__setattr__(batch, "metrics", metrics)
-        object.__setattr__(batch, "error_occurred", _frozen(errors))
+        object.__setattr__(batch, "_records", records)
+        object.__setattr__(batch, "_n", n)
+        object.__setattr__(batch, "_values", values)
+        object.__setattr__(batch, "_arrays", arrays)
         object.__setattr__(batch, "_text", text)
         return batch
 
@@ -160,30 +166,63 @@ class RecordBatch:
             return cls._from_checked({f: [] for f in _FIELDS}, 0)
         rows = [_ALL_VALUES(record.__dict__) for record in records]
         values = dict(zip(_FIELDS, zip(*rows, strict=True), strict=True))
-        return cls._from_checked(values, len(records))
+        return cls._from_checked(values, len(records), records)
 
     @classmethod
-    def _from_checked(cls, columns: Mapping[str, Any], n: int) -> Self:
-        metrics = {}
-        for name in METRIC_COLUMNS:
-            values = columns[name]
-            if isinstance(values, np.ndarray):
-                metrics[name] = _frozen(values)
-            elif n and values[0] is None and values.count(None) == n:
-                metrics[name] = _frozen(np.full(n, np.nan))
+    def _from_checked(
+        cls, columns: Mapping[str, Any], n: int, records: list[PerformanceRecord] | None = None
+    ) -> Self:
+        values: dict[str, Sequence[Any]] = {}
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        for name in (*METRIC_COLUMNS, "error_occurred"):
+            column = columns[name]
+            if isinstance(column, np.ndarray):
+                arrays[name] = _frozen(column)
             else:
-                metrics[name] = _frozen(np.array(values, dtype=np.float64))  # None -> NaN
-        errors = np.array(columns["error_occurred"], dtype=np.bool_).reshape(n)
+                values[name] = column
         text = {f: tuple(columns[f]) for f in _OTHER}
-        return cls._make(metrics, errors, text)
+        return cls._make(n, values, arrays, text, records)
 
     # -- reading --------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.error_occurred)
+        return self._n
 
     def __repr__(self) -> str:
         return f"RecordBatch(records={len(self)})"
+
+    @property
+    def metrics(self) -> Mapping[str, FloatArray]:
+        """Every metric column, read-only float64, NaN where a record has no value."""
+        return {name: self.metric_array(name) for name in METRIC_COLUMNS}
+
+    def metric_array(self, name: str) -> FloatArray:
+        """One metric column as a read-only float64 array, NaN where a record has no value."""
+        found = self._arrays.get(name)
+        if found is None:
+            values = self._values[name]
+            if self._n and values[0] is None and values.count(None) == self._n:
+                found = np.full(self._n, np.nan)
+            else:
+                found = np.array(values, dtype=np.float64)  # None -> NaN
+            found = self._arrays[name] = _frozen(found)
+        return found
+
+    @property
+    def error_occurred(self) -> BoolArray:
+        """Whether each call failed, as a read-only bool array."""
+        found = self._arrays.get("error_occurred")
+        if found is None:
+            errors = np.array(self._values["error_occurred"], dtype=np.bool_).reshape(self._n)
+            found = self._arrays["error_occurred"] = _frozen(errors)
+        return found
+
+    def error_list(self) -> Sequence[bool]:
+        """Whether each call failed, as Python bools."""
+        found = self._values.get("error_occurred")
+        if found is None:
+            found = self._values["error_occurred"] = self._arrays["error_occurred"].tolist()
+        return found
 
     def column(self, name: str) -> tuple[Any, ...]:
         """A non-metric field's values (``record_id``, ``model_id``, ``timestamp``...)."""
@@ -213,31 +252,28 @@ class RecordBatch:
 
     def has_values(self, name: str) -> bool:
         """Whether any record has a value of the metric column ``name``."""
-        return not bool(np.isnan(self.metrics[name]).all())
+        values = self._values.get(name)
+        if values is not None:
+            return values.count(None) != self._n
+        return not bool(np.isnan(self._arrays[name]).all())
 
-    def metric_list(self, name: str) -> list[float | int | None]:
+    def metric_list(self, name: str) -> Sequence[float | int | None]:
         """A metric column as Python values: ``None`` where absent, ints for token counts."""
-        values = self.metrics[name]
-        absent = np.isnan(values)
-        if absent.all():
-            return [None] * len(values)
-        plain = values.astype(np.int64) if name in _INTEGRAL and not absent.any() else values
-        if not absent.any():
-            return plain.tolist()  # type: ignore[no-any-return]
-        out = values.astype(object)
-        if name in _INTEGRAL:
-            out[~absent] = values[~absent].astype(np.int64).astype(object)
-        out[absent] = None
-        return out.tolist()  # type: ignore[no-any-return]
+        found = self._values.get(name)
+        if found is None:
+            found = self._values[name] = _python_values(name, self._arrays[name])
+        return found
 
     def records(self) -> list[PerformanceRecord]:
-        """The batch as typed records (each built without validating again)."""
+        """The batch as typed records (the ones it was built from, else built anew)."""
+        if self._records is not None:
+            return list(self._records)
         columns: list[Sequence[Any]] = []
         for name in _FIELDS:
             if name in _METRICS:
                 columns.append(self.metric_list(name))
             elif name == "error_occurred":
-                columns.append(self.error_occurred.tolist())
+                columns.append(self.error_list())
             else:
                 columns.append(self._text[name])
         new, setattr_ = object.__new__, object.__setattr__
@@ -259,12 +295,16 @@ class RecordBatch:
     def take(self, keep: Sequence[bool] | BoolArray) -> Self:
         """The records where ``keep`` is true, in order."""
         mask = np.asarray(keep, dtype=np.bool_)
-        if mask.all() and len(mask) == len(self):
+        if len(mask) == self._n and mask.all():
             return self
         picked = np.flatnonzero(mask).tolist()
         text = {name: tuple(values[i] for i in picked) for name, values in self._text.items()}
-        metrics = {name: _frozen(values[mask]) for name, values in self.metrics.items()}
-        return self._make(metrics, self.error_occurred[mask], text)
+        values: dict[str, Sequence[Any]] = {
+            name: [column[i] for i in picked] for name, column in self._values.items()
+        }
+        arrays = {name: _frozen(array[mask]) for name, array in self._arrays.items()}
+        records = None if self._records is None else [self._records[i] for i in picked]
+        return self._make(len(picked), values, arrays, text, records)
 
     def stamped(self, now: datetime) -> Self:
         """The batch with ``now`` (UTC) as the time of every record that has none."""
@@ -273,7 +313,21 @@ class RecordBatch:
             return self
         text = dict(self._text)
         text["timestamp"] = tuple(now if t is None else t for t in times)
-        return self._make(self.metrics, self.error_occurred, text)
+        return self._make(self._n, self._values, self._arrays, text)
+
+
+def _python_values(name: str, values: FloatArray) -> list[Any]:
+    absent = np.isnan(values)
+    if absent.all():
+        return [None] * len(values)
+    if not absent.any():
+        plain = values.astype(np.int64) if name in _INTEGRAL else values
+        return plain.tolist()  # type: ignore[no-any-return]
+    out = values.astype(object)
+    if name in _INTEGRAL:
+        out[~absent] = values[~absent].astype(np.int64).astype(object)
+    out[absent] = None
+    return out.tolist()  # type: ignore[no-any-return]
 
 
 def _checked_metric(name: str, values: npt.NDArray[Any]) -> FloatArray:

@@ -62,15 +62,17 @@ from selection.scoring import (
     score_columns,
 )
 from selection.tasks import TaskLike
-
-if TYPE_CHECKING:
-    from selection.batch import RecordBatch
 from selection.thresholds import (
     DEFAULT_THRESHOLDS,
     NO_ELIGIBLE_POLICIES,
     NoEligiblePolicy,
     TaskThresholds,
 )
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
+
+_SMALL_BATCH = 64  # below this, adding record by record beats numpy's per-call overhead
 
 __all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "ForgetMode", "NoEligiblePolicy", "Router"]
 
@@ -217,20 +219,11 @@ class Router:
                 self._decayed.absorb(records)
             if self._change is not None:
                 self._change.absorb(records)
-        stats = self._stats
         touched = set()
         for r in records:
-            by_model = stats.get(r.task_type)
-            if by_model is None:
-                by_model = stats[r.task_type] = {}
-            agg = by_model.get(r.model_id)
-            if agg is None:
-                agg = by_model[r.model_id] = Aggregate()
-            agg.add(r.metric_values(), r.error_occurred)
+            self._cell(r.task_type, r.model_id).add(r.metric_values(), r.error_occurred)
             touched.add(r.task_type)
-        for task in touched:
-            self._versions[task] = self._versions.get(task, 0) + 1
-        self._all_version += 1
+        self._touched(touched)
 
     def absorb_batch(self, batch: RecordBatch) -> None:
         """Add committed records given as a batch to the sums, per (model, task) in numpy.
@@ -246,23 +239,37 @@ class Router:
                 self._decayed.absorb(records)
             if self._change is not None:
                 self._change.absorb(records)
+        if len(batch) < _SMALL_BATCH:
+            self._absorb_rows(batch)
+            return
         keys = list(zip(batch.task_type, batch.model_id, strict=True))
         index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         groups = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(keys))
-        stats = self._stats
-        targets = []
-        for task, model_id in index:
-            by_model = stats.get(task)
-            if by_model is None:
-                by_model = stats[task] = {}
-            agg = by_model.get(model_id)
-            if agg is None:
-                agg = by_model[model_id] = Aggregate()
-            targets.append(agg)
-        add_grouped(
-            targets, groups, [batch.metrics[c] for c in METRIC_COLUMNS], batch.error_occurred
-        )
-        for task in {task for task, _ in index}:
+        targets = [self._cell(task, model_id) for task, model_id in index]
+        columns = [batch.metric_array(c) for c in METRIC_COLUMNS]
+        add_grouped(targets, groups, columns, batch.error_occurred)
+        self._touched({task for task, _ in index})
+
+    def _absorb_rows(self, batch: RecordBatch) -> None:
+        """A few records: added one by one from the batch's Python values (no numpy)."""
+        columns = [batch.metric_list(c) for c in METRIC_COLUMNS]
+        rows = zip(batch.task_type, batch.model_id, batch.error_list(), *columns, strict=True)
+        for task, model_id, error, *values in rows:
+            self._cell(task, model_id).add(values, error)
+        self._touched(set(batch.task_type))
+
+    def _cell(self, task: str, model_id: str) -> Aggregate:
+        """The sums of one (model, task), made empty on first use."""
+        by_model = self._stats.get(task)
+        if by_model is None:
+            by_model = self._stats[task] = {}
+        agg = by_model.get(model_id)
+        if agg is None:
+            agg = by_model[model_id] = Aggregate()
+        return agg
+
+    def _touched(self, tasks: Iterable[str]) -> None:
+        for task in tasks:
             self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
 
@@ -274,9 +281,7 @@ class Router:
         """
         if self._decayed is not None or self._change is not None:
             raise ValueError("with forgetting on, absorb records: their timestamps set weights")
-        for task in batch.add_to(self._stats):
-            self._versions[task] = self._versions.get(task, 0) + 1
-        self._all_version += 1
+        self._touched(batch.add_to(self._stats))
 
     def amend(
         self,

@@ -265,9 +265,9 @@ def batch_rows(
                 continue
             values = batch.metric_list(name)
         elif name == "error_occurred":
-            if not batch.error_occurred.any():
+            values = batch.error_list()
+            if not any(values):
                 continue
-            values = batch.error_occurred.tolist()
         elif name == "timestamp":
             values = times if timestamp is None else list(map(timestamp, times))  # type: ignore[arg-type]
         elif name == "context_data":

@@ -189,7 +189,7 @@ def test_columns_must_be_known_fields_of_one_length():
 def test_a_batch_is_immutable():
     batch = RecordBatch.from_columns({"model_id": [MODELS[0]], "task_type": [TASKS[0]]})
     with pytest.raises(AttributeError):
-        batch.metrics = {}
+        batch.metrics = {}  # type: ignore[misc]
     with pytest.raises(ValueError, match="read-only"):
         batch.metrics["cost"][0] = 1.0
 
