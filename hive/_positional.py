@@ -142,8 +142,8 @@ def top_half_share(profile: Profile, model: int) -> float:
     if profile.total_weight <= 0.0:
         return 0.0
     half = math.ceil(profile.n_models / 2)
-    if "positions" in profile.__dict__ or profile.width is None:  # built already, or ragged
+    if profile.width is None:
         in_top = profile.positions[:, model] < half
-    else:
+    else:  # the same answer from the first places of each ranking, without the matrix
         in_top = (profile.orders[:, :half] == model).any(axis=1)
     return float(_share(profile, in_top[:, None])[0])

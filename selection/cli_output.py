@@ -23,7 +23,6 @@ import json
 import os
 import re
 import sys
-from decimal import Decimal
 from typing import IO, Any
 
 from rich.console import Console
@@ -94,6 +93,8 @@ def cell_value(text: str) -> str | int | float | None:
         return text
     number = match["sign"] + match["digits"].replace(",", "")
     if match["percent"]:
+        from decimal import Decimal  # exact: "33.3%" is 0.333, not 0.33299999999999996
+
         return float(Decimal(number) / 100)
     if any(mark in number for mark in ".eE"):
         return float(number)

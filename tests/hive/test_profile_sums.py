@@ -8,6 +8,7 @@ order as ``einsum`` over the table. These tests pin that, numpy version by numpy
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -113,3 +114,27 @@ def test_partial_rankings_keep_the_half_of_their_own_ranking():
     result = count_profile(profile, "approval")
     expected = profile.weighted_sum(profile.positions < top) / profile.total_weight
     assert np.array_equal(_scores(result, profile.models), np.clip(expected, 0.0, 1.0))
+
+
+def test_figures_computed_on_first_read_behave_as_fields():
+    agreeing = np.tile(np.arange(6), (30, 1))  # every voter ranks alike: W = 1
+    split = agreeing.copy()
+    split[::2] = agreeing[::2, ::-1]  # the lighter half reverses it: model 0 still wins
+    models = [f"m{i}" for i in range(6)]
+    weights = np.where(np.arange(30) % 2 == 0, 1.0, 2.0)
+    one = count_profile(
+        profile_from_orders(agreeing, models, task=TASK, weights=weights), "plurality"
+    )
+    two = count_profile(profile_from_orders(split, models, task=TASK, weights=weights), "plurality")
+    same = count_profile(
+        profile_from_orders(agreeing, models, task=TASK, weights=weights), "plurality"
+    )
+    assert one == same
+    assert one.preferred_model == two.preferred_model == "m0"
+    assert one != two
+    assert one.agreement == pytest.approx(1.0)
+    assert two.agreement < 0.5
+    dumped = one.model_dump()
+    assert {"agreement", "collective_approval", "insight"} <= dumped.keys()
+    assert pickle.loads(pickle.dumps(two)) == two
+    assert "agreement W=1.00" in repr(one)
