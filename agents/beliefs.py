@@ -148,11 +148,9 @@ class Beliefs:
         n = len(seen)
         if n == 0:
             return
-        rows = np.fromiter(
-            (self._row(t, m) for t, m in zip(seen.tasks, seen.models, strict=True)),
-            dtype=np.intp,
-            count=n,
-        )
+        pairs = list(zip(seen.tasks, seen.models, strict=True))
+        index = {pair: self._row(*pair) for pair in dict.fromkeys(pairs)}  # first seen, first
+        rows = np.fromiter(map(index.__getitem__, pairs), dtype=np.intp, count=n)
         weights = np.ones(n)
         stats = self._stats
         decay = self.config.decay

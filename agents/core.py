@@ -169,15 +169,12 @@ class GenesisAgent:
         if cached is not None and cached[0] is self.beliefs and cached[1] == self.beliefs.version:
             return dict(cached[2])
         judged = self.beliefs.score(name, "quality")
-        if judged is None:
-            return {}
-        models, means, calls = judged
         k, mu = self.beliefs.config.prior_strength, self.beliefs.config.prior_mean
         report = {}
-        for i, model in enumerate(models):
-            n = float(calls[i])
+        models, means, calls = judged if judged is not None else ((), np.empty(0), np.empty(0))
+        for model, mean, n in zip(models, means.tolist(), calls.tolist(), strict=True):
             if n > 1e-9:
-                raw = (float(means[i]) * (k + n) - k * mu) / n
+                raw = (mean * (k + n) - k * mu) / n
                 report[model] = (min(max(raw, 0.0), 1.0), n)
         # A hive reads each report several times per vote (juries, evidence): the beliefs
         # do not change in between.

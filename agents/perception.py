@@ -172,7 +172,8 @@ class Perception:
     def judge_columns(self, seen: Observations) -> Observations:
         """Calls given as columns, as this agent sees them (:meth:`judge` of their records)."""
         noise = self._rng.standard_normal(seen.scores.shape) * self.config.noise_sd
-        offsets = np.array([self.leniency + self.taste(m) for m in seen.models], dtype=float)
+        offset = {m: self.leniency + self.taste(m) for m in dict.fromkeys(seen.models)}
+        offsets = np.fromiter(map(offset.__getitem__, seen.models), dtype=float, count=len(seen))
         judged = np.clip(seen.scores + offsets[:, None] + noise, 0.0, 1.0)  # nan stays nan
         return Observations(
             tasks=seen.tasks,

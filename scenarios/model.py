@@ -398,7 +398,8 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                     perceived=truth if self.private else scores,
                 )
             )  # fmt: skip
-            routed.extend(request_ids[row] for row in rows.tolist())
+            if self.ab is not None:
+                routed.extend(request_ids[row] for row in rows.tolist())
             ok = ~out.failed
             totals["quality"] += float(out.quality[ok].sum())
             totals["ok"] += int(ok.sum())

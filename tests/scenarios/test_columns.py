@@ -77,3 +77,30 @@ def test_bad_parts_are_refused() -> None:
         CallColumns.concat([_calls(7), tagged])
     with pytest.raises(ValueError, match="3 values for 50 calls"):
         _calls(8).with_fields(ab_arm=np.full(3, None, dtype=object))
+
+
+def test_an_agent_judges_columns_as_it_judges_their_records() -> None:
+    from agents import PERSONAS, GenesisAgent
+
+    calls = CallColumns.concat([_calls(9), _calls(10, "sim/b")])
+    records = [PerformanceRecord(**row) for row in calls.rows()]
+    by_records, by_columns = (
+        GenesisAgent("a", PERSONAS["engineer"], rng=np.random.default_rng(4)) for _ in range(2)
+    )
+    by_records.observe_many(records[:60])
+    by_records.observe_many(records[60:])
+    seen = calls.observations(perceived=False)
+    by_columns.observe_columns(seen.take(np.arange(60)))
+    by_columns.observe_columns(seen.take(np.arange(60, 100)))
+    one, other = (
+        by_records.beliefs.table("logical_reasoning"),
+        by_columns.beliefs.table("logical_reasoning"),
+    )
+    assert one is not None
+    assert other is not None
+    assert one.models == other.models
+    for name, values in one.mean.items():
+        assert values.tobytes() == other.mean[name].tobytes(), name
+    assert by_records.quality_report("logical_reasoning") == by_columns.quality_report(
+        "logical_reasoning"
+    )
