@@ -132,7 +132,7 @@ def assert_same_state(found: dict, expected: dict) -> None:
     for key, want in expected.items():
         since, changes, history, closed, open_, regime, anchor = found[key]
         assert (since, changes, anchor) == (want[0], want[1], want[6]), key
-        assert history == pytest.approx(want[2], rel=1e-9, abs=1e-9), key
+        assert history == pytest.approx(want[2], rel=1e-9, abs=1e-6), key
         assert [b for b, _ in closed] == [b for b, _ in want[3]], key
         for (_, a), (_, b) in zip(closed, want[3], strict=True):
             assert a == pytest.approx(b, rel=1e-9, abs=1e-9), key
