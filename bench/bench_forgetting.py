@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/bench_forgetting.py [--seeds 7,1,2,3,4]
          [--half-lives none,3,6,12,24,change] [--startup 100000] [--pg URL]
 
 A half-life ``change`` (or ``change:H``) is ``forget="change"``: the all-time sums until a
-detected change, then the evidence since it, aged with a half-life of H hours (6 by default).
+detected change, then the evidence since it, aged with a half-life of H hours (3 by default).
 
 quality-drift: the middle model's quality drops by 0.2 at step 50. Printed: the task's
 requests from the drift until the drifted model serves under half of a task it served the
