@@ -1,6 +1,10 @@
 """Forgetting on the built-in quality-drift and outage scenarios, by half-life.
 
-Run: .venv/bin/python bench/bench_forgetting.py [--seeds 7,1,2,3,4] [--half-lives none,3,6,12,24]
+Run: .venv/bin/python bench/bench_forgetting.py [--seeds 7,1,2,3,4]
+         [--half-lives none,3,6,12,24,change] [--startup 100000] [--pg URL]
+
+A half-life ``change`` (or ``change:H``) is ``forget="change"``: the all-time sums until a
+detected change, then the evidence since it, aged with a half-life of H hours (3 by default).
 
 quality-drift: the middle model's quality drops by 0.2 at step 50. Printed: the task's
 requests from the drift until the drifted model serves under half of a task it served the
@@ -13,6 +17,10 @@ recovers, and the regret of the run and of those 55 steps, for the selector, the
 the static assignment (which does not learn, so the half-life does not change it).
 
 steady-state: nothing changes; printed is the regret, which is what forgetting costs.
+
+start-up (``--startup N``): the seconds ``PerformanceTracker.start()`` takes to rebuild the
+Router from N stored records (SQLite; PostgreSQL too with ``--pg``), per forgetting mode, the
+median of three starts, measured side by side in one run.
 
 Every figure is a median over the seeds (regret per seed with --verbose). Targets: some
 half-life gives the recovered model at least half of its task after the outage, and forgetting
@@ -36,8 +44,18 @@ RECOVERED_AT = 65  # outage from step 50 for 15 steps
 OUTAGE_TASK = "logical_reasoning"
 
 
-def _with_half_life(spec: ScenarioSpec, seed: int, half_life: float | None) -> ScenarioSpec:
-    selector = {**spec.selector.model_dump(), "half_life_hours": half_life}
+Setting = float | str | None  # a half-life in hours, "change" / "change:H", or None (never)
+
+
+def _selector(setting: Setting) -> dict[str, Any]:
+    if isinstance(setting, str):
+        hours = setting.partition(":")[2]
+        return {"forget": "change", "half_life_hours": float(hours) if hours else None}
+    return {"forget": None, "half_life_hours": setting}
+
+
+def _with_half_life(spec: ScenarioSpec, seed: int, half_life: Setting) -> ScenarioSpec:
+    selector = {**spec.selector.model_dump(), **_selector(half_life)}
     return spec.with_overrides(seed=seed, selector=selector)
 
 
@@ -87,8 +105,16 @@ def outage_figures(result: RunResult) -> dict[str, float]:
     }
 
 
-def _label(half_life: float | None) -> str:
+def _label(half_life: Setting) -> str:
+    if isinstance(half_life, str):
+        return half_life
     return "none" if half_life is None else f"{half_life:g} h"
+
+
+def _parse(text: str) -> Setting:
+    if text == "none":
+        return None
+    return text if text.startswith("change") else float(text)
 
 
 def _median(values: Sequence[float]) -> float:
@@ -100,9 +126,16 @@ def main() -> None:
     parser.add_argument("--seeds", default="7,1,2,3,4")
     parser.add_argument("--half-lives", default="none,3,6,12,24")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--startup", type=int, help="also time start-up on this many records")
+    parser.add_argument("--pg", help="with --startup: a PostgreSQL URL to time as well")
+    parser.add_argument("--startup-only", action="store_true", help="skip the scenarios")
     args = parser.parse_args()
+    if args.startup:
+        startup_figures(args.startup, args.pg)
+        if args.startup_only:
+            return
     seeds = [int(s) for s in args.seeds.split(",")]
-    half_lives = [None if h == "none" else float(h) for h in args.half_lives.split(",")]
+    half_lives = [_parse(h) for h in args.half_lives.split(",")]
     drift, outage = load_scenario("quality-drift"), load_scenario("outage")
 
     print(
@@ -182,6 +215,68 @@ def main() -> None:
             for policy in ("selector", "hive")
         }
         print(f"  {_label(h):>9}  {regrets['selector']:>9.1f}  {regrets['hive']:>9.1f}")
+
+
+def startup_figures(n: int, pg_url: str | None) -> None:
+    """Seconds to rebuild the Router from ``n`` stored records, per forgetting mode."""
+    import asyncio
+    import tempfile
+    import time
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    import numpy as np
+
+    from selection import ModelCatalog, PerformanceRecord, PerformanceTracker, Router, open_store
+
+    catalog = ModelCatalog.default()
+    models = [spec.id for spec in catalog][:6]
+    tasks = sorted(catalog.tasks)[:6]
+    rng = np.random.default_rng(1)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    records = [
+        PerformanceRecord(
+            record_id=f"s{i}",
+            model_id=models[i % len(models)],
+            task_type=tasks[(i // 7) % len(tasks)],
+            quality_score=float(rng.uniform(0.5, 1.0)),
+            response_time_ms=float(rng.lognormal(7, 0.4)),
+            cost=0.001,
+            error_occurred=bool(rng.random() < 0.02),
+            timestamp=start + timedelta(seconds=i * 30),  # 100k records: 35 days
+        )
+        for i in range(n)
+    ]
+    modes: dict[str, dict[str, Any]] = {
+        "none": {},
+        "6 h": {"half_life_hours": 6.0},
+        "change": {"forget": "change"},
+    }
+
+    async def measure(url: str) -> dict[str, float]:
+        async with open_store(url) as store:
+            for i in range(0, n, 20_000):
+                await store.add_records(records[i : i + 20_000])
+        times: dict[str, list[float]] = {label: [] for label in modes}
+        for _ in range(3):
+            for label, options in modes.items():  # alternated, so load hits all alike
+                async with open_store(url) as store:
+                    tracker = PerformanceTracker(store, Router(catalog, **options))
+                    t0 = time.perf_counter()
+                    await tracker.start()
+                    times[label].append(time.perf_counter() - t0)
+        return {label: _median(values) for label, values in times.items()}
+
+    with tempfile.TemporaryDirectory() as folder:
+        urls = {"SQLite": f"sqlite:///{Path(folder) / 'startup.db'}"}
+        if pg_url:
+            urls["PostgreSQL"] = pg_url
+        print(f"start-up: seconds to rebuild the Router from {n:,} records (median of 3)")
+        print(f"  {'store':>10}  " + "  ".join(f"{label:>8}" for label in modes))
+        for name, url in urls.items():
+            figures = asyncio.run(measure(url))
+            print(f"  {name:>10}  " + "  ".join(f"{figures[m]:>8.2f}" for m in modes))
+    print()
 
 
 def _moved(values: list[int | None]) -> str:

@@ -239,7 +239,7 @@ class SelectorSpec(_Spec):
     """Forget old evidence: a record counts half after this many hours (None: never)."""
     forget: Literal["never", "half-life", "change"] | None = None
     """``Router(forget=)``: ``change`` forgets only after a detected change (its evidence
-    since then ages with ``half_life_hours``, 6 by default); None: by ``half_life_hours``."""
+    since then ages with ``half_life_hours``, 3 by default); None: by ``half_life_hours``."""
     hive: bool = True
     share_evidence: bool = False
     """Start each (model, task) from a prior fitted to every task (``Router(share_evidence)``)."""

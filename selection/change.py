@@ -64,7 +64,9 @@ FORGET_MODES: tuple[ForgetMode, ...] = ("never", "half-life", "change")
 ALPHA = 1e-6
 """Each test's false-alarm probability (see the module)."""
 DEFAULT_BUCKET_SECONDS = 3600
-DEFAULT_CHANGE_HALF_LIFE_HOURS = 6.0
+DEFAULT_CHANGE_HALF_LIFE_HOURS = 3.0
+"""After a change the world is known to move: 3 h beat 6 h on the drift and outage scenarios
+summed (bench/bench_forgetting.py), and when nothing changes it is never used."""
 MIN_WINDOW = 10
 MIN_HISTORY = 20
 MAX_WINDOW_BUCKETS = 24
@@ -87,13 +89,21 @@ def bucket_of(timestamp: datetime, bucket_seconds: int) -> int:
     return seconds // bucket_seconds
 
 
+# What the tests read of a set of records: records, failures, and the quality's n, sum, sum sq.
+_Stats = list[float]
+
+
+def _stats(agg: Aggregate) -> _Stats:
+    return [agg.records, agg.errors, agg.count[_Q], agg.total[_Q], agg.total_sq[_Q]]
+
+
 @dataclass(slots=True)
 class _Pair:
     """One (model, task): its buckets since the last change, and what scores read."""
 
     since: int | None = None  # the bucket of the last change; None: never changed
-    history: Aggregate = field(default_factory=Aggregate)  # closed, older than `closed`
-    closed: deque[tuple[int, Aggregate]] = field(default_factory=deque)
+    total: _Stats = field(default_factory=lambda: [0.0] * 5)  # every closed bucket since
+    closed: deque[tuple[int, Aggregate, _Stats]] = field(default_factory=deque)  # the newest
     open: tuple[int, Aggregate] | None = None
     regime: Aggregate | None = None  # decayed sums since the change (None: never changed)
     changes: int = 0
@@ -162,8 +172,8 @@ class ChangeDetector:
                 out[(model_id, task)] = (
                     pair.since,
                     pair.changes,
-                    _numbers(pair.history),
-                    tuple((b, _numbers(a)) for b, a in pair.closed),
+                    tuple(pair.total),
+                    tuple((b, _numbers(a)) for b, a, _ in pair.closed),
                     None if pair.open is None else (pair.open[0], _numbers(pair.open[1])),
                     None if pair.regime is None else _numbers(pair.regime),
                     self._anchors.get(task),
@@ -176,7 +186,8 @@ class ChangeDetector:
         """Replace everything with the replay of per-bucket sums (the store's, at start-up).
 
         Args:
-            buckets: ``{(model, task, bucket): sums}`` over every stored record.
+            buckets: ``{(model, task, bucket): sums}`` over every stored record; the sums
+                become the detector's (it adds to them).
         """
         self._pairs.clear()
         self._anchors.clear()
@@ -225,10 +236,10 @@ class ChangeDetector:
         if pair is None:
             return
         bucket = bucket_of(timestamp, self.bucket_seconds)
-        held = [a for b, a in pair.closed if b == bucket]
+        held = [a for b, a, _ in pair.closed if b == bucket]
         if pair.open is not None and pair.open[0] == bucket:
             held.append(pair.open[1])
-        for agg in held or [pair.history]:
+        for agg in held:
             for column, value in new.items():
                 agg.replace(column, old.get(column), value)
         if pair.regime is not None and pair.since is not None and bucket >= pair.since:
@@ -264,69 +275,78 @@ class ChangeDetector:
         anchor = self._anchors[task]
         if bucket == anchor:
             if pair.open is None:
-                pair.open = (bucket, Aggregate())
-            pair.open[1].merge(agg)
+                pair.open = (bucket, agg)  # the detector's own from now on (see load)
+            else:
+                pair.open[1].merge(agg)
         else:  # a record later than its bucket's close: in the sums, not in tests run
-            target = next((a for b, a in pair.closed if b == bucket), None)
-            if target is None and pair.open is not None and pair.open[0] == bucket:
-                target = pair.open[1]
-            (target if target is not None else pair.history).merge(agg)
+            late = _stats(agg)
+            for held_bucket, held, stats in pair.closed:
+                if held_bucket == bucket:
+                    held.merge(agg)
+                    _add_stats(stats, late)
+            if pair.since is None or bucket >= pair.since:
+                _add_stats(pair.total, late)
         if pair.regime is not None and pair.since is not None and bucket >= pair.since:
             _merge_weighted(pair.regime, agg, self._weight(anchor - bucket))
 
     def _close(self, pair: _Pair, anchor: int) -> None:
         """Close the pair's open bucket and test its newest buckets against its history."""
         assert pair.open is not None
-        pair.closed.append(pair.open)
+        bucket, agg = pair.open
+        stats = _stats(agg)
         pair.open = None
-        while len(pair.closed) > MAX_WINDOW_BUCKETS:
-            pair.history.merge(pair.closed.popleft()[1])
-        window, rest = Aggregate(), Aggregate()
-        start = None
-        for i in range(len(pair.closed) - 1, -1, -1):
-            if window.records >= MIN_WINDOW:
-                for _, agg in list(pair.closed)[: i + 1]:
-                    rest.merge(agg)
-                break
-            start = i
-            window.merge(pair.closed[i][1])
-        if window.records < MIN_WINDOW:
+        pair.closed.append((bucket, agg, stats))
+        _add_stats(pair.total, stats)
+        if len(pair.closed) > MAX_WINDOW_BUCKETS:
+            pair.closed.popleft()  # its stats stay in the total
+        window = [0.0] * 5
+        start = len(pair.closed)
+        while start > 0 and window[0] < MIN_WINDOW:
+            start -= 1
+            _add_stats(window, pair.closed[start][2])
+        if window[0] < MIN_WINDOW:
             return
-        rest.merge(pair.history)
-        if rest.records < MIN_HISTORY or not _departs(window, rest):
+        rest = [t - w for t, w in zip(pair.total, window, strict=True)]
+        if rest[0] < MIN_HISTORY or not _departs(window, rest):
             return
-        assert start is not None
         kept = list(pair.closed)[start:]
         pair.since = kept[0][0]
         pair.changes += 1
-        pair.history = Aggregate()
+        pair.total = window
         pair.closed = deque(kept)
         pair.regime = Aggregate()
-        for bucket, agg in kept:
-            _merge_weighted(pair.regime, agg, self._weight(anchor - bucket))
+        for held_bucket, held, _ in kept:
+            _merge_weighted(pair.regime, held, self._weight(anchor - held_bucket))
 
 
-def _departs(window: Aggregate, history: Aggregate) -> bool:
+def _add_stats(into: _Stats, more: _Stats) -> None:
+    for i, value in enumerate(more):
+        into[i] += value
+
+
+def _departs(window: _Stats, history: _Stats) -> bool:
     """Whether the window's quality or failure rate departs from the history's."""
-    nw, nh = window.count[_Q], history.count[_Q]
+    nw, nh = window[2], history[2]
     if nw >= MIN_WINDOW and nh >= MIN_HISTORY:
-        mw, mh = window.total[_Q] / nw, history.total[_Q] / nh
-        vw = max(_variance(window), _VARIANCE_FLOOR)
+        mw, mh = window[3] / nw, history[3] / nh
+        # A window of ten has a poor variance of its own (Student's tails would raise the
+        # false alarms a thousandfold); the history's, well estimated, bounds it from below.
         vh = max(_variance(history), _VARIANCE_FLOOR)
+        vw = max(_variance(window), vh)
         z2 = (mw - mh) ** 2 / (vw / nw + vh / nh)
         if abs(mw - mh) >= MIN_QUALITY_SHIFT and z2 / 2.0 >= _THRESHOLD:
             return True
-    pw = window.errors / window.records
-    ph = (history.errors + 0.5) / (history.records + 1.0)
-    return abs(pw - ph) >= MIN_ERROR_SHIFT and window.records * _kl(pw, ph) >= _THRESHOLD
+    pw = window[1] / window[0]
+    ph = (history[1] + 0.5) / (history[0] + 1.0)
+    return abs(pw - ph) >= MIN_ERROR_SHIFT and window[0] * _kl(pw, ph) >= _THRESHOLD
 
 
-def _variance(agg: Aggregate) -> float:
-    n = agg.count[_Q]
+def _variance(stats: _Stats) -> float:
+    n = stats[2]
     if n < 2:
         return 0.0
-    mean = agg.total[_Q] / n
-    return max(0.0, (agg.total_sq[_Q] - n * mean * mean) / (n - 1))
+    mean = stats[3] / n
+    return max(0.0, (stats[4] - n * mean * mean) / (n - 1))
 
 
 def _kl(p: float, q: float) -> float:

@@ -358,7 +358,7 @@ def add_selection_commands(commands: Any) -> None:
     common.add_argument(
         "--forget", choices=FORGET_MODES,
         help="never, half-life (with --half-life) or change: forget a model's history on a task "
-        "only after its outcomes change (the evidence since then ages with --half-life, 6 h by "
+        "only after its outcomes change (the evidence since then ages with --half-life, 3 h by "
         "default); default: half-life when --half-life is given, else never",
     )  # fmt: skip
     common.add_argument("--budget", metavar="TARGET", help=BUDGET_HELP)

@@ -100,7 +100,7 @@ class Router:
             or ``"change"``: keep the all-time sums until a change detector
             (:mod:`selection.change`) sees a (model, task)'s outcomes depart from its
             history, then score it from the records since the change, aged with
-            ``half_life_hours`` (6 by default). ``None`` (the default): ``"half-life"``
+            ``half_life_hours`` (3 by default). ``None`` (the default): ``"half-life"``
             when a half-life is given, else ``"never"``.
         on_no_eligible: when every model breaches a task's limits, ``"raise"``
             :class:`~selection.errors.NoEligibleModelError` (the default) or ``"degrade"``:

@@ -82,7 +82,7 @@ class DynamicModelManager:
             or ``"degrade"``: serve the best of them, flagged (``degraded_reason``) and
             listed under ``degraded_tasks`` in :meth:`get_system_status`.
         forget: ``"change"`` forgets only after a detected change (:mod:`selection.change`;
-            ``half_life_hours`` then ages the evidence since the change, 6 by default);
+            ``half_life_hours`` then ages the evidence since the change, 3 by default);
             ``None``: by ``half_life_hours`` (see :class:`~selection.core.Router`).
         budget: a spend target over every task: a :class:`~selection.budget.Budget` (dollars
             per request or per day) or a :class:`~selection.budget.ShareBudget` (a share of

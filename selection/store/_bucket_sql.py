@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from selection.aggregates import Aggregate
-from selection.store._sql import aggregates_from_rows, guarded_columns, sum_columns
+from selection.store._sql import guarded_columns, sum_columns
 
 __all__ = ["bucket_aggregate_query", "buckets_from_rows"]
 
@@ -47,7 +47,11 @@ def buckets_from_rows(rows: Sequence[Sequence[object]]) -> dict[tuple[str, str, 
     """Turn rows of :func:`bucket_aggregate_query` into sums keyed by (model, task, bucket)."""
     found: dict[tuple[str, str, int], Aggregate] = {}
     for row in rows:
-        key = (str(row[0]), str(row[1]))
-        sums = aggregates_from_rows([(*key, *row[3:])])
-        found[(*key, int(row[2]))] = sums[key]  # type: ignore[call-overload]
+        agg = Aggregate()
+        agg.records, agg.errors = int(row[3]), int(row[4])  # type: ignore[call-overload]
+        sums = row[5:]
+        agg.count = [int(v) for v in sums[0::3]]  # type: ignore[call-overload]
+        agg.total = [float(v) for v in sums[1::3]]  # type: ignore[arg-type]
+        agg.total_sq = [float(v) for v in sums[2::3]]  # type: ignore[arg-type]
+        found[(str(row[0]), str(row[1]), int(row[2]))] = agg  # type: ignore[call-overload]
     return found

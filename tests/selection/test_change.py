@@ -84,8 +84,8 @@ def test_a_quality_drift_is_found_at_its_bucket_and_the_history_before_it_droppe
     assert detector.changes(TASK) == {SONNET: 1}
     assert detector.changed_since(SONNET, TASK) == T0 + timedelta(hours=60)
     scored = router.scored_stats(TASK)[SONNET]
-    # the 40 hours since the change, aged by a 6 h half-life bucket by bucket
-    weights = [0.5 ** (age / 6) for age in range(40)]
+    # the 40 hours since the change, aged by a 3 h half-life bucket by bucket
+    weights = [0.5 ** (age / 3) for age in range(40)]
     assert scored.records == pytest.approx(30 * sum(weights))
     assert scored.mean("quality_score") == pytest.approx(0.6, abs=0.02)
     assert router.stats(SONNET, TASK).records == 3000  # the all-time sums stay all-time
@@ -132,7 +132,7 @@ def assert_same_state(found: dict, expected: dict) -> None:
     for key, want in expected.items():
         since, changes, history, closed, open_, regime, anchor = found[key]
         assert (since, changes, anchor) == (want[0], want[1], want[6]), key
-        assert history == pytest.approx(want[2], rel=1e-9, abs=1e-9), key
+        assert history == pytest.approx(want[2], rel=1e-9, abs=1e-6), key
         assert [b for b, _ in closed] == [b for b, _ in want[3]], key
         for (_, a), (_, b) in zip(closed, want[3], strict=True):
             assert a == pytest.approx(b, rel=1e-9, abs=1e-9), key
