@@ -166,6 +166,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             clock=self.clock,
             share_evidence=spec.selector.share_evidence,
             half_life_hours=spec.selector.half_life_hours,
+            forget=spec.selector.forget,
         )
         budget = spec.selector.budget_per_request
         self.pacer = None if budget is None else BudgetPacer(Budget(budget))

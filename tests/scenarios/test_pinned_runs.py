@@ -1,7 +1,9 @@
 """Small runs pinned bit for bit: the log, the summary, the metrics and every stored row.
 
 The digests were computed on main before the scenario engine was vectorised (issue #19); a
-change that alters any of them changes a result and must be a documented fix. To print the
+change that alters any of them changes a result and must be a documented fix. The log digests
+were taken again once, when the scenario written in each log's header gained the field
+``selector.forget`` (``null``); the summaries, metrics and stored rows did not move. To print the
 current digests: ``python -m tests.scenarios.test_pinned_runs``.
 """
 
@@ -46,85 +48,85 @@ RUNS: dict[str, tuple[str, int, str, int, dict[str, Any]]] = {
 
 PINNED: dict[str, dict[str, str]] = {
     "biased-judge": {
-        "log": "6b1b72829053affaa35f544a6787b8c385dfa2d3d155fecb4431bd9da263ace5",
+        "log": "a376901336aa0073ee117d5a10d6ecb7fe65364900a539faddb212d20b2c1d42",
         "summary": "a2b3a951f85ee65a598db182d88df03b417a45cd68bc090af0bf4adf952469c1",
         "metrics": "bd9d95dcc3f37f33fc5c4d4f2535d9ebeeb7fa58c727b685075e78763c92e6a4",
         "store": "7f18e259517421be69fb57506ec590dce9bbd0d8a407190426b69b8b0530efd8",
     },
     "herding": {
-        "log": "57cc32e109a2ab4a19b9723bb2ca75e1c296497ad94c0a3524f458bee7d49c88",
+        "log": "9f0467978f5f59b0ba0cc515ee5120f2b65f0056c2f38f4b41ffb342ab462e7d",
         "summary": "3dbddc7936a077c2d6cd0b3735adfca52317da14448b84ff455b302393e3482b",
         "metrics": "1153d983abfe127ccc06fcce8f4113b8e491d362e85d52168f5aa2b010acc382",
         "store": "377e576aa09ef231a13ab574415cf2ab94ffe9198915ff999b5ecb9441fd01f6",
     },
     "model-release-1": {
-        "log": "a254300b1ef0089dbe53ae5ee7911b4d3eb7b8743de94b8317389658c1156c8d",
+        "log": "87e4f55ff308c64d8a8cbafba36119feaac5821268dccd810140009eaa820fba",
         "summary": "328ee65a012618fca01240cff72270680f5359a6df95993a9687bae13673abe9",
         "metrics": "85d57a6ae4c67730f31c86e8009d9d302337b7a37b28c4deba13fb3e434262c0",
         "store": "cf83799c9d8de87d07ae03f1f5d9e1c6618f870af305b9b54d7e9f246fef05c6",
     },
     "model-release-7": {
-        "log": "c7cc2fde718b66b9e708e932d3ed5f2317c0e31f04bb2e22f95583f397459861",
+        "log": "db3c6402beec33da1e4e8993d8438354feb569ec92a68bb90d7a696a9b9e8a18",
         "summary": "64c0e3e2f6cb1a46862b8499509690fcd091129a36dad6c3c37411b410d44c13",
         "metrics": "fc28f3f8f0a47473554c107a6bc1a443bbb10b68b731c925f4f2461b479e2198",
         "store": "dba307512af72ff122e175878f6587a2d11121cb8ed0aea439ff4d8f00661b7c",
     },
     "model-release-ab": {
-        "log": "d0ce3d40c1b92e27105a87e3c704f36d85b83ef9966093efc40a63edcca0d9ec",
+        "log": "591d08815a2f23a5de371e276b30778493cb6812ceeae03ef7d4d6a5e97f1561",
         "summary": "081ab4b921302d0381094c86fce50aaeaeec127be92a7d751cb3dc78f67f2fd6",
         "metrics": "99a247bd97b151ac509027235457f04fc1d633b834513706622178f31c164515",
         "store": "c84359cd8a8955f777a04729a54b8f619c87c18b2fb41447a07be5d8cfad8591",
     },
     "model-release-crowd": {
-        "log": "51366184f6ea86fec43882a18526fcdbf40e36a1757defad8a21487c84bdcd58",
+        "log": "c2c7ed92ce301040042b75491caf5c323eabaad92b755f79f7cecb92ca2c6f41",
         "summary": "9f1c5ec844fc67155bd378f419fdb14ee56430f73f1b3807e0e9c1abc10fac16",
         "metrics": "6666896bbb6fc919fda3818a5d77aa18b8023f51a97152dd92860e41c1a786af",
         "store": "fbe5bbf6e4c92719563b6f686e028c3367c59d9966452f98f171ff646bceca18",
     },
     "outage-selector": {
-        "log": "7a2a87e461253f934f92bd958fb604cf247c5ccab080482045766eb901912b29",
+        "log": "0291d754fd0d3433125701f80c170ef25bf793c3c6b32ce66ae753f59cc8dfbd",
         "summary": "c4266d49c7eb01f326a630c4985d9a9347734fdacfd9915aee76d9330c516755",
         "metrics": "68bafeae0805aea78df34407f969d3de3210845582582789190a2e02db6b3c7a",
         "store": "bb9d96f93a5054f05c3e5549a520a3d9fcf4212a1a9585d2090ecbfa007944f1",
     },
     "price-shock-budget": {
-        "log": "6cb5aa8988327e24f2c4a5caf63d49ec73a75e2b6895a269b127a424c682a5a2",
+        "log": "ffb1090288431ff4f65997665093a92b796e8b9ed7bd0b87bb69287c78d1c58f",
         "summary": "7468e47ae57e5805281a82d13e61f74efba91a6c8707788291bed615c05dfed7",
         "metrics": "0d2f80cf083666ede9fb660a58b856e57cea9cd4a5d9d5f106d78e17f8a63b1a",
         "store": "ffc9d22b82d8653145b666f5530e20eb34351743f6df6735dd585b871b5017d6",
     },
     "quality-drift-raters": {
-        "log": "84d6c358ca5d3a6eebd23ffbd57d3beb91333d23f70a7018739d10adc4f2a50a",
+        "log": "6bb4dc21995779be451ad9b5f1234f3926a8472cf37d91a2c242c39dcc3278d0",
         "summary": "93f951929be20905e959e3b70cd4407f4eed4fbf8cb165b067f4a6e9bb8ad76c",
         "metrics": "abe1fc3c254893605121c2897b7189290ca8aabb0491a629ee14cb95ba443ec0",
         "store": "fb887e1bfa37ec4d287bc0d28f68d25247a87aa5d4783c423e522dc6bb585adb",
     },
     "shills": {
-        "log": "191b3077eb370f5a7f69f95121006dcdfedba6a9401d12c5a9fcd88e164781f4",
+        "log": "bdf09fc2a556a7a5a388bf55a1792fa85789ce6f8fdc34b0d2b088d61b1b8380",
         "summary": "68021699392831e07c5e722b0d81a3b9290e021217aa44ca0d027ab8c007a337",
         "metrics": "9b977aaeabcc5c0d88270d87ae59ecd2a3e7673a0ca853f4f159574fc0ef71c6",
         "store": "7064d926c8b78af1eeaada9e2559b02a6b714210594780c6e7cc29fa758b046c",
     },
     "shills-crowd": {
-        "log": "ba4472d61f14989d908ba4e41272f3ae8746fe002e54dfcaf78ba471feefbccb",
+        "log": "45348b9d8899c0034d46f5683e784b003a6b578c1a3051bc6d14ccde56802914",
         "summary": "cbe039fdb8f8c00ebcc21887d02f57ab402ebd8a507fddd4fe92cd1a4c489c90",
         "metrics": "7ea91272d5a01118d45d1d2f6874799c5e05939f1e2c0726330737dca671b114",
         "store": "192bbf9aba449df1dfe5dfb8d4d2fada10f565c27cc4d2ca3ebfee4d5c4d0aba",
     },
     "shills-shuffled": {
-        "log": "f7e33b0ca38d07b32447283135e75f57b039adc794450c3c8a9bcd598a9bb34d",
+        "log": "11c79fb42141baa7bf557c9e60238e668b7ac0e1d9e1e968a266acfbfaa02c87",
         "summary": "ac4f100847d0024363de70dd8c3bfb38a0fed64c70071785891dd5185ddba4b3",
         "metrics": "c545dca7822fc71319c73bd247fe0df6ca472ad8e0d815fd76fbf964eff19fcb",
         "store": "c253f6ba4dad48d4821b6f4e410b9832417c70bedee6e44c07a9ff7216cf4a6e",
     },
     "sparse-ratings": {
-        "log": "5e0864afc80716e831ffa9c335e3acf323cb07b9868affa2d717865a9b542680",
+        "log": "a3b8ece4ea1d5744e2b5ba1e8ce50a1844437b76de55379c2263168c5db736d4",
         "summary": "2904d634809ecb160917c8ed65327e51339a56647902b65879e04d57fc055242",
         "metrics": "1036dd8d89f4b46684629c0f76cee06cf544b63f5462aa77ab92d9cc354428fc",
         "store": "bfe5749d70085cb395dd3e875f33fdbff08ee8ae2078b2e79e033f23e6c4d882",
     },
     "steady-verdict": {
-        "log": "4f384d17429c3cba84d58140df93dd0b63641744e88b9ff8efbc4a4ee04a3c26",
+        "log": "896370c8e4783ba630db1fadf52a304153d6e0c486506cd2c4d32a5e48af34d3",
         "summary": "95e4ccaf446c3ef9d7d1f2c023607018f2db173fe95dd754137b5da3221d774b",
         "metrics": "beede42e408583aed7a13c36033539447477e310c6ef89105ead8238950596e5",
         "store": "21c2fe2ec26822729401247d32495dbf1cdb6ce24404572613e10dc35850e47c",
