@@ -2,9 +2,9 @@
 
 :class:`CallColumns` holds what the tracker stores (``fields``: the
 :class:`~selection.PerformanceRecord` field names, one value per call) and what the agents
-perceive of each call's quality, and turns them into what each consumer takes: rows for the
-tracker, and :class:`~agents.Observations` for the agents and the hive, equal value for value
-to reading the records the rows make.
+perceive of each call's quality, and turns them into what each consumer takes: a
+:class:`~selection.RecordBatch` (or rows) for the tracker, and :class:`~agents.Observations`
+for the agents and the hive, equal value for value to reading the records they make.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agents import SCORE_OBJECTIVES, Observations
+from selection import RecordBatch
 
 __all__ = ["CallColumns"]
 
@@ -114,6 +115,10 @@ class CallColumns:
         names = list(self.fields)
         columns = [self.column(name) for name in names]
         return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+    def record_batch(self) -> RecordBatch:
+        """The calls as the tracker stores them (validated in columns, no record per call)."""
+        return RecordBatch.from_columns(self.fields)
 
     def observations(self, *, perceived: bool) -> Observations:
         """The calls as an agent reads their records.

@@ -336,7 +336,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
 
     async def _write(self, batch: CallColumns | None, index: int | None = None) -> int:
         """The step's one trip to the store: records, ratings now due, the hive's adjustments."""
-        written = 0 if batch is None else await self.tracker.record_many(batch.rows())
+        written = 0 if batch is None else await self.tracker.record_batch(batch.record_batch())
         for rating in [] if index is None else self.observer.due(index):
             await self.tracker.amend(rating.record_id, quality_score=rating.quality)
         for rec in self._adjustments:

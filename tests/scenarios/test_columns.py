@@ -104,3 +104,14 @@ def test_an_agent_judges_columns_as_it_judges_their_records() -> None:
     assert by_records.quality_report("logical_reasoning") == by_columns.quality_report(
         "logical_reasoning"
     )
+
+
+def test_the_record_batch_holds_the_rows() -> None:
+    calls = CallColumns.concat([_calls(11), _calls(12, "sim/b")])
+    batch = calls.record_batch()
+    rows = calls.rows()
+    assert len(batch) == len(rows)
+    assert batch.record_id == tuple(row["record_id"] for row in rows)
+    assert [r.model_dump() for r in batch.records()] == [
+        PerformanceRecord(**row).model_dump() for row in rows
+    ]
