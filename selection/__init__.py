@@ -34,6 +34,8 @@ if TYPE_CHECKING:
         RampPlan,
     )
     from selection.aggregates import Aggregate
+    from selection.batch import RecordBatch
+    from selection.batch_sums import BatchSums
     from selection.budget import Budget, BudgetPacer, ShareBudget
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
@@ -69,6 +71,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "ABTestManager": ("selection.abtest", "ABTestManager"),
     "ABTestSpec": ("selection.abtest", "ABTestSpec"),
     "Aggregate": ("selection.aggregates", "Aggregate"),
+    "BatchSums": ("selection.batch_sums", "BatchSums"),
     "Budget": ("selection.budget", "Budget"),
     "BudgetPacer": ("selection.budget", "BudgetPacer"),
     "ShareBudget": ("selection.budget", "ShareBudget"),
@@ -97,6 +100,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "PerformanceTracker": ("selection.tracker", "PerformanceTracker"),
     "RampPlan": ("selection.abtest", "RampPlan"),
     "Recommendation": ("selection.recommendation", "Recommendation"),
+    "RecordBatch": ("selection.batch", "RecordBatch"),
     "Router": ("selection.core", "Router"),
     "SEED_COST_OPTIMIZED_ASSIGNMENT": ("selection.catalog", "SEED_COST_OPTIMIZED_ASSIGNMENT"),
     "SimClock": ("selection.clock", "SimClock"),
@@ -129,6 +133,7 @@ __all__ = [
     "ABTestManager",
     "ABTestSpec",
     "Aggregate",
+    "BatchSums",
     "Budget",
     "BudgetPacer",
     "ChoiceMode",
@@ -158,6 +163,7 @@ __all__ = [
     "ProviderError",
     "RampPlan",
     "Recommendation",
+    "RecordBatch",
     "Router",
     "ShareBudget",
     "SimClock",

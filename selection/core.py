@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from selection.abtest.assignment import (
     Assignment,
@@ -28,7 +29,8 @@ from selection.abtest.assignment import (
     unit_key,
 )
 from selection.abtest.config import ABTest
-from selection.aggregates import Aggregate
+from selection.aggregates import Aggregate, add_grouped
+from selection.batch_sums import BatchSums
 from selection.budget import BudgetPacer
 from selection.catalog import ModelCatalog
 from selection.change import (
@@ -47,12 +49,22 @@ from selection.hive_feedback import (
     ConsensusLike,
     parse_feedback,
 )
-from selection.metrics import COLUMN_INDEX
+from selection.metrics import COLUMN_INDEX, METRIC_COLUMNS
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
-from selection.scoring import PRIOR_QUALITY, ScoreTable, build_score_table, pareto_front
+from selection.scoring import (
+    PRIOR_QUALITY,
+    ScoreColumns,
+    ScoreTable,
+    pareto_front,
+    rescore,
+    score_columns,
+)
 from selection.tasks import TaskLike
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
 from selection.thresholds import (
     DEFAULT_THRESHOLDS,
     NO_ELIGIBLE_POLICIES,
@@ -62,7 +74,8 @@ from selection.thresholds import (
 
 __all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "ForgetMode", "NoEligiblePolicy", "Router"]
 
-ChoiceMode = Literal["greedy", "thompson"]
+ChoiceMode = Literal["greedy", "thompson", "thompson-level"]
+_CHOICE_MODES: tuple[ChoiceMode, ...] = ("greedy", "thompson", "thompson-level")
 _CACHE_LIMIT = 4096
 
 
@@ -136,6 +149,7 @@ class Router:
         self._thresholds.update(thresholds or {})
         self._thresholds_version = 0
         self._tables: dict[tuple[object, ...], ScoreTable] = {}
+        self._columns: dict[tuple[object, ...], ScoreColumns] = {}
         self._recommendations: dict[tuple[object, ...], Recommendation] = {}
         self._collective: dict[str, CollectiveState] = {}
         self._evidence: dict[str, dict[str, tuple[float, float]]] = {}
@@ -215,6 +229,52 @@ class Router:
             agg.add(r.metric_values(), r.error_occurred)
             touched.add(r.task_type)
         for task in touched:
+            self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
+
+    def absorb_batch(self, batch: RecordBatch) -> None:
+        """Add committed records given as a batch to the sums, per (model, task) in numpy.
+
+        The sums come out bit for bit as :meth:`absorb` of the same records leaves them.
+        With forgetting on, its sums are still added record by record.
+        """
+        if not len(batch):
+            return
+        if self._decayed is not None or self._change is not None:
+            records = batch.records()
+            if self._decayed is not None:
+                self._decayed.absorb(records)
+            if self._change is not None:
+                self._change.absorb(records)
+        keys = list(zip(batch.task_type, batch.model_id, strict=True))
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        groups = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(keys))
+        stats = self._stats
+        targets = []
+        for task, model_id in index:
+            by_model = stats.get(task)
+            if by_model is None:
+                by_model = stats[task] = {}
+            agg = by_model.get(model_id)
+            if agg is None:
+                agg = by_model[model_id] = Aggregate()
+            targets.append(agg)
+        add_grouped(
+            targets, groups, [batch.metrics[c] for c in METRIC_COLUMNS], batch.error_occurred
+        )
+        for task in {task for task, _ in index}:
+            self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
+
+    def absorb_sums(self, batch: BatchSums) -> None:
+        """Add committed outcomes given as columns, as :meth:`absorb` of their records would.
+
+        Raises:
+            ValueError: forgetting is on (a record's timestamp sets its weight: absorb records).
+        """
+        if self._decayed is not None or self._change is not None:
+            raise ValueError("with forgetting on, absorb records: their timestamps set weights")
+        for task in batch.add_to(self._stats):
             self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
 
@@ -333,7 +393,7 @@ class Router:
         return self._table(name, weights, min_context_length)
 
     def _key(
-        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+        self, task: str, weights: tuple[object, ...], ctx: int | None, *, level: bool = False
     ) -> tuple[object, ...]:
         return (
             task,
@@ -343,7 +403,8 @@ class Router:
             self._versions.get(task, 0),
             self._thresholds_version,
             self._adjustments_version,
-            self._all_version if self.share_evidence else 0,
+            self._all_version if self.share_evidence or level else 0,
+            level,
         )
 
     def _table(
@@ -353,24 +414,38 @@ class Router:
         ctx: int | None,
         *,
         limits: bool = True,
+        level: bool = False,
     ) -> ScoreTable:
-        key = (*self._key(task, weights, ctx), limits)
+        key = (*self._key(task, weights, ctx, level=level), limits)
         table = self._tables.get(key)
         if table is None:
             stats = self._stats.get(task, {})
-            sums = self._scored(task)
-            candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
-            table = build_score_table(
-                task,
-                candidates,
-                weights,
-                self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
-                prior_strength=self.prior_strength,
-                min_context_length=ctx,
-                bonuses=self._bonuses(task, stats),
-                pseudo=self._evidence.get(task),
-                quality_priors=self._shared_priors(task) if self.share_evidence else None,
-            )
+            # the estimates do not depend on the weights' values: a budget's pacer moving the
+            # cost weight only reweighs them
+            names = tuple(name for name, _ in weights)
+            columns_key = (*self._key(task, names, ctx, level=level), limits)
+            columns = self._columns.get(columns_key)
+            if columns is None:
+                sums = self._scored(task)
+                candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
+                columns = score_columns(
+                    task,
+                    candidates,
+                    names,
+                    self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
+                    prior_strength=self.prior_strength,
+                    min_context_length=ctx,
+                    pseudo=self._evidence.get(task),
+                    quality_priors=self._level_priors(task)
+                    if level
+                    else self._shared_priors(task)
+                    if self.share_evidence
+                    else None,
+                )
+                if len(self._columns) >= _CACHE_LIMIT:
+                    self._columns.clear()
+                self._columns[columns_key] = columns
+            table = rescore(columns, weights, self._bonuses(task, stats))
             if len(self._tables) >= _CACHE_LIMIT:
                 self._tables.clear()
                 self._recommendations.clear()
@@ -403,8 +478,31 @@ class Router:
         fit = self.hierarchy()
         return {spec.id: fit.prior(spec.id, task) for spec in self.catalog if spec.is_active}
 
+    def _draw_spreads(self, table: ScoreTable, mode: ChoiceMode) -> npt.NDArray[np.float64]:
+        """The spread of each model's Thompson draw, in the table's order.
+
+        Its score's spread; for ``thompson-level``, the quality weight times the spread of the
+        model's level across tasks (:meth:`Hierarchy.level_spread`): the draw is Thompson
+        sampling over what the tasks share, and the cell's own deviation enters through the
+        table's mean alone.
+        """
+        if mode != "thompson-level":
+            return table.spreads
+        fit = self.hierarchy()
+        weight = dict(table.weights).get("quality", 0.0)
+        return np.array([weight * fit.level_spread(m) for m in table.model_ids])
+
+    def _level_priors(self, task: str) -> dict[str, CellPrior]:
+        fit = self.hierarchy()
+        return {spec.id: fit.level_prior(spec.id, task) for spec in self.catalog if spec.is_active}
+
     def _servable(
-        self, task: str, weights: tuple[tuple[str, float], ...], ctx: int | None
+        self,
+        task: str,
+        weights: tuple[tuple[str, float], ...],
+        ctx: int | None,
+        *,
+        level: bool = False,
     ) -> tuple[ScoreTable, str | None]:
         """The table to choose from, and why it is degraded (``None`` when it is not).
 
@@ -416,13 +514,13 @@ class Router:
             NoEligibleModelError: no model is eligible and the policy is ``"raise"``, or no
                 active model can serve even without the limits.
         """
-        table = self._table(task, weights, ctx)
+        table = self._table(task, weights, ctx, level=level)
         if table.model_ids:
             self._degraded.pop(task, None)
             return table, None
         if self.on_no_eligible == "raise":
             raise NoEligibleModelError(task, table.excluded)
-        relaxed = self._table(task, weights, ctx, limits=False)
+        relaxed = self._table(task, weights, ctx, limits=False, level=level)
         if not relaxed.model_ids:
             raise NoEligibleModelError(task, table.excluded)
         reason = (
@@ -728,7 +826,10 @@ class Router:
                 consciousness, creativity, accuracy, reasoning, humor, user_satisfaction,
                 cost_efficiency); they need not sum to 1.
             mode: ``"greedy"`` takes the best expected score; ``"thompson"`` samples each
-                model's score from its posterior and takes the best draw, which explores.
+                model's score from its posterior and takes the best draw, which explores;
+                ``"thompson-level"`` samples quality from a posterior whose prior is the
+                model's level across tasks (:meth:`Hierarchy.level_prior`), so a new task
+                explores a model only as much as its record elsewhere leaves open.
             rng: the generator Thompson sampling draws from (required for it).
             min_context_length: exclude models whose context is shorter.
             budget: a spend target's pacer; it sets the cost weight on top of the factors
@@ -752,16 +853,18 @@ class Router:
                 else:
                     self._degraded.pop(name, None)
                 return cached
-        table, degraded = self._servable(name, weights, min_context_length)
-        if mode == "thompson":
+        table, degraded = self._servable(
+            name, weights, min_context_length, level=mode == "thompson-level"
+        )
+        if mode in ("thompson", "thompson-level"):
             if rng is None:
                 raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
-            draws = rng.normal(table.scores, table.spreads)
+            draws = rng.normal(table.scores, self._draw_spreads(table, mode))
             pick = int(np.argmax(draws))
         elif mode == "greedy":
             pick = 0
         else:
-            raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
         recommendation = self._explain(table, pick, self.clock.now(), degraded)
         if mode == "greedy":
             self._recommendations[key] = recommendation
@@ -831,16 +934,41 @@ class Router:
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         name = self.catalog.check_task(task)
-        table, _ = self._servable(name, normalise_priorities(priority_factors), min_context_length)
+        if mode not in _CHOICE_MODES:
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
+        ids, scores, spreads = self.draw_inputs(
+            name, priority_factors, mode=mode, min_context_length=min_context_length
+        )
         if mode == "greedy":
-            return [table.model_ids[0]] * n
-        if mode != "thompson":
-            raise ValueError(f"unknown mode {mode!r}; use 'greedy' or 'thompson'")
+            return [ids[0]] * n
         if rng is None:
             raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
-        draws = rng.normal(table.scores, table.spreads, size=(n, len(table.model_ids)))
-        ids = table.model_ids
+        draws = rng.normal(scores, spreads, size=(n, len(ids)))
         return [ids[i] for i in np.argmax(draws, axis=1)]
+
+    def draw_inputs(
+        self,
+        task: TaskLike,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: ChoiceMode = "thompson",
+        min_context_length: int | None = None,
+    ) -> tuple[tuple[str, ...], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """What a choice in ``mode`` draws from: models, mean scores and spreads of the draws.
+
+        The servable models come best expected first; a caller drawing many choices itself
+        (an evaluation's batch) draws from these exactly as :meth:`choose` does.
+
+        Raises:
+            NoEligibleModelError: every model breaches the task's hard limits (and the
+                router's policy is to raise).
+        """
+        name = self.catalog.check_task(task)
+        if mode not in _CHOICE_MODES:
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
+        weights = normalise_priorities(priority_factors)
+        table, _ = self._servable(name, weights, min_context_length, level=mode == "thompson-level")
+        return tuple(table.model_ids), table.scores, self._draw_spreads(table, mode)
 
     def confidence(self, table: ScoreTable, pick: int = 0) -> float:
         """How sure we are that the picked model is the best eligible one, in [0, 1].

@@ -37,7 +37,7 @@ def bucket_aggregate_query(dialect: Literal["sqlite", "postgres"], bucket_second
     return (
         "SELECT model_id, task_type, bucket, COUNT(*), "
         "COALESCE(SUM(CASE WHEN error_occurred THEN 1 ELSE 0 END), 0), "
-        f"{sum_columns()} FROM (SELECT model_id, task_type, error_occurred, "
+        f"{sum_columns(dialect)} FROM (SELECT model_id, task_type, error_occurred, "
         f"{_SECONDS[dialect]} / {bucket_seconds} AS bucket, {guarded_columns()} "
         "FROM model_performance_records) AS guarded GROUP BY model_id, task_type, bucket"
     )
