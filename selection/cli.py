@@ -244,16 +244,6 @@ def print_status(status: dict[str, Any], console: Console) -> None:
     for task, models in (status.get("changes") or {}).items():
         for model_id, since in models.items():
             console.print(f"  [yellow]changed[/] {model_id} on {task} since {since}")
-    for scope, row in (status.get("budgets") or {}).items():
-        name = "all tasks" if scope == "*" else scope
-        if "error" in row:
-            console.print(f"  budget {name}: {row['target']} [bold red]{row['error']}[/]")
-            continue
-        console.print(
-            f"  budget {name}: {row['target']}; spent today ${row['spent']:.4f} of "
-            f"${row['allowed']:.4f} allowed so far ({row['spent_share']:.1%}) over "
-            f"{row['requests']:,} requests, cost weight {row['cost_weight']:.3f}"
-        )
     for task, why in (status.get("degraded_tasks") or {}).items():
         console.print(f"  [bold red]DEGRADED[/] {task}: {why}")
     if status["unpriced_models"]:
@@ -282,7 +272,36 @@ def print_status(status: dict[str, Any], console: Console) -> None:
             f"{perf['total_requests']:,}",
         )
     console.print(table)
+    _print_budgets(status, console)
     _print_ab(status, console)
+
+
+def _print_budgets(status: dict[str, Any], console: Console) -> None:
+    """Spend today against each budget's target (none printed without budgets)."""
+    from rich.table import Table
+
+    budgets = status.get("budgets") or {}
+    if not budgets:
+        return
+    table = Table(title="Budgets today (UTC)")
+    for column in ("scope", "target", "spent", "allowed so far", "spent/allowed", "requests"):
+        table.add_column(column, justify="left" if column in ("scope", "target") else "right")
+    table.add_column("cost weight", justify="right")
+    for scope, row in budgets.items():
+        name = "all tasks" if scope == "*" else scope
+        if "error" in row:
+            table.add_row(name, row["target"], f"[bold red]{row['error']}[/]", "-", "-", "-", "-")
+            continue
+        table.add_row(
+            name,
+            row["target"],
+            f"${row['spent']:.4f}",
+            f"${row['allowed']:.4f}",
+            f"{row['spent_share']:.1%}",
+            f"{row['requests']:,}",
+            f"{row['cost_weight']:.3f}",
+        )
+    console.print(table)
 
 
 def _print_ab(status: dict[str, Any], console: Console) -> None:

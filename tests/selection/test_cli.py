@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from scenarios.cli import main
@@ -76,7 +78,12 @@ def test_a_budget_paces_recommend_and_shows_in_status(run):
     assert run("demo", "--rounds", "5", "--seed", "3")[0] == 0
     code, out, _ = run("status", "--budget", "0.00001")
     assert code == 0
-    assert "budget all tasks: $1e-05/request; spent today $" in out
+    assert "Budgets today (UTC)" in out
+    assert "$1e-05/request" in out
+    code, out, _ = run("status", "--budget", "5/day", "--json")
+    assert code == 0
+    tables = {t["title"]: t for t in json.loads(out[out.index("{") :])["tables"]}
+    assert tables["Budgets today (UTC)"]["rows"][0][:2] == ["all tasks", "$5/day"]
 
     def cost_weight(out: str) -> float:
         return float(out.split("cost=")[1].split(",")[0])
