@@ -106,7 +106,7 @@ class Profile:
         """
         n, m = self.n_voters, self.n_models
         positions = np.full((n, m), m, dtype=np.intp)
-        if self.width is not None:  # full rankings, typically: one 2-D scatter
+        if self.width is not None:  # every ballot ranks as many models: one 2-D scatter
             places = np.arange(self.width, dtype=np.intp)[None, :]
             np.put_along_axis(positions, self.orders, places, axis=1)
             return positions
