@@ -1,19 +1,25 @@
-"""Shared evidence and budgets on a 50-task MMLU-like trace and on RouteLLM's GSM8K.
+"""Shared evidence and budgets on many-task traces (MMLU-like, RouterBench-like) and GSM8K.
 
 Run: .venv/bin/python bench/bench_multitask.py [--seeds 3] [--points 7] [--budget 0.5]
-        [--prompts 5000] [--order shuffled|by-task] [--batch-size 100] [--gsm8k PATH]
+        [--traces mmlu-like routerbench-like gsm8k FILE...] [--policies NAME...]
+        [--prompts 5000] [--rb-prompts 14042] [--order shuffled|by-task] [--batch-size 100]
+        [--gsm8k PATH]
 
-For each seed: draw the MMLU-like trace (``scenarios.evaluation.multitask``, 50 tasks, two
-models), serve it in a seeded order, and replay the selector greedy and Thompson, each
-without shared evidence (before) and with it (after): every policy at ``--points`` cost
-weights placed where its cost moves, plus one run paced to ``--budget`` times the strong
-model's mean cost. Printed, averaged over seeds: the budgeted run's quality and cost as a
-share of the strong model's, its spend against the target, and each policy's AIQ against the
-Zero router's and the per-task oracle's (the per-task oracle swept over prices of quality).
-The bar (issue 14): >= 95% of the strong model's quality at <= 50% of its cost. The per-task
-oracle at the same cost is printed too: no router that routes by task alone can beat it.
-Then the same budget on GSM8K (one task), per seed a different order. ``--order by-task``
-serves the MMLU-like trace one task after another (tasks arrive in turn) instead of shuffled.
+Traces: ``mmlu-like`` (``scenarios.evaluation.multitask``, 50 tasks, two models, ``--prompts``),
+``routerbench-like`` (``scenarios.evaluation.routerbench_like``, MMLU's 57 subjects and
+RouterBench's eleven models, ``--rb-prompts``), ``gsm8k`` (RouteLLM's file, one task) or any
+trace file ``load_trace`` reads (a RouterBench ``.pkl``, CSV...). The drawn traces are drawn
+again per seed; a file is served in a different seeded order per seed.
+
+For each trace and seed, every policy (``--policies``; selector variants from
+``scenarios.evaluation.POLICIES``) runs at ``--points`` cost weights placed where its cost
+moves, plus one run paced to ``--budget`` times the strong model's mean cost. Printed, averaged
+over seeds (min-max in brackets): the budgeted run's quality and cost as a share of the strong
+model's, its spend against the target, and each policy's AIQ against the Zero router's and the
+per-task oracle's (the per-task oracle swept over prices of quality). The bar (issue 14):
+>= 95% of the strong model's quality at <= 50% of its cost. The per-task oracle at the same cost
+is printed too: no router that routes by task alone can beat it. ``--order by-task`` serves a
+drawn trace one task after another (tasks arrive in turn) instead of shuffled.
 """
 
 from __future__ import annotations
@@ -38,8 +44,15 @@ from scenarios.evaluation import (
 )
 from scenarios.evaluation.measures import frontier, frontier_quality
 from scenarios.evaluation.multitask import mmlu_like_trace
+from scenarios.evaluation.routerbench_like import routerbench_like_trace
 
-POLICY_NAMES = ("selector", "selector-shared", "selector-thompson", "selector-shared-thompson")
+POLICY_NAMES = (
+    "selector",
+    "selector-shared",
+    "selector-thompson",
+    "selector-shared-thompson",
+    "selector-shared-level",
+)
 GSM8K = Path("/work/shared/data/routellm_gsm8k_per_prompt_gpt4_vs_mixtral.csv")
 
 
@@ -96,7 +109,7 @@ async def run_trace(
         shuffle=shuffle,
         batch_size=args.batch_size,
     )
-    for name in POLICY_NAMES:
+    for name in args.policies:
         t0 = time.process_time()
         evaluation = await evaluate(trace, [POLICIES[name]], config)
         cpu = time.process_time() - t0
@@ -117,7 +130,7 @@ async def run_trace(
 def report(title: str, results: list[dict[str, dict]], budget: float) -> None:
     print(f"\n{title} (mean over {len(results)} seeds; min-max in brackets)")
     print(
-        f"{'policy':28} {'AIQ':>7} {'AIQ-zero':>9} "
+        f"{'policy':28} {'AIQ':>7} {'AIQ-zero':>9} {'AIQ-oracle':>10} "
         f"{'quality@' + format(budget, '.0%'):>16} {'cost':>14} {'spend/target':>18} {'CPU s':>6}"
     )
     merged: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -128,6 +141,7 @@ def report(title: str, results: list[dict[str, dict]], budget: float) -> None:
                 if value is not None:
                     merged[name][key].append(value)
             merged[name]["aiq-zero"].append(figures["aiq"] - zero)
+            merged[name]["aiq-oracle"].append(figures["aiq"] - per_seed["oracle-per-task"]["aiq"])
 
     def cell(values: list[float], pct: bool, width: int) -> str:
         if not values:
@@ -139,6 +153,7 @@ def report(title: str, results: list[dict[str, dict]], budget: float) -> None:
     for name, figures in merged.items():
         print(
             f"{name:28} {cell(figures['aiq'], False, 7)} {np.mean(figures['aiq-zero']):+9.4f} "
+            f"{np.mean(figures['aiq-oracle']):+10.4f} "
             f"{cell(figures.get('quality@budget', []), True, 16)} "
             f"{cell(figures.get('cost@budget', []), True, 14)} "
             f"{cell(figures.get('spend/target', []), True, 18)} "
@@ -146,36 +161,49 @@ def report(title: str, results: list[dict[str, dict]], budget: float) -> None:
         )
 
 
+def draw(name: str, args: argparse.Namespace, seed: int) -> Trace:
+    """The trace a ``--traces`` entry names, for one seed (files are read once per seed)."""
+    if name == "mmlu-like":
+        return mmlu_like_trace(np.random.default_rng(seed), n_prompts=args.prompts)
+    if name == "routerbench-like":
+        return routerbench_like_trace(np.random.default_rng(seed), n_prompts=args.rb_prompts)
+    return load_trace(args.gsm8k if name == "gsm8k" else Path(name))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--points", type=int, default=7)
     parser.add_argument("--budget", type=float, default=0.5)
+    parser.add_argument("--traces", nargs="+", default=["mmlu-like", "routerbench-like", "gsm8k"])
+    parser.add_argument("--policies", nargs="+", default=list(POLICY_NAMES), choices=POLICIES)
     parser.add_argument("--prompts", type=int, default=5000)
+    parser.add_argument("--rb-prompts", type=int, default=14_042)
     parser.add_argument("--order", choices=["shuffled", "by-task"], default="shuffled")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--gsm8k", type=Path, default=GSM8K)
     args = parser.parse_args()
-    multi = []
-    for seed in range(args.seeds):
-        trace = mmlu_like_trace(np.random.default_rng(seed), n_prompts=args.prompts)
-        by_task = args.order == "by-task"
-        if by_task:
-            trace = trace.take(np.argsort(trace.task_index, kind="stable"))
-        multi.append(asyncio.run(run_trace(trace, args, seed, shuffle=not by_task)))
-    report(
-        f"MMLU-like trace ({args.order}, batch {args.batch_size}): 50 tasks, "
-        f"{args.prompts:,} prompts, 2 models; budget "
-        f"{args.budget:g} x strong cost; target >= 95% quality at <= 50% cost",
-        multi,
-        args.budget,
-    )
-    if args.gsm8k.exists():
-        gsm = load_trace(args.gsm8k)
-        results = [asyncio.run(run_trace(gsm, args, seed)) for seed in range(args.seeds)]
-        report(f"GSM8K ({gsm.n_prompts:,} prompts, 1 task)", results, args.budget)
-    else:
-        print(f"\nGSM8K skipped: {args.gsm8k} not found")
+    for name in args.traces:
+        if name == "gsm8k" and not args.gsm8k.exists():
+            print(f"\nGSM8K skipped: {args.gsm8k} not found")
+            continue
+        drawn = name in ("mmlu-like", "routerbench-like")
+        by_task = drawn and args.order == "by-task"
+        results = []
+        trace = None
+        for seed in range(args.seeds):
+            trace = draw(name, args, seed)
+            if by_task:
+                trace = trace.take(np.argsort(trace.task_index, kind="stable"))
+            results.append(asyncio.run(run_trace(trace, args, seed, shuffle=not by_task)))
+        assert trace is not None
+        report(
+            f"{trace.name} ({args.order if drawn else 'shuffled'}, batch {args.batch_size}): "
+            f"{len(trace.tasks)} tasks, {trace.n_prompts:,} prompts, {trace.n_models} models; "
+            f"budget {args.budget:g} x strong cost; bar >= 95% quality at <= 50% cost",
+            results,
+            args.budget,
+        )
 
 
 if __name__ == "__main__":

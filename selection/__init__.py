@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     )
     from selection.aggregates import Aggregate
     from selection.batch import RecordBatch
-    from selection.budget import Budget, BudgetPacer
+    from selection.batch_sums import BatchSums
+    from selection.budget import Budget, BudgetPacer, ShareBudget
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
         ModelCatalog,
@@ -70,8 +71,10 @@ _HOMES: dict[str, tuple[str, str]] = {
     "ABTestManager": ("selection.abtest", "ABTestManager"),
     "ABTestSpec": ("selection.abtest", "ABTestSpec"),
     "Aggregate": ("selection.aggregates", "Aggregate"),
+    "BatchSums": ("selection.batch_sums", "BatchSums"),
     "Budget": ("selection.budget", "Budget"),
     "BudgetPacer": ("selection.budget", "BudgetPacer"),
+    "ShareBudget": ("selection.budget", "ShareBudget"),
     "ChoiceMode": ("selection.core", "ChoiceMode"),
     "Clock": ("selection.clock", "Clock"),
     "ConsensusLike": ("selection.hive_feedback", "ConsensusLike"),
@@ -130,6 +133,7 @@ __all__ = [
     "ABTestManager",
     "ABTestSpec",
     "Aggregate",
+    "BatchSums",
     "Budget",
     "BudgetPacer",
     "ChoiceMode",
@@ -161,6 +165,7 @@ __all__ = [
     "Recommendation",
     "RecordBatch",
     "Router",
+    "ShareBudget",
     "SimClock",
     "Store",
     "StoreError",

@@ -33,6 +33,7 @@ new task pays for its exploration once, not once per model.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -98,6 +99,36 @@ class Hierarchy:
         variance = self.tau2 + self.sigma2 / (n_rest + k_a) + self.sigma2 / (k0 + n_m - n_c)
         mean = min(1.0, max(0.0, mu + a))
         return CellPrior(mean, self.sigma2 / variance, self.sigma2**0.5)
+
+    @property
+    def level_sd(self) -> float:
+        """How far a model's quality on one task strays from its level ``mu_m + a_t``."""
+        return math.sqrt(self.tau2)
+
+    def level_spread(self, model_id: str) -> float:
+        """The posterior sd of the model's level ``mu_m`` (``sqrt(sigma2 / (k0 + N_m))``)."""
+        n_m, _ = self._model_sums.get(model_id, (0.0, 0.0))
+        return math.sqrt(self.sigma2 / (self.catalog_strength + n_m))
+
+    def level_prior(self, model_id: str, task: str) -> CellPrior:
+        """The prior of ``model_id`` on ``task`` to choose by: :meth:`prior`, less its a_t error.
+
+        The task effect ``a_t`` is shared by every model on the task, so an error in it moves
+        them all alike and does not change which one is best; only a model's own deviation
+        (``level_sd``) and the error of its level ``mu_m`` do. So a young task's draws scatter
+        by ``tau2 + sigma2 / (k0 + N_m - n_c)`` around the level instead of also by the task
+        effect's ``sigma2 / (N_t' + k_a)``: a new task pays for exploring a model only as much
+        as that model's record across tasks leaves open.
+
+        Raises:
+            KeyError: the model has neither calls nor a catalog prior in the fit.
+        """
+        shared = self.prior(model_id, task)
+        k0 = self.catalog_strength
+        n_c, _ = self._cells.get((model_id, task), (0.0, 0.0))
+        n_m, _ = self._model_sums.get(model_id, (0.0, 0.0))
+        variance = self.tau2 + self.sigma2 / (k0 + n_m - n_c)
+        return CellPrior(shared.mean, self.sigma2 / variance, shared.sd)
 
 
 def _mean(values: list[float], default: float) -> float:

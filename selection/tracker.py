@@ -80,10 +80,14 @@ class PerformanceTracker:
         return f"PerformanceTracker(store={self.store!r}, records={self.router.total_records()})"
 
     async def start(self) -> None:
-        """Rebuild the core's sums from the store (and, forgetting, its decayed sums)."""
+        """Rebuild the core's sums from the store (and, forgetting, its decayed or bucket sums)."""
         half_life = self.router.half_life_hours
         decayed = None if half_life is None else await self.store.decayed_aggregates(half_life)
-        self.router.load(await self.store.aggregates(), decayed)
+        change = self.router.change_detector
+        buckets = (
+            None if change is None else await self.store.bucket_aggregates(change.bucket_seconds)
+        )
+        self.router.load(await self.store.aggregates(), decayed, buckets)
 
     # -- writing ------------------------------------------------------------------------
 

@@ -151,8 +151,10 @@ def _show(value: Any) -> str:
 def read_table(path: str | Path) -> Table:
     """Read a trace file, choosing the reader by its suffix.
 
-    ``.csv`` (optionally ``.csv.gz``), ``.jsonl``/``.ndjson`` (one JSON object per line) and
-    ``.parquet`` (needs the optional ``pyarrow`` package).
+    ``.csv`` (optionally ``.csv.gz``), ``.jsonl``/``.ndjson`` (one JSON object per line),
+    ``.parquet`` (needs the optional ``pyarrow`` package) and ``.pkl``/``.pickle`` (a pickled
+    pandas DataFrame, as RouterBench publishes its traces; needs pandas). Unpickling runs code
+    the file names: read only pickles from a source you trust.
 
     Raises:
         TraceError: the file cannot be read, its suffix is unknown, or it is malformed.
@@ -164,6 +166,8 @@ def read_table(path: str | Path) -> Table:
         ".jsonl": _read_jsonl,
         ".ndjson": _read_jsonl,
         ".parquet": _read_parquet,
+        ".pkl": _read_pickle,
+        ".pickle": _read_pickle,
     }
     key = path.suffix.lower()
     if suffixes.endswith(".csv.gz"):
@@ -246,3 +250,27 @@ def _read_parquet(path: Path) -> Table:
         ) from exc
     data: dict[str, list[Any]] = pq.read_table(path).to_pydict()
     return Table(data, source=str(path))
+
+
+def _read_pickle(path: Path) -> Table:
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise TraceError(
+            str(path), "reading a pickled DataFrame needs pandas: pip install pandas"
+        ) from exc
+    import pickle
+
+    try:
+        frame = pd.read_pickle(path)
+    except (pickle.UnpicklingError, AttributeError, ImportError, ValueError) as exc:
+        raise TraceError(str(path), f"not a readable pickle of a DataFrame ({exc})") from exc
+    if not isinstance(frame, pd.DataFrame):
+        raise TraceError(
+            str(path), f"the pickle holds a {type(frame).__name__}, not a pandas DataFrame"
+        )
+    if frame.columns.duplicated().any():
+        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise TraceError(str(path), f"column names repeat: {dupes}")
+    cells = frame.astype(object).where(frame.notna(), None)
+    return Table({str(c): cells[c].tolist() for c in cells.columns}, source=str(path))

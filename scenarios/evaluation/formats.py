@@ -381,7 +381,7 @@ def load_trace(
     format: str = "auto",
     catalog: ModelCatalog | None = None,
 ) -> Trace:
-    """Read a trace file (CSV, JSON lines, or Parquet with pyarrow) in any known format.
+    """Read a trace file (CSV, JSON lines, Parquet, a pickled DataFrame) in any known format.
 
     Args:
         path: the trace file, or a DataFrame (see :func:`trace_from_frame`).

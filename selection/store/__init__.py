@@ -84,6 +84,14 @@ class Store(Protocol):
         """
         ...
 
+    async def bucket_aggregates(self, bucket_seconds: int) -> dict[tuple[str, str, int], Aggregate]:
+        """Sums per (model, task, time bucket) computed in the database.
+
+        A record's bucket is its whole seconds since 1970 (UTC) integer-divided by
+        ``bucket_seconds`` (see :func:`selection.change.bucket_of`).
+        """
+        ...
+
     async def record_time(self, record_id: str) -> datetime | None:
         """The stored timestamp of one record, or ``None`` if no record has this id."""
         ...

@@ -117,6 +117,11 @@ def _sums(dialect: Dialect) -> str:
 _SUMS = {"sqlite": _sums("sqlite"), "postgres": _sums("postgres")}
 
 
+def sum_columns(dialect: Dialect) -> str:
+    """Every metric column's ``COUNT, SUM, SUM of squares``, in the order aggregates read."""
+    return _SUMS[dialect]
+
+
 def aggregate_query(
     dialect: Dialect,
     *,
@@ -150,7 +155,7 @@ def aggregate_query(
     sql = (
         "SELECT model_id, task_type, COUNT(*), "
         "COALESCE(SUM(CASE WHEN error_occurred THEN 1 ELSE 0 END), 0), "
-        f"{_SUMS[dialect]} FROM (SELECT model_id, task_type, error_occurred, {_GUARDED} "
+        f"{sum_columns(dialect)} FROM (SELECT model_id, task_type, error_occurred, {_GUARDED} "
         f"FROM model_performance_records{clause}) AS guarded GROUP BY model_id, task_type"
     )
     return sql, params

@@ -30,6 +30,7 @@ from selection.store._ab_sql import (
     sums_query,
     values_query,
 )
+from selection.store._bucket_sql import bucket_aggregate_query, buckets_from_rows
 from selection.store._decay_sql import DecayedRows, decayed_aggregate_query, decayed_from_rows
 from selection.store._lifecycle import OpenClose
 from selection.store._sql import (
@@ -261,6 +262,12 @@ class PostgresStore(OpenClose):
         """Time-decayed sums per (model, task) and each task's anchor, computed by PostgreSQL."""
         rows = await self._fetch(decayed_aggregate_query("postgres", half_life_hours), [])
         return decayed_from_rows(rows, _as_datetime)
+
+    async def bucket_aggregates(self, bucket_seconds: int) -> dict[tuple[str, str, int], Aggregate]:
+        """Sums per (model, task, time bucket), computed by PostgreSQL."""
+        return buckets_from_rows(
+            await self._fetch(bucket_aggregate_query("postgres", bucket_seconds), [])
+        )
 
     async def record_time(self, record_id: str) -> datetime | None:
         """The stored timestamp of one record, or ``None`` if no record has this id."""

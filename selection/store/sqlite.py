@@ -38,6 +38,7 @@ from selection.store._ab_sql import (
     sums_query,
     values_query,
 )
+from selection.store._bucket_sql import bucket_aggregate_query, buckets_from_rows
 from selection.store._decay_sql import DecayedRows, decayed_aggregate_query, decayed_from_rows
 from selection.store._lifecycle import OpenClose
 from selection.store._sql import (
@@ -275,6 +276,12 @@ class SqliteStore(OpenClose):
         sql = decayed_aggregate_query("sqlite", half_life_hours)
         rows = await self._run(lambda: self._db.execute(sql).fetchall())
         return decayed_from_rows(rows, lambda v: datetime.fromisoformat(str(v)))
+
+    async def bucket_aggregates(self, bucket_seconds: int) -> dict[tuple[str, str, int], Aggregate]:
+        """Sums per (model, task, time bucket), computed by SQLite."""
+        sql = bucket_aggregate_query("sqlite", bucket_seconds)
+        rows = await self._run(lambda: self._db.execute(sql).fetchall())
+        return buckets_from_rows(rows)
 
     async def record_time(self, record_id: str) -> datetime | None:
         """The stored timestamp of one record, or ``None`` if no record has this id."""

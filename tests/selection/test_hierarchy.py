@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from selection import ModelCatalog, ModelSpec, PerformanceRecord, Router, SimClock
@@ -156,3 +157,63 @@ def test_the_router_carries_a_gap_to_a_task_one_model_never_served():
             assert router.hierarchy().tau2 == VARIANCE_FLOOR  # the gap is the same everywhere
         else:
             assert strong == pytest.approx(0.7)
+
+
+def test_the_level_prior_drops_the_task_effects_uncertainty():
+    """B on t3 (never served): the same mean as the shared prior, but its spread only the
+    cell's deviation around B's level (tau2) and the error of that level, by hand."""
+    fit = fit_hierarchy(CELLS, CATALOG, catalog_strength=K0)
+    sigma2, tau2 = 8.7 / 45, fit.tau2
+    level = fit.level_prior("B", "t3")
+    assert level.mean == pytest.approx(fit.prior("B", "t3").mean)
+    assert fit.level_sd == pytest.approx(tau2**0.5)
+    # B has 20 calls and a catalog prior worth 10: its level's error is sigma2 / 30
+    assert level.strength == pytest.approx(sigma2 / (tau2 + sigma2 / 30))
+    assert level.strength == pytest.approx(15.542, abs=1e-3)  # 0.19333 / (0.00599 + 0.00644)
+    assert level.strength > fit.prior("B", "t3").strength
+    # A on t1 leaves its own 10 calls out of its level: 30 - 10 + 10 = 30 calls behind it
+    assert fit.level_prior("A", "t1").strength == pytest.approx(sigma2 / (tau2 + sigma2 / 30))
+    # the level's own spread: sigma2 over the catalog's 10 calls and every call of the model
+    assert fit.level_spread("A") == pytest.approx((sigma2 / 40) ** 0.5)
+    assert fit.level_spread("B") == pytest.approx((sigma2 / 30) ** 0.5)
+    assert fit.level_spread("never-served") == pytest.approx((sigma2 / 10) ** 0.5)
+
+
+def test_thompson_level_draws_around_each_models_level():
+    """A model tried 200 times elsewhere is drawn with its level's small spread on a new
+    task; plain Thompson draws it with the full spread of a cell nobody has served."""
+    specs = [
+        ModelSpec(
+            id=m,
+            provider="t",
+            input_cost_per_1k_tokens=0.001,
+            output_cost_per_1k_tokens=0.001,
+            context_length=8000,
+        )
+        for m in ("strong", "weak")
+    ]
+    tasks = [f"task{i}" for i in range(10)] + ["fresh"]
+    records = []
+    for task in tasks[:-1]:
+        records += _records("strong", task, [1.0, 1.0, 1.0, 0.0] * 5, 0)
+        records += _records("weak", task, [1.0, 0.0] * 10, 0)
+    router = Router(
+        ModelCatalog(specs, tasks=tasks), clock=SimClock(datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    router.absorb(records)
+    fit = router.hierarchy()
+    level = router._table("fresh", (("quality", 1.0),), None, level=True)
+    assert list(router._draw_spreads(level, "thompson-level")) == pytest.approx(
+        [fit.level_spread(m) for m in level.model_ids]
+    )
+    assert fit.level_spread("strong") == pytest.approx((fit.sigma2 / 210) ** 0.5)
+    plain = router.score_table("fresh", {"quality": 1.0})
+    assert max(router._draw_spreads(level, "thompson-level")) < min(plain.spreads)
+    # strong's level (0.75) beats weak's (0.5) on the new task in nearly every draw
+    rng = np.random.default_rng(0)
+    picks = router.choose("fresh", 1000, {"quality": 1.0}, mode="thompson-level", rng=rng)
+    assert picks.count("strong") == 1000
+    with pytest.raises(ValueError, match="greedy, thompson, thompson-level"):
+        router.choose("fresh", 1, mode="ucb", rng=rng)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="needs an rng"):
+        router.recommend("fresh", mode="thompson-level")

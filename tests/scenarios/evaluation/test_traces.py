@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -215,3 +216,62 @@ def test_take_slices_rows(hand_trace):
     part = hand_trace.take([2, 0])
     assert part.prompt_ids == ("p2", "p0")
     assert part.quality.tolist() == [[0, 0, 0], [0, 1, 1]]
+
+
+def _routerbench_frame() -> tuple[Any, list[str]]:
+    """Three MMLU rows in RouterBench's wide layout, as its ``convert_to_wide_format`` writes."""
+    pd = pytest.importorskip("pandas")
+    models = ["gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat", "WizardLM/WizardLM-13B-V1.2"]
+    frame = pd.DataFrame(
+        {
+            "sample_id": ["mmlu-anatomy.val.0", "mmlu-anatomy.val.1", "mmlu-virology.val.0"],
+            "prompt": [["Q: bones?"], ["Q: nerves?"], ["Q: a virus?"]],
+            "eval_name": ["mmlu-anatomy", "mmlu-anatomy", "mmlu-virology"],
+        }
+    )
+    for j, model in enumerate(models):
+        frame[model] = [1.0, 0.0, float(j == 0)]
+        frame[f"{model}|model_response"] = [["A"], ["B"], ["C"]]
+        frame[f"{model}|total_cost"] = [0.01 / (j + 1), 0.02 / (j + 1), 0.03 / (j + 1)]
+    frame["oracle_model_to_route_to"] = [
+        "WizardLM/WizardLM-13B-V1.2",
+        "no_model_correct",
+        models[0],
+    ]
+    frame.index.rename("idx", inplace=True)
+    return frame, models
+
+
+def test_routerbench_pickle_loads_as_its_csv_does(tmp_path):
+    frame, models = _routerbench_frame()
+    frame.to_pickle(tmp_path / "routerbench_5shot.pkl")
+    frame.to_csv(tmp_path / "routerbench_5shot.csv", index=False)
+    trace = load_trace(tmp_path / "routerbench_5shot.pkl")
+    from_csv = load_trace(tmp_path / "routerbench_5shot.csv")
+    assert trace.name == "routerbench_5shot"
+    assert trace.models == tuple(models)
+    assert trace.tasks == ("mmlu_anatomy", "mmlu_virology")
+    assert trace.task_index.tolist() == [0, 0, 1]
+    assert trace.prompt_ids == ("mmlu-anatomy.val.0", "mmlu-anatomy.val.1", "mmlu-virology.val.0")
+    assert trace.quality.tolist() == [[1, 1, 1], [0, 0, 0], [1, 0, 0]]
+    assert trace.cost[2].tolist() == pytest.approx([0.03, 0.015, 0.01])
+    assert np.array_equal(trace.quality, from_csv.quality)
+    assert np.array_equal(trace.cost, from_csv.cost)
+    assert trace.tasks == from_csv.tasks
+
+
+def test_a_pickle_that_is_not_a_routerbench_frame_gets_a_clear_error(tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame, models = _routerbench_frame()
+    pd.Series([1, 2]).to_pickle(tmp_path / "series.pkl")
+    with pytest.raises(TraceError, match="holds a Series, not a pandas DataFrame"):
+        load_trace(tmp_path / "series.pkl")
+    (tmp_path / "garbled.pkl").write_bytes(b"not a pickle at all")
+    with pytest.raises(TraceError, match="not a readable pickle"):
+        load_trace(tmp_path / "garbled.pkl")
+    frame.loc[1, models[1]] = None  # a model without a score on a prompt
+    frame.to_pickle(tmp_path / "gap.pkl")
+    with pytest.raises(TraceError, match="missing or not a number") as caught:
+        load_trace(tmp_path / "gap.pkl")
+    assert caught.value.column == models[1]
+    assert caught.value.row == 2
