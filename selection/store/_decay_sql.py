@@ -23,11 +23,13 @@ DecayedRows = tuple[dict[tuple[str, str], Aggregate], dict[str, datetime]]
 # Age in seconds of a record (alias g) from its task's anchor (alias a), to the microsecond.
 _AGE = {
     # SQLite keeps fixed-width ISO text (microseconds at characters 21-26, UTC); julianday()
-    # would keep only milliseconds.
+    # would keep only milliseconds, and strftime() of the whole text rounds .9995 s up to the
+    # next second, so the whole seconds are read from the first 19 characters.
     "sqlite": (
-        "((CAST(strftime('%s', a.anchor) AS INTEGER) - CAST(strftime('%s', g.timestamp) AS "
-        "INTEGER)) + (CAST(substr(a.anchor, 21, 6) AS INTEGER) - CAST(substr(g.timestamp, 21, "
-        "6) AS INTEGER)) / 1000000.0)"
+        "((CAST(strftime('%s', substr(a.anchor, 1, 19)) AS INTEGER) - "
+        "CAST(strftime('%s', substr(g.timestamp, 1, 19)) AS INTEGER)) + "
+        "(CAST(substr(a.anchor, 21, 6) AS INTEGER) - CAST(substr(g.timestamp, 21, 6) AS INTEGER))"
+        " / 1000000.0)"
     ),
     "postgres": "CAST(EXTRACT(EPOCH FROM (a.anchor - g.timestamp)) AS DOUBLE PRECISION)",
 }

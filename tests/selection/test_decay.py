@@ -206,3 +206,29 @@ async def test_decayed_sums_after_a_restart_equal_a_recomputation_from_sql(store
             b = after.router.score_table(task)
             assert a.model_ids == b.model_ids
             np.testing.assert_allclose(a.scores, b.scores, rtol=1e-9)
+
+
+async def test_a_record_late_in_its_second_ages_to_the_microsecond_after_a_restart(store_url):
+    # SQLite's strftime('%s') of a whole timestamp rounds .9995 s and later up to the next second
+    rng = np.random.default_rng(5)
+    records = [  # two minutes of records, every other one late in its second
+        record(i, model=(SONNET, MIXTRAL)[i % 2], task=(TASK, OTHER)[i % 3 == 0],
+               at=T0 + timedelta(seconds=2 * i, microseconds=(i % 2) * 999_700),
+               quality=round(float(rng.uniform(0, 1)), 6), ms=float(rng.lognormal(7, 0.5)))
+        for i in range(60)
+    ]  # fmt: skip
+    half_life = 0.01  # 36 s: one second off would move a weight by about 2%
+    async with open_store(store_url) as store:
+        before = PerformanceTracker(
+            store, Router(ModelCatalog.default(), half_life_hours=half_life)
+        )
+        await before.start()
+        await before.record_many(records)
+    expected = expected_sums(records, half_life)
+    async with open_store(store_url) as store:
+        after = PerformanceTracker(store, Router(ModelCatalog.default(), half_life_hours=half_life))
+        await after.start()
+        rebuilt = {
+            (m, t): a for t in (TASK, OTHER) for m, a in after.router.scored_stats(t).items()
+        }
+        assert_sums_match(rebuilt, expected)
