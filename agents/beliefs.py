@@ -115,6 +115,12 @@ class Beliefs:
         self._by_task: dict[str, list[str]] = {}
         self._stats: FloatArray = np.zeros((8, _WIDTH))
         self._now: float | None = None  # newest record time seen, seconds since the epoch
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """Counts the updates that changed the beliefs: equal versions, equal posteriors."""
+        return self._version
 
     def __repr__(self) -> str:
         return f"Beliefs(tasks={len(self._by_task)}, pairs={len(self._rows)})"
@@ -163,6 +169,7 @@ class Beliefs:
         if self.config.half_life_hours is not None:
             weights *= self._age(seen.times)
         np.add.at(stats, rows, _contributions(seen) * weights[:, None])
+        self._version += 1
 
     def _age(self, times: FloatArray) -> FloatArray:
         """Decay all held evidence to the newest time; return each new record's weight."""
@@ -206,6 +213,23 @@ class Beliefs:
             mean[name] = np.maximum(np.exp(log_mean) - offset, 0.0)
             sd[name], evidence[name] = log_sd, stats[:, w]
         return BeliefTable(task, tuple(models), mean, sd, evidence)
+
+    def score(self, task: str, name: str) -> tuple[tuple[str, ...], FloatArray, FloatArray] | None:
+        """One score objective's posterior means and evidence per model on ``task``.
+
+        The same values as :meth:`table`'s ``mean[name]`` and ``evidence[name]`` (the same
+        arithmetic on that one column), without computing the other objectives; ``None`` if
+        the task was never observed.
+        """
+        models = self._by_task.get(task)
+        if not models:
+            return None
+        j = SCORE_OBJECTIVES.index(name)
+        stats = self._stats[[self._rows[(task, m)] for m in models]]
+        k, mu = self.config.prior_strength, self.config.prior_mean
+        sums, counts = stats[:, _S][:, j], stats[:, _N][:, j]
+        mean, _ = _beta(k * mu + sums, k * (1 - mu) + counts - sums)
+        return tuple(models), mean, counts
 
     def posterior(self, model_id: str, task: str) -> Posterior | None:
         """What the agent believes of one model on one task; ``None`` if never observed."""

@@ -22,7 +22,7 @@ import numpy as np
 from agents.assessment import Assessment, assess
 from agents.ballot import Ballot
 from agents.beliefs import BeliefConfig, Beliefs, Posterior
-from agents.perception import Perception, PerceptionConfig
+from agents.perception import Observations, Perception, PerceptionConfig
 from agents.persona import Persona
 from agents.reputation import (
     Reputation,
@@ -71,6 +71,7 @@ class GenesisAgent:
         self.credibility = Reputation(credibility or ReputationConfig(learning_rate=1.0))
         self.observed: int = 0
         self._pending: dict[str, Ballot] = {}
+        self._reports: dict[str, tuple[Beliefs, int, dict[str, tuple[float, float]]]] = {}
 
     def __repr__(self) -> str:
         return (
@@ -103,9 +104,18 @@ class GenesisAgent:
         batch = records if isinstance(records, Sequence) else list(records)
         if not batch:
             return 0
-        self.beliefs.update(self.perception.judge(batch))
-        self.observed += len(batch)
-        return len(batch)
+        return self.observe_columns(Observations.from_records(batch))
+
+    def observe_columns(self, seen: Observations) -> int:
+        """Judge calls given as columns and fold them in; return how many.
+
+        The same as :meth:`observe_many` of their records, without building the records.
+        """
+        if not len(seen):
+            return 0
+        self.beliefs.update(self.perception.judge_columns(seen))
+        self.observed += len(seen)
+        return len(seen)
 
     def posterior(self, model_id: str, task: TaskLike) -> Posterior | None:
         """What the agent believes of one model on one task; ``None`` if it never saw one."""
@@ -154,18 +164,25 @@ class GenesisAgent:
         pooling many agents does not pool their priors), on the scale the selector's quality
         estimate uses, whatever the persona's weights.
         """
-        table = self.beliefs.table(task_name(task))
-        if table is None:
+        name = task_name(task)
+        cached = self._reports.get(name)
+        if cached is not None and cached[0] is self.beliefs and cached[1] == self.beliefs.version:
+            return dict(cached[2])
+        judged = self.beliefs.score(name, "quality")
+        if judged is None:
             return {}
+        models, means, calls = judged
         k, mu = self.beliefs.config.prior_strength, self.beliefs.config.prior_mean
-        means, calls = table.mean["quality"], table.evidence["quality"]
         report = {}
-        for i, model in enumerate(table.models):
+        for i, model in enumerate(models):
             n = float(calls[i])
             if n > 1e-9:
                 raw = (float(means[i]) * (k + n) - k * mu) / n
                 report[model] = (min(max(raw, 0.0), 1.0), n)
-        return report
+        # A hive reads each report several times per vote (juries, evidence): the beliefs
+        # do not change in between.
+        self._reports[name] = (self.beliefs, self.beliefs.version, report)
+        return dict(report)
 
     def settle_report(self, task: TaskLike, jury: Mapping[str, float]) -> float | None:
         """Score this agent's quality report on ``task`` against its peers' pooled view.

@@ -2,8 +2,8 @@
 
 All logic lives in the plain :class:`~agents.core.GenesisAgent`; this shell only lets a
 ``mesa.Model`` hold and drive it. The model hands each agent the records of the calls it
-handled (:meth:`MesaGenesisAgent.receive`), steps all agents (the agent observes its inbox),
-and collects ballots::
+handled (:meth:`MesaGenesisAgent.receive`, or their columns), steps all agents (the agent
+observes its inbox), and collects ballots::
 
     model.agents.shuffle_do("step")
     ballots = [b for b in model.agents.map("ballot", "logical_reasoning") if b is not None]
@@ -22,7 +22,7 @@ import mesa
 from agents.ballot import Ballot
 from agents.beliefs import BeliefConfig
 from agents.core import GenesisAgent
-from agents.perception import PerceptionConfig
+from agents.perception import Observations, PerceptionConfig
 from agents.persona import Persona
 from agents.reputation import ReputationConfig
 from selection import PerformanceRecord, TaskLike
@@ -41,7 +41,7 @@ class MesaGenesisAgent(mesa.Agent):  # type: ignore[misc]  # mesa ships no type 
     def __init__(self, model: mesa.Model, core: GenesisAgent) -> None:
         super().__init__(model)
         self.core = core
-        self.inbox: list[PerformanceRecord] = []
+        self.inbox: list[Observations] = []  # batches of calls handled, not yet observed
 
     @classmethod
     def from_persona(
@@ -81,12 +81,20 @@ class MesaGenesisAgent(mesa.Agent):  # type: ignore[misc]  # mesa ships no type 
 
     def receive(self, records: Iterable[PerformanceRecord]) -> None:
         """Queue records of calls this agent handled; the next :meth:`step` observes them."""
-        self.inbox.extend(records)
+        batch = records if isinstance(records, Sequence) else list(records)
+        if batch:
+            self.inbox.append(Observations.from_records(batch))
+
+    def receive_columns(self, seen: Observations) -> None:
+        """Queue calls given as columns (as :meth:`receive` queues their records)."""
+        if len(seen):
+            self.inbox.append(seen)
 
     def step(self) -> None:
-        """Observe the queued records (one vectorised batch) and empty the inbox."""
+        """Observe the queued calls (one vectorised batch) and empty the inbox."""
         inbox, self.inbox = self.inbox, []
-        self.core.observe_many(inbox)
+        if inbox:
+            self.core.observe_columns(Observations.concat(inbox))
 
     def ballot(self, task: TaskLike) -> Ballot | None:
         """The core agent's ballot for ``task`` (``None``: it abstains)."""

@@ -81,6 +81,42 @@ class Observations:
         return len(self.models)
 
     @classmethod
+    def concat(cls, parts: Sequence[Observations]) -> Observations:
+        """The batches one after another, as if read from their records in that order."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            tasks=tuple(t for part in parts for t in part.tasks),
+            models=tuple(m for part in parts for m in part.models),
+            scores=np.concatenate([p.scores for p in parts]).reshape(-1, len(_SCORE_COLUMNS)),
+            errors=np.concatenate([p.errors for p in parts]).astype(bool, copy=False),
+            cost=np.concatenate([p.cost for p in parts]).astype(float, copy=False),
+            latency=np.concatenate([p.latency for p in parts]).astype(float, copy=False),
+            times=np.concatenate([p.times for p in parts]).astype(float, copy=False),
+        )
+
+    def take(self, rows: npt.NDArray[np.intp]) -> Observations:
+        """The given rows, in the given order."""
+        return self.split([rows])[0]
+
+    def split(self, groups: Sequence[npt.NDArray[np.intp]]) -> list[Observations]:
+        """:meth:`take` of each group of rows (the columns read once for all of them)."""
+        tasks = np.asarray(self.tasks, dtype=object)
+        models = np.asarray(self.models, dtype=object)
+        return [
+            Observations(
+                tasks=tuple(tasks[rows].tolist()),
+                models=tuple(models[rows].tolist()),
+                scores=self.scores[rows],
+                errors=self.errors[rows],
+                cost=self.cost[rows],
+                latency=self.latency[rows],
+                times=self.times[rows],
+            )
+            for rows in groups
+        ]
+
+    @classmethod
     def from_records(cls, records: Sequence[PerformanceRecord]) -> Observations:
         """The records' values as recorded, without any agent's judgement."""
         n = len(records)
@@ -131,7 +167,10 @@ class Perception:
 
     def judge(self, records: Sequence[PerformanceRecord]) -> Observations:
         """The records as this agent sees them: scores shifted, noised and clipped to [0, 1]."""
-        seen = Observations.from_records(records)
+        return self.judge_columns(Observations.from_records(records))
+
+    def judge_columns(self, seen: Observations) -> Observations:
+        """Calls given as columns, as this agent sees them (:meth:`judge` of their records)."""
         noise = self._rng.standard_normal(seen.scores.shape) * self.config.noise_sd
         offsets = np.array([self.leniency + self.taste(m) for m in seen.models], dtype=float)
         judged = np.clip(seen.scores + offsets[:, None] + noise, 0.0, 1.0)  # nan stays nan

@@ -143,21 +143,26 @@ def outcomes_from_records(
 
 
 def outcomes_under(
-    records: Sequence[PerformanceRecord],
+    records: Sequence[PerformanceRecord] | Observations,
     *,
     task: TaskLike,
     weightings: Sequence[Mapping[str, float] | None],
 ) -> list[dict[str, float]]:
     """:func:`outcomes_from_records` under several weightings, reading the records once.
 
+    ``records`` may be given as their columns (:class:`~agents.perception.Observations`).
+
     Returns:
         One ``{model: utility}`` per weighting, in order.
     """
     name = task_name(task)
-    mine = [r for r in records if r.task_type == name]
+    if isinstance(records, Observations):
+        mine = records.take(np.flatnonzero(np.asarray(records.tasks, dtype=object) == name))
+    else:
+        mine = Observations.from_records([r for r in records if r.task_type == name])
     # Plain averages: no forgetting, and a prior too weak to matter against one real call.
     beliefs = Beliefs(BeliefConfig(decay=1.0, prior_strength=1e-6))
-    beliefs.update(Observations.from_records(mine))
+    beliefs.update(mine)
     table = beliefs.table(name)
     if table is None:
         return [{} for _ in weightings]

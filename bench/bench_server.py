@@ -1,21 +1,23 @@
 """The server's added latency over calling the provider directly, and its requests per second.
 
 Run: .venv/bin/python bench/bench_server.py [--requests 400] [--model genesis-prime/auto]
-     [--clients 1,10,100] [--server-root PATH] [--in-process]
+     [--clients 1,10,100] [--server-root PATH ...] [--in-process]
 
 Three processes on 127.0.0.1: a fake OpenAI-compatible provider that answers at once (a raw
 ASGI app under uvicorn), ``genesis-prime serve --no-auth`` (one uvicorn worker, SQLite in a
 temporary folder) whose provider keys and base URLs point at the fake, and this script's
-httpx clients. At 1, 10 and 100 concurrent clients each client sends pairs of the same
-non-streamed request, one to the fake directly and one through the server, ``--requests``
-pairs per level; pairing puts both under the same load of a shared machine. Prints p50 and
-p99 of each, the added latency (p50 and p99 of the per-pair difference, server minus
+httpx clients. At 1, 10 and 100 concurrent clients each client sends rounds of the same
+non-streamed request, one to the fake directly and one through each server, ``--requests``
+rounds per level; a round puts all under the same load of a shared machine. Prints p50 and
+p99 of each, the added latency (p50 and p99 of the per-round difference, server minus
 direct), the server's requests per second (served requests over the time spent on them)
 and the server process's CPU time per request (user + system, from ``/proc``: the figure a
 loaded machine disturbs least). Every served request is routed by the selector and
 recorded in SQLite, so the figures include the selection and the write. ``--server-root``
-serves from another checkout (a before and an after with the same clients). The machine is
-shared: trust medians and ratios, and alternate runs.
+serves from another checkout; given twice or more (``--server-root /path/to/main
+--server-root .``) it starts one server per checkout and compares them in one run, the
+order within each round rotating so that none is favoured. The machine is shared: trust
+medians and ratios.
 
 ``--in-process`` times the app alone, with no socket on either side: requests through
 ``httpx.ASGITransport`` to the app, whose provider is an ``httpx.MockTransport`` answering
@@ -92,14 +94,19 @@ def _wait(url: str) -> None:
 
 
 async def _load(
-    direct_url: str, served_url: str, body: dict[str, Any], clients: int, total: int
-) -> tuple[list[float], list[float], float]:
-    limits = httpx.Limits(max_connections=2 * clients, max_keepalive_connections=2 * clients)
-    pairs: list[tuple[float, float]] = []
+    direct_url: str, served_urls: list[str], body: dict[str, Any], clients: int, total: int
+) -> tuple[list[float], list[list[float]], list[float]]:
+    """Direct calls, each server's calls (in a rotating order) and each server's req/s."""
+    n = len(served_urls)
+    limits = httpx.Limits(
+        max_connections=(n + 1) * clients, max_keepalive_connections=(n + 1) * clients
+    )
+    rounds: list[tuple[float, list[float]]] = []
     queue = iter(range(total))
     async with httpx.AsyncClient(limits=limits, timeout=120) as http:
-        await http.post(direct_url, json=BODY)  # warm the connections and the server
-        await http.post(served_url, json=body)
+        await http.post(direct_url, json=BODY)  # warm the connections and the servers
+        for url in served_urls:
+            await http.post(url, json=body)
 
         async def timed(url: str, payload: dict[str, Any]) -> float:
             start = time.perf_counter()
@@ -109,15 +116,20 @@ async def _load(
             return elapsed
 
         async def worker() -> None:
-            for _ in queue:
-                pairs.append((await timed(direct_url, BODY), await timed(served_url, body)))
+            for i in queue:
+                direct = await timed(direct_url, BODY)
+                served = [0.0] * n
+                for k in range(n):  # rotate which server goes first: no order favours one
+                    j = (i + k) % n
+                    served[j] = await timed(served_urls[j], body)
+                rounds.append((direct, served))
 
         await asyncio.gather(*(worker() for _ in range(clients)))
-    direct = [d for d, _ in pairs]
-    served = [s for _, s in pairs]
+    direct = [d for d, _ in rounds]
+    served = [[s[j] for _, s in rounds] for j in range(n)]
     # Each client spends its served requests' time in the server: requests per second of
-    # the server alone, as if only served requests had been sent.
-    rps = total / (sum(served) / clients)
+    # the server alone, as if only its requests had been sent.
+    rps = [total / (sum(times) / clients) for times in served]
     return direct, served, rps
 
 
@@ -178,7 +190,10 @@ def main() -> None:
         "--clients", default="1,10,100", help="concurrency levels, comma-separated (1,10,100)"
     )
     parser.add_argument(
-        "--server-root", type=Path, default=ROOT, help="checkout to serve from (this one)"
+        "--server-root",
+        type=Path,
+        action="append",
+        help="checkout to serve from (this one); repeat to compare checkouts in one run",
     )
     parser.add_argument(
         "--in-process",
@@ -196,9 +211,9 @@ def main() -> None:
             f"p99 {_p(times, 99):.2f} ms (target: under 2 ms added at p50)"
         )
         return
-    fake_port, server_port = _free_port(), _free_port()
+    fake_port = _free_port()
     fake_url = f"http://127.0.0.1:{fake_port}/v1"
-    server_root = args.server_root.resolve()
+    roots = [r.resolve() for r in (args.server_root or [ROOT])]
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         for name in ("OPENAI", "OPENROUTER", "MISTRAL"):
@@ -209,39 +224,50 @@ def main() -> None:
              str(fake_port), "--log-level", "warning", "--no-access-log"],
             cwd=ROOT, env=env,
         )  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "scenarios.cli", "serve", "--no-auth", "--port",
-             str(server_port), "--db", f"sqlite:///{tmp}/bench.db"],
-            cwd=server_root, env={**env, "PYTHONPATH": str(server_root)}, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        servers: list[tuple[Path, subprocess.Popen[bytes], int]] = []
         try:
+            for n, root in enumerate(roots):
+                port = _free_port()
+                server = subprocess.Popen(
+                    [sys.executable, "-m", "scenarios.cli", "serve", "--no-auth", "--port",
+                     str(port), "--db", f"sqlite:///{tmp}/bench{n}.db"],
+                    cwd=root, env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE,
+                )  # fmt: skip
+                servers.append((root, server, port))
             _wait(f"{fake_url}/chat/completions")
-            _wait(f"http://127.0.0.1:{server_port}/health")
+            for k, (root, server, port) in enumerate(servers, 1):
+                _wait(f"http://127.0.0.1:{port}/health")
+                assert server.stdout is not None
+                started = server.stdout.readline().decode().strip()
+                print(f"server {k} from {root}: {started}")
             body = {**BODY, "model": args.model}
-            served_url = f"http://127.0.0.1:{server_port}/v1/chat/completions"
-            print(f"server from {server_root}")
-            print(f"{args.requests} request pairs per level, model {args.model!r}")
+            urls = [f"http://127.0.0.1:{port}/v1/chat/completions" for _, _, port in servers]
+            print(f"{args.requests} request rounds per level (direct, then each server), "
+                  f"model {args.model!r}; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
             print(
-                "clients  direct p50/p99 ms  server p50/p99 ms  added p50/p99 ms  server req/s"
-                "  server CPU ms/req"
+                "clients  server  direct p50/p99 ms  server p50/p99 ms  added p50/p99 ms"
+                "  server req/s  server CPU ms/req"
             )
             for clients in (int(c) for c in args.clients.split(",")):
-                cpu = _cpu_seconds(server.pid)
+                cpu = [_cpu_seconds(server.pid) for _, server, _ in servers]
                 direct, served, rps = asyncio.run(
-                    _load(f"{fake_url}/chat/completions", served_url, body, clients, args.requests)
+                    _load(f"{fake_url}/chat/completions", urls, body, clients, args.requests)
                 )
-                cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / (args.requests + 1)
-                added = [s - d for s, d in zip(served, direct, strict=True)]
-                print(
-                    f"{clients:>7}  {_p(direct, 50):>7.2f} / {_p(direct, 99):<7.2f}"
-                    f"  {_p(served, 50):>7.2f} / {_p(served, 99):<7.2f}"
-                    f"  {_p(added, 50):>6.2f} / {_p(added, 99):<7.2f}  {rps:>8.0f}"
-                    f"  {cpu_ms:>10.2f}"
-                )
+                for k, (_, server, _) in enumerate(servers):
+                    cpu_ms = (_cpu_seconds(server.pid) - cpu[k]) * 1000 / (args.requests + 1)
+                    added = [s - d for s, d in zip(served[k], direct, strict=True)]
+                    print(
+                        f"{clients:>7}  {k + 1:>6}  {_p(direct, 50):>7.2f} / {_p(direct, 99):<7.2f}"
+                        f"  {_p(served[k], 50):>7.2f} / {_p(served[k], 99):<7.2f}"
+                        f"  {_p(added, 50):>6.2f} / {_p(added, 99):<7.2f}  {rps[k]:>10.0f}"
+                        f"  {cpu_ms:>10.2f}"
+                    )
         finally:
-            for process in (server, fake):
+            for _, process, _ in servers:
                 process.terminate()
                 process.wait(10)
+            fake.terminate()
+            fake.wait(10)
 
 
 if __name__ == "__main__":

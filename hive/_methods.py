@@ -60,6 +60,8 @@ class MethodEntry:
     support: Callable[[Profile, int, MethodOptions], float]
     support_meaning: str
     secondary_name: Secondary = "borda"
+    support_is_score: bool = False
+    """The support is the method's own score of the preferred model (not counted twice)."""
 
     def secondary(self, profile: Profile) -> FloatArray:
         """The tie-break scores: Borda points, or first-place shares for Borda itself."""
@@ -106,6 +108,7 @@ _REGISTRY: dict[str, MethodEntry] = {
         score=lambda profile, _: Scored(_positional.plurality(profile)),
         support=_first_place_support,
         support_meaning="share ranking it first",
+        support_is_score=True,
     ),
     "borda": MethodEntry(
         score=lambda profile, _: Scored(_positional.borda(profile)),
@@ -121,6 +124,7 @@ _REGISTRY: dict[str, MethodEntry] = {
         ),
         support=_approval_support,
         support_meaning="share approving it",
+        support_is_score=True,
     ),
     "score": MethodEntry(
         score=lambda profile, _: Scored(_positional.score(profile)),

@@ -31,7 +31,11 @@ __all__ = [
 
 def _share(profile: Profile, per_voter: FloatArray | BoolArray) -> FloatArray:
     """Weighted mean over voters of a ``(voters, models)`` table with entries in ``[0, 1]``."""
-    mean = profile.weighted_sum(per_voter) / profile.total_weight
+    return _mean(profile, profile.weighted_sum(per_voter))
+
+
+def _mean(profile: Profile, weighted_sum: FloatArray) -> FloatArray:
+    mean = weighted_sum / profile.total_weight
     # Rounding can push a unanimous share to 1 + 2e-16; keep shares in [0, 1].
     return np.clip(mean, 0.0, 1.0)
 
@@ -43,7 +47,7 @@ def plurality(profile: Profile) -> FloatArray:
 
 def borda(profile: Profile) -> FloatArray:
     """Weighted mean Borda points of each model, scaled to ``[0, 1]``."""
-    return _share(profile, profile.borda_points)
+    return _mean(profile, profile.borda_total)
 
 
 def approvals(profile: Profile, *, k: int | None, threshold: float | None) -> BoolArray:
@@ -72,7 +76,17 @@ def approvals(profile: Profile, *, k: int | None, threshold: float | None) -> Bo
 
 def approval(profile: Profile, *, k: int | None, threshold: float | None) -> FloatArray:
     """Weighted share of voters approving each model (see :func:`approvals`)."""
-    return _share(profile, approvals(profile, k=k, threshold=threshold))
+    if profile.n_models == 1 or (threshold is not None and profile.has_scores.any()):
+        # (one model: einsum sums a single column in another order than bincount would)
+        return _share(profile, approvals(profile, k=k, threshold=threshold))
+    # By rank only: sum the approved entries of the rankings, not a (voters, models) table.
+    if profile.width is not None:
+        top = (profile.width + 1) // 2 if k is None else min(profile.width, k)
+        return _mean(profile, profile.weighted_entry_sum(top))
+    ranked = profile.ranked
+    top_k = (ranked + 1) // 2 if k is None else np.minimum(ranked, k)
+    chosen = profile.places < np.repeat(top_k, ranked)
+    return _mean(profile, profile.weighted_entry_sum(chosen))
 
 
 def score(profile: Profile) -> FloatArray:
@@ -102,9 +116,9 @@ def kendalls_w(profile: Profile) -> float:
         return 1.0
     if total <= 0.0:
         return 0.0
-    if np.all(profile.ranked == m):
+    if profile.full:
         # Full rankings (the common case): ranks are positions + 1 and there are no ties.
-        rank_sums = profile.weighted_sum(profile.positions) + total
+        rank_sums = profile.weighted_place_sum(np.arange(m, dtype=np.float64)) + total
         ties = 0.0
     else:
         tied = (m - profile.ranked).astype(np.float64)
@@ -128,5 +142,8 @@ def top_half_share(profile: Profile, model: int) -> float:
     if profile.total_weight <= 0.0:
         return 0.0
     half = math.ceil(profile.n_models / 2)
-    in_top = profile.positions[:, model] < half
+    if "positions" in profile.__dict__ or profile.width is None:  # built already, or ragged
+        in_top = profile.positions[:, model] < half
+    else:
+        in_top = (profile.orders[:, :half] == model).any(axis=1)
     return float(_share(profile, in_top[:, None])[0])

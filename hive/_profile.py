@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
@@ -37,13 +37,14 @@ _PAIRWISE_CELLS = 1 << 22
 class Profile:
     """The ballots of one task as arrays.
 
+    Built by :func:`build_profile` (from ballots) or :func:`profile_from_orders` (from integer
+    arrays, which it keeps a view of: do not modify them while the profile is in use).
+
     Attributes:
         task: The task every ballot is for.
         models: Candidate model ids, sorted; column ``i`` of every matrix is ``models[i]``.
         ballots: The ballots, in the order given; empty for a profile built from arrays
             (:func:`profile_from_orders`), whose voters rank without scores.
-        positions: ``(voters, models)`` 0-based position of each model on each ballot; models a
-            ballot does not rank hold ``len(models)`` (tied below every ranked model).
         ranked: ``(voters,)`` number of models each ballot ranks.
         weights: ``(voters,)`` voter weights (all ones when the count is unweighted).
         columns: Column (model) of every ranked entry, ballot by ballot in ranking order: the
@@ -53,7 +54,6 @@ class Profile:
     task: str
     models: tuple[str, ...]
     ballots: tuple[Ballot, ...]
-    positions: IntArray
     ranked: IntArray
     weights: FloatArray
     columns: IntArray
@@ -67,6 +67,52 @@ class Profile:
     def n_models(self) -> int:
         """Number of candidate models."""
         return len(self.models)
+
+    @cached_property
+    def width(self) -> int | None:
+        """How many models every ballot ranks, or ``None`` when ballots rank different numbers."""
+        if not self.n_voters:
+            return None
+        first = int(self.ranked[0])
+        return first if bool((self.ranked == first).all()) else None
+
+    @property
+    def full(self) -> bool:
+        """Whether every ballot ranks every candidate (no ties anywhere)."""
+        return self.width == self.n_models
+
+    @cached_property
+    def orders(self) -> IntArray:
+        """``(voters, width)`` each ballot's ranking as model indices, best first.
+
+        Raises:
+            ValueError: If ballots rank different numbers of models (see :attr:`width`).
+        """
+        if self.width is None:
+            raise ValueError("ballots rank different numbers of models: no orders matrix")
+        return self.columns.reshape(self.n_voters, self.width)
+
+    @cached_property
+    def places(self) -> IntArray:
+        """0-based place of every ranked entry on its ballot (aligned with :attr:`columns`)."""
+        starts = np.cumsum(self.ranked) - self.ranked
+        return np.arange(len(self.columns), dtype=np.intp) - np.repeat(starts, self.ranked)
+
+    @cached_property
+    def positions(self) -> IntArray:
+        """``(voters, models)`` 0-based position of each model on each ballot.
+
+        Models a ballot does not rank hold ``len(models)`` (tied below every ranked model).
+        """
+        n, m = self.n_voters, self.n_models
+        positions = np.full((n, m), m, dtype=np.intp)
+        if self.width is not None:  # full rankings, typically: one 2-D scatter
+            places = np.arange(self.width, dtype=np.intp)[None, :]
+            np.put_along_axis(positions, self.orders, places, axis=1)
+            return positions
+        rows = np.repeat(np.arange(n, dtype=np.intp), self.ranked)
+        positions[rows, self.columns] = self.places
+        return positions
 
     @cached_property
     def total_weight(self) -> float:
@@ -83,11 +129,45 @@ class Profile:
         total = np.einsum("v,vm->m", self.weights, table)
         return np.asarray(total, dtype=np.float64)
 
+    def weighted_place_sum(self, per_place: FloatArray) -> FloatArray:
+        """:meth:`weighted_sum` of the table giving each ballot's ``p``-th model ``per_place[p]``.
+
+        For :attr:`full` profiles of two models or more. One ``bincount`` over the rankings
+        instead of building the table: it adds the same products in the same order (voter by
+        voter), so the result is bit for bit that of :meth:`weighted_sum`
+        (``tests/hive/test_profile_sums.py``; with one model einsum sums in another order).
+        """
+        if not self.full or self.n_models < 2:
+            raise ValueError("weighted_place_sum needs two models or more, all of them ranked")
+        products = np.multiply.outer(self.weights, per_place).reshape(-1)
+        total = np.bincount(self.columns, weights=products, minlength=self.n_models)
+        return np.asarray(total, dtype=np.float64)
+
+    def weighted_entry_sum(self, chosen: BoolArray | int) -> FloatArray:
+        """:meth:`weighted_sum` of a boolean table: the first ``chosen`` models of each ballot.
+
+        ``chosen`` is the number of leading places taken from every ballot, or a mask over
+        :attr:`columns`. Bit for bit the einsum of the ``(voters, models)`` table, like
+        :meth:`weighted_place_sum`, without building it (two models or more).
+        """
+        if isinstance(chosen, int):
+            picked = self.orders[:, :chosen].reshape(-1)
+            weights = np.repeat(self.weights, min(chosen, self.orders.shape[1]))
+        else:
+            picked = self.columns[chosen]
+            weights = np.repeat(self.weights, self.ranked)[chosen]
+        total = np.bincount(picked, weights=weights, minlength=self.n_models)
+        return np.asarray(total, dtype=np.float64)
+
     @cached_property
     def first_place(self) -> FloatArray:
         """``(models,)`` weight of the voters ranking each model first."""
-        firsts = np.argmin(self.positions, axis=1)
-        return np.bincount(firsts, weights=self.weights, minlength=self.n_models).astype(np.float64)
+        if self.width is not None:
+            firsts = self.orders[:, 0]
+        else:
+            firsts = self.columns[np.cumsum(self.ranked) - self.ranked]
+        first = np.bincount(firsts, weights=self.weights, minlength=self.n_models)
+        return np.asarray(first, dtype=np.float64)
 
     @cached_property
     def borda_points(self) -> FloatArray:
@@ -99,10 +179,20 @@ class Profile:
         m = self.n_models
         if m == 1:
             return np.ones((self.n_voters, 1))
-        points = (m - 1 - self.positions).astype(np.float64)
-        unranked_mean = (m - 1 - self.ranked).astype(np.float64) / 2.0
-        points = np.where(self.positions == m, unranked_mean[:, None], points)
-        return points / (m - 1)
+        points = np.subtract(m - 1, self.positions, dtype=np.float64)
+        if not self.full:
+            unranked_mean = (m - 1 - self.ranked).astype(np.float64) / 2.0
+            points = np.where(self.positions == m, unranked_mean[:, None], points)
+        return np.divide(points, m - 1, out=points)
+
+    @cached_property
+    def borda_total(self) -> FloatArray:
+        """``(models,)`` weighted sum of :attr:`borda_points` (not divided by the weight)."""
+        m = self.n_models
+        if self.full and m > 1:
+            per_place = np.subtract(m - 1, np.arange(m), dtype=np.float64) / (m - 1)
+            return self.weighted_place_sum(per_place)
+        return self.weighted_sum(self.borda_points)
 
     @cached_property
     def has_scores(self) -> BoolArray:
@@ -200,22 +290,6 @@ def _unknown_model(ballots: Sequence[Ballot], known: frozenset[str]) -> BallotEr
     raise AssertionError("no unknown model found")  # callers only ask when there is one
 
 
-def _positions(columns: IntArray, lengths: IntArray, *, n_models: int) -> IntArray:
-    """Scatter the concatenated rankings into a (voters, models) position matrix."""
-    n, m = len(lengths), n_models
-    positions = np.full((n, m), m, dtype=np.intp)
-    if n and np.all(lengths == lengths[0]):
-        # Every ballot ranks as many models (full rankings, typically): one 2-D scatter.
-        width = int(lengths[0])
-        positions[np.arange(n)[:, None], columns.reshape(n, width)] = np.arange(width)
-        return positions
-    rows = np.repeat(np.arange(n, dtype=np.intp), lengths)
-    starts = np.cumsum(lengths) - lengths
-    places = np.arange(len(columns), dtype=np.intp) - np.repeat(starts, lengths)
-    positions[rows, columns] = places
-    return positions
-
-
 def build_profile(
     ballots: Iterable[Ballot],
     *,
@@ -252,10 +326,9 @@ def build_profile(
             raise _unknown_model(ballots, known)
         models = tuple(sorted(known))
     index = {model: i for i, model in enumerate(models)}
-    n, m = len(ballots), len(models)
+    n = len(ballots)
     lengths = np.fromiter((len(ballot.ranking) for ballot in ballots), dtype=np.intp, count=n)
     columns = np.fromiter(map(index.__getitem__, flat), dtype=np.intp, count=len(flat))
-    positions = _positions(columns, lengths, n_models=m)
     if weighted:
         weights = np.fromiter((ballot.weight for ballot in ballots), dtype=np.float64, count=n)
     else:
@@ -264,7 +337,6 @@ def build_profile(
         task=the_task,
         models=models,
         ballots=ballots,
-        positions=positions,
         ranked=lengths,
         weights=weights,
         columns=columns,
@@ -297,7 +369,10 @@ def profile_from_orders(
         raise BallotError(
             f"task must be a lower snake case name like 'code_generation', got {task!r}"
         )
-    if len(set(names)) != m or any(not isinstance(n, str) or not n.strip() for n in names):
+    if any(not isinstance(n, str) or not n.strip() for n in names):
+        raise BallotError("models must be distinct, non-blank model ids")
+    in_order = all(a < b for a, b in pairwise(names))  # so also distinct
+    if not in_order and len(set(names)) != m:
         raise BallotError("models must be distinct, non-blank model ids")
     table = np.asarray(orders)
     if table.ndim != 2 or not np.issubdtype(table.dtype, np.integer):
@@ -307,37 +382,62 @@ def profile_from_orders(
     n, k = table.shape
     if n and not 1 <= k <= m:
         raise BallotError(f"orders must rank between 1 and {m} models per row, got {k}")
-    if table.size and (table.min() < 0 or table.max() >= m):
-        raise BallotError(
-            f"orders must hold model indices in [0, {m}), got {table.min()}..{table.max()}"
-        )
-    if weights is None:
-        weight = np.ones(n)
-    else:
-        weight = np.asarray(weights, dtype=np.float64)
-        if weight.shape != (n,):
-            raise BallotError(f"weights must have shape ({n},), got {weight.shape}")
-        if not (np.isfinite(weight).all() and (weight >= 0.0).all()):
-            raise BallotError("weights must be finite and >= 0")
-    by_name = np.argsort(np.array(names, dtype=object), kind="stable")
-    columns = table.astype(np.intp, copy=False).reshape(-1)
-    if (by_name != np.arange(m)).any():  # number the models in sorted order
+    columns = table.astype(np.intp, copy=False)
+    if table.size:
+        _check_indices(table, columns, m)
+    weight = _weights(weights, n)
+    columns = columns.reshape(-1)
+    sorted_names = names
+    if not in_order:  # number the models in sorted order
+        by_name = sorted(range(m), key=names.__getitem__)
+        sorted_names = tuple(names[i] for i in by_name)
         new_index = np.empty(m, dtype=np.intp)
         new_index[by_name] = np.arange(m)
         columns = new_index[columns]
-    lengths = np.full(n, k, dtype=np.intp)
-    positions = _positions(columns, lengths, n_models=m)
-    if k > 1 and n:  # a row naming a model twice fills fewer than k places
-        filled = np.count_nonzero(positions < m, axis=1)
-        short = np.flatnonzero(filled != k)
-        if short.size:
-            raise BallotError(f"row {int(short[0])} of orders ranks a model more than once")
     return Profile(
         task=task,
-        models=tuple(names[i] for i in by_name),
+        models=sorted_names,
         ballots=(),
-        positions=positions,
-        ranked=lengths,
+        ranked=np.full(n, k, dtype=np.intp),
         weights=weight,
         columns=columns,
     )
+
+
+def _weights(weights: npt.ArrayLike | None, n: int) -> FloatArray:
+    if weights is None:
+        return np.ones(n)
+    weight = np.asarray(weights, dtype=np.float64)
+    if weight.shape != (n,):
+        raise BallotError(f"weights must have shape ({n},), got {weight.shape}")
+    if not (np.isfinite(weight).all() and (weight >= 0.0).all()):
+        raise BallotError("weights must be finite and >= 0")
+    return weight
+
+
+def _check_indices(table: npt.NDArray[np.integer[Any]], orders: IntArray, n_models: int) -> None:
+    """Refuse an index outside ``[0, n_models)``, or a row of ``orders`` naming a model twice.
+
+    Up to 64 models, one pass: each row's ``1 << index`` summed (mod 2**64) has as many bits
+    set as the row has entries, all below bit ``n_models``, exactly when its indices are
+    distinct and in range. A repeated index carries into another bit or wraps away, and
+    either loses a bit; an index past 63 or below 0 shifts to 0 (numpy defines it so). Only a
+    failing profile pays for the checks that name the fault. Beyond 64 models (or without
+    ``numpy.bitwise_count``, new in numpy 2.0): min and max, then sorted rows.
+    """
+    k = orders.shape[1]
+    if n_models <= 64 and hasattr(np, "bitwise_count"):
+        sums = np.einsum("vk->v", np.left_shift(np.int64(1), orders)).view(np.uint64)
+        valid = np.bitwise_count(sums) == k
+        if n_models < 64:
+            valid &= sums < np.uint64(1 << n_models)
+        if valid.all():
+            return
+    low, high = table.min(), table.max()
+    if low < 0 or high >= n_models:
+        raise BallotError(f"orders must hold model indices in [0, {n_models}), got {low}..{high}")
+    if k > 1:
+        repeats = (np.diff(np.sort(orders, axis=1), axis=1) == 0).any(axis=1)
+        bad = np.flatnonzero(repeats)
+        if bad.size:
+            raise BallotError(f"row {int(bad[0])} of orders ranks a model more than once")

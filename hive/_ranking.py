@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from hive._profile import FloatArray
@@ -34,9 +35,13 @@ class Tie(BaseModel):
     resolved_by: Literal["borda", "plurality", "model_id"]
 
 
+def _tolerance(values: FloatArray) -> float:
+    return _RELATIVE_TOLERANCE * max(1.0, float(abs(values).max(initial=0.0)))
+
+
 def _groups(order: Sequence[int], values: FloatArray) -> list[list[int]]:
     """Split ``order`` (sorted by decreasing value) into runs of equal values."""
-    tol = _RELATIVE_TOLERANCE * max(1.0, float(abs(values).max(initial=0.0)))
+    tol = _tolerance(values)
     runs: list[list[int]] = []
     for i in order:
         if runs and values[runs[-1][-1]] - values[i] <= tol:
@@ -64,11 +69,14 @@ def order_with_ties(
     Returns:
         Model indices best first, and the ties that had to be broken.
     """
-    by_primary = sorted(range(len(models)), key=lambda i: (-primary[i], i))
+    by_primary = np.argsort(-primary, kind="stable")  # equal scores keep model-id order
+    ordered = primary[by_primary]
+    if not (ordered[:-1] - ordered[1:] <= _tolerance(primary)).any():
+        return by_primary.tolist(), ()  # no tie: the common case, without a Python loop
     ranking: list[int] = []
     ties: list[Tie] = []
     tie_break: FloatArray | None = None
-    for group in _groups(by_primary, primary):
+    for group in _groups(by_primary.tolist(), primary):
         if len(group) == 1:
             ranking.extend(group)
             continue

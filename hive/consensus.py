@@ -40,9 +40,10 @@ Conventions:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
 from agents import Ballot
 from hive._errors import BallotError, UnknownMethodError
@@ -66,8 +67,77 @@ METHODS: Final[tuple[str, ...]] = tuple(REGISTRY)
 """The names :func:`aggregate` accepts."""
 
 
+class _Summary:
+    """Agreement and collective approval of a count, computed on first use.
+
+    Holds the profile until both are known. Two summaries are equal when their figures are.
+    """
+
+    def __init__(
+        self,
+        profile: Profile | None,
+        *,
+        best: int = 0,
+        support_meaning: str = "",
+        note: str | None = None,
+        fixed_insight: str | None = None,
+    ) -> None:
+        self._profile = profile
+        self._best = best
+        self._support_meaning = support_meaning
+        self._note = note
+        self._fixed_insight = fixed_insight
+        self._agreement = None if profile is not None else 0.0
+        self._approval = None if profile is not None else 0.0
+
+    @property
+    def agreement(self) -> float:
+        if self._agreement is None:
+            assert self._profile is not None
+            self._agreement = kendalls_w(self._profile)
+            self._release()
+        return self._agreement
+
+    @property
+    def collective_approval(self) -> float:
+        if self._approval is None:
+            assert self._profile is not None
+            self._approval = top_half_share(self._profile, self._best)
+            self._release()
+        return self._approval
+
+    def _release(self) -> None:
+        if self._agreement is not None and self._approval is not None:
+            self._profile = None  # the arrays can go: nothing more to compute
+
+    def insight(self, consensus: Consensus) -> str:
+        if self._fixed_insight is not None:
+            return self._fixed_insight
+        return _insight(consensus, support_meaning=self._support_meaning, note=self._note)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Summary):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _key(self) -> tuple[float, float, str, str | None, str | None]:
+        return (
+            self.agreement,
+            self.collective_approval,
+            self._support_meaning,
+            self._note,
+            self._fixed_insight,
+        )
+
+
 class Consensus(BaseModel):
     """The hive's collective preference over models for one task.
+
+    ``agreement``, ``collective_approval`` and ``insight`` are computed on first use (each
+    reads every ballot, which costs more than a plurality count); they are part of the
+    model's dump, equality and repr like the fields.
 
     Attributes:
         task: The task voted on.
@@ -97,13 +167,29 @@ class Consensus(BaseModel):
     scores: dict[str, float]
     preferred_model: str | None
     support: float = Field(ge=0.0, le=1.0)
-    agreement: float = Field(ge=0.0, le=1.0)
     participation: float = Field(ge=0.0, le=1.0)
-    collective_approval: float = Field(ge=0.0, le=1.0)
     ties: tuple[Tie, ...]
     n_ballots: int = Field(ge=0)
     total_weight: float = Field(ge=0.0)
-    insight: str
+    _summary: _Summary = PrivateAttr()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def agreement(self) -> float:
+        """Kendall's W over the ballots' rankings, in ``[0, 1]`` (1: all identical)."""
+        return self._summary.agreement
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def collective_approval(self) -> float:
+        """Weighted share of voters placing the preferred model in their better half."""
+        return self._summary.collective_approval
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def insight(self) -> str:
+        """A one-paragraph human-readable summary."""
+        return self._summary.insight(self)
 
 
 def _participation(n_ballots: int, eligible: int | None) -> float:
@@ -116,21 +202,21 @@ def _participation(n_ballots: int, eligible: int | None) -> float:
 
 def _no_decision(profile: Profile, method: str, participation: float) -> Consensus:
     reason = "no ballots" if profile.n_voters == 0 else "every ballot has weight 0"
-    return Consensus(
+    consensus = Consensus(
         task=profile.task,
         method=method,
         ranking=(),
         scores={},
         preferred_model=None,
         support=0.0,
-        agreement=0.0,
         participation=participation,
-        collective_approval=0.0,
         ties=(),
         n_ballots=profile.n_voters,
         total_weight=profile.total_weight,
-        insight=f"{method} for {profile.task!r}: {reason}, so no preferred model.",
     )
+    insight = f"{method} for {profile.task!r}: {reason}, so no preferred model."
+    consensus._summary = _Summary(None, fixed_insight=insight)
+    return consensus
 
 
 def _describe_agreement(w: float) -> str:
@@ -233,6 +319,10 @@ def count_profile(
         secondary_name=entry.secondary_name,
     )
     best = order[0]
+    if entry.support_is_score:
+        support = float(result.scores[best])
+    else:
+        support = entry.support(profile, best, opts)
     scores = dict(zip(profile.models, result.scores.tolist(), strict=True))
     consensus = Consensus(
         task=profile.task,
@@ -240,14 +330,13 @@ def count_profile(
         ranking=tuple(profile.models[i] for i in order),
         scores=scores,
         preferred_model=profile.models[best],
-        support=min(1.0, max(0.0, entry.support(profile, best, opts))),
-        agreement=kendalls_w(profile),
+        support=min(1.0, max(0.0, support)),
         participation=participation,
-        collective_approval=top_half_share(profile, best),
         ties=ties,
         n_ballots=profile.n_voters,
         total_weight=profile.total_weight,
-        insight="",
     )
-    insight = _insight(consensus, support_meaning=entry.support_meaning, note=result.note)
-    return consensus.model_copy(update={"insight": insight})
+    consensus._summary = _Summary(
+        profile, best=best, support_meaning=entry.support_meaning, note=result.note
+    )
+    return consensus

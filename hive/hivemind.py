@@ -18,7 +18,8 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 
-from agents import Ballot, GenesisAgent, outcomes_under
+from agents import Ballot, GenesisAgent, Observations, outcomes_under
+from hive._jury import leave_one_out_medians
 from hive.consensus import BallotError, Consensus, aggregate
 from hive.network import friedkin_johnsen, trust_matrix
 from selection import PerformanceRecord
@@ -114,18 +115,23 @@ class HiveMind:
         discredited barely sit on anyone's jury. Each agent's credibility moves by
         :func:`agents.report_agreement`. Returns agent id -> score for the agents scored.
         """
-        reports = [(agent, agent.quality_report(task)) for agent in self.agents]
-        by_model: dict[str, list[tuple[int, float, float]]] = {}
-        for i, (agent, report) in enumerate(reports):
+        reports = [agent.quality_report(task) for agent in self.agents]
+        by_model: dict[str, tuple[list[int], list[float], list[float]]] = {}
+        for i, (agent, report) in enumerate(zip(self.agents, reports, strict=True)):
             for model, (value, calls) in report.items():
-                by_model.setdefault(model, []).append((i, value, calls * agent.credibility.weight))
+                who, values, weights = by_model.setdefault(model, ([], [], []))
+                who.append(i)
+                values.append(value)
+                weights.append(calls * agent.credibility.weight)
+        verdicts: dict[str, dict[int, float]] = {}
+        for model, (who, values, weights) in by_model.items():
+            medians = leave_one_out_medians(np.array(values), np.array(weights))
+            verdicts[model] = {
+                i: float(m) for i, m in zip(who, medians.tolist(), strict=True) if m == m
+            }  # nan (nobody else weighs in) is no verdict
         scores: dict[str, float] = {}
-        for i, (agent, report) in enumerate(reports):
-            jury = {}
-            for model in report:
-                others = [(v, w) for j, v, w in by_model[model] if j != i and w > 0.0]
-                if others:
-                    jury[model] = _pool(others, "median")
+        for i, (agent, report) in enumerate(zip(self.agents, reports, strict=True)):
+            jury = {model: verdicts[model][i] for model in report if i in verdicts[model]}
             score = agent.settle_report(task, jury)
             if score is not None:
                 scores[agent.agent_id] = score
@@ -204,13 +210,13 @@ class HiveMind:
             eligible=len(self.agents),
         )
 
-    def settle(self, task: str, records: Sequence[PerformanceRecord]) -> None:
+    def settle(self, task: str, records: Sequence[PerformanceRecord] | Observations) -> None:
         """Score each agent's pending ballot on ``task`` against the calls that followed.
 
         Each agent is judged by the models' realised utility under its own persona; the
-        records are read once, and the utility computed once per persona.
+        records (or their columns) are read once, and the utility computed once per persona.
         """
-        if not records:
+        if not len(records):
             return
         personas = {agent.persona.priorities: agent.persona.weights for agent in self.agents}
         judged = outcomes_under(records, task=task, weightings=list(personas.values()))

@@ -40,6 +40,11 @@ def add_scenario_commands(commands: Any) -> None:
         help="forget old evidence: a record counts half after HOURS (default: the scenario's "
         "selector.half_life_hours; none in the built-ins)",
     )  # fmt: skip
+    run.add_argument(
+        "--forget", choices=("never", "half-life", "change"),
+        help="how the selector forgets: never, half-life (by --half-life) or change (only after "
+        "a detected change; default: the scenario's selector.forget)",
+    )  # fmt: skip
     run.add_argument("--out", type=Path, help="output folder (default: out/<scenario>)")
     run.add_argument(
         "--overwrite", action="store_true", help="replace a previous run's files in the folder"
@@ -95,8 +100,13 @@ async def _run(args: argparse.Namespace, console: Console) -> None:
     overrides: dict[str, object] = {"seed": args.seed} if args.seed is not None else {}
     if args.ab:
         overrides["ab_automation"] = True
+    selector: dict[str, Any] = {}
     if args.half_life is not None:
-        overrides["selector"] = {**spec.selector.model_dump(), "half_life_hours": args.half_life}
+        selector["half_life_hours"] = args.half_life
+    if args.forget is not None:
+        selector["forget"] = args.forget
+    if selector:
+        overrides["selector"] = {**spec.selector.model_dump(), **selector}
     if overrides:
         spec = spec.with_overrides(**overrides)
     policies = ["hive", *(["selector", *BASELINES] if args.compare else [])]

@@ -22,9 +22,10 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from agents import PERSONAS, AdversarialAgent, BeliefConfig, MesaGenesisAgent
+from agents import PERSONAS, AdversarialAgent, BeliefConfig, MesaGenesisAgent, Observations
 from hive import Consensus, HiveMind, build_graph, label_agents, small_world
 from scenarios.automation import ABAutomation
+from scenarios.columns import CallColumns
 from scenarios.eventlog import EventLog
 from scenarios.observation import Observer
 from scenarios.oracle import true_values
@@ -165,6 +166,7 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             clock=self.clock,
             share_evidence=spec.selector.share_evidence,
             half_life_hours=spec.selector.half_life_hours,
+            forget=spec.selector.forget,
         )
         budget = spec.selector.budget_per_request
         self.pacer = None if budget is None else BudgetPacer(Budget(budget))
@@ -193,7 +195,12 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             )
         self._values: dict[str, dict[str, float]] = {}
         self._calls: dict[str, dict[str, int]] = {t: {} for t in self.tasks}  # per task, so far
-        self._since_vote: dict[str, list[PerformanceRecord]] = {t: [] for t in self.tasks}
+        # Since the last vote: the stored calls per task, and what the agents saw, with the
+        # rows (into the concatenation of the seen batches) each agent handled.
+        self._since_vote: dict[str, list[Observations]] = {t: [] for t in self.tasks}
+        self._unseen: list[Observations] = []
+        self._unseen_rows = 0
+        self._inboxes: dict[int, tuple[MesaGenesisAgent, list[npt.NDArray[np.intp]]]] = {}
         self.agreement: dict[str, float] = {}
         self.latest: dict[str, float] = dict.fromkeys(SCALAR_METRICS, 0.0)
         self.cumulative_regret = 0.0
@@ -290,21 +297,23 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                 if self.ab is not None and isinstance(event, Release):
                     started = self.ab.on_release(event.model, self.tasks, index)
                     self.log.write({"kind": "ab_start", "step": index, "tests": started})
-        batch: list[PerformanceRecord] = []
-        seen: list[PerformanceRecord] = []  # what the agents judge: private copies, arena calls
+        calls: dict[str, CallColumns] = {}
+        seen: dict[str, list[Observations]] = {}  # what the agents judge (and arena calls)
         totals = {"requests": 0, "quality": 0.0, "ok": 0, "cost": 0.0, "latency": 0.0}
         totals.update(errors=0, regret=0.0, oracle_cost=0.0, judging_cost=0.0)
         entry: dict[str, Any] = {"kind": "step", "step": index, "tasks": {}}
         for task in self.tasks:
-            records, private, summary = self._serve(task, index, totals)
-            batch.extend(records)
-            seen.extend(private)
+            served, seen[task], summary = self._serve(task, index, totals)
+            if served is not None:
+                calls[task] = served
             entry["tasks"][task] = summary
-        self.requests_generated += len(batch)
+        batch = CallColumns.concat(list(calls.values())) if calls else None
+        n = 0 if batch is None else len(batch)
+        self.requests_generated += n
         written = self.runner.run(self._write(batch, index))
-        if written != len(batch):  # the ids were there already: nothing of the batch is new
+        if written != n:  # the ids were there already: nothing of the batch is new
             raise ConfigError(
-                f"step {index}: {len(batch) - written} of {len(batch)} record ids are in the "
+                f"step {index}: {n - written} of {n} record ids are in the "
                 "database already (the same run id, or a run without one): choose a new run id"
             )
         self.records_written += written
@@ -313,10 +322,11 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             if decisions:
                 entry["ab"] = decisions
         if self.hive is not None:
-            self._observe(seen, batch)
+            self._observe(seen, calls)
             if (index + 1) % self.spec.agents.vote_period == 0:
                 # Agents judge their inbox in one batch before voting: the same beliefs as
                 # observing every step, at a tenth of the calls.
+                self._deliver()
                 self.agents.shuffle_do("step")
                 entry["votes"] = self._vote(index)
         elif self.policy.feeds_channel and (index + 1) % self.spec.agents.vote_period == 0:
@@ -324,9 +334,9 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         self.log.write(entry)
         self._collect(totals)
 
-    async def _write(self, batch: list[PerformanceRecord], index: int | None = None) -> int:
+    async def _write(self, batch: CallColumns | None, index: int | None = None) -> int:
         """The step's one trip to the store: records, ratings now due, the hive's adjustments."""
-        written = await self.tracker.record_many(batch)
+        written = 0 if batch is None else await self.tracker.record_many(batch.rows())
         for rating in [] if index is None else self.observer.due(index):
             await self.tracker.amend(rating.record_id, quality_score=rating.quality)
         for rec in self._adjustments:
@@ -337,17 +347,17 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
     def flush(self) -> None:
         """Store what the last step left for the next write (call once the run ends)."""
         if self._adjustments:
-            self.runner.run(self._write([]))
+            self.runner.run(self._write(None))
 
-    def _pace(self, records: list[PerformanceRecord]) -> None:
+    def _pace(self, costs: list[float]) -> None:
         """Tell the budget's pacer, if any, what the step's calls cost."""
         if self.pacer is not None:
-            for record in records:
-                self.pacer.spend(record.cost or 0.0)
+            for cost in costs:
+                self.pacer.spend(cost or 0.0)
 
     def _serve(
         self, task: str, index: int, totals: dict[str, float]
-    ) -> tuple[list[PerformanceRecord], list[PerformanceRecord], dict[str, Any]]:
+    ) -> tuple[CallColumns | None, list[Observations], dict[str, Any]]:
         n = self._arrivals(task, index)
         noise = self._noise_rng.random((n, 5))  # drawn before choosing: common random numbers
         judging = self._judge_rng.random((n, 2))
@@ -363,8 +373,9 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
         )  # fmt: skip
         self._values[task] = values
         oracle = max(values, key=lambda m: (values[m], m)) if values else None
-        records: list[PerformanceRecord] = []
-        private: list[PerformanceRecord] = []
+        parts: list[CallColumns] = []
+        routed: list[str] = []  # each call's request id, in the order of the parts' rows
+        now = self.clock.now()
         digest = hashlib.sha256()
         counts: dict[str, int] = {}
         for model_id in sorted(set(choices.tolist())):
@@ -374,30 +385,20 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             for array in (rows, out.quality, out.latency_ms, out.failed, out.cost):
                 digest.update(np.ascontiguousarray(array).tobytes())
             truth = np.where(out.failed, math.nan, out.quality)
+            ids = [self._id_prefix + request_ids[row] for row in rows.tolist()]
             scores = self.observer.recorded(
-                model_id, truth, judging[rows], step=index, task=task,
-                record_ids=[self._id_prefix + request_ids[row] for row in rows],
+                model_id, truth, judging[rows], step=index, task=task, record_ids=ids,
             )  # fmt: skip
-            for j, row in enumerate(rows):
-                failed = bool(out.failed[j])
-                record = PerformanceRecord(
-                    record_id=self._id_prefix + request_ids[row],
-                    model_id=model_id,
-                    task_type=task,
-                    response_time_ms=float(out.latency_ms[j]),
-                    token_count_input=int(out.tokens_in[j]),
-                    token_count_output=int(out.tokens_out[j]),
-                    cost=float(out.cost[j]),
-                    quality_score=None if math.isnan(scores[j]) else float(scores[j]),
-                    error_occurred=failed,
-                    error_type=("timeout" if out.timed_out[j] else "server_error")
-                    if failed
-                    else None,
-                    timestamp=self.clock.now(),
+            parts.append(
+                CallColumns.build(
+                    record_id=ids, model_id=model_id, task_type=task, timestamp=now,
+                    response_time_ms=out.latency_ms, token_count_input=out.tokens_in,
+                    token_count_output=out.tokens_out, cost=out.cost, quality_score=scores,
+                    failed=out.failed, timed_out=out.timed_out,
+                    perceived=truth if self.private else scores,
                 )
-                records.append(record if self.ab is None else self.ab.tag(record, request_ids[row]))
-                if self.hive is not None:
-                    private.append(self._seen(record, truth[j]))
+            )  # fmt: skip
+            routed.extend(request_ids[row] for row in rows.tolist())
             ok = ~out.failed
             totals["quality"] += float(out.quality[ok].sum())
             totals["ok"] += int(ok.sum())
@@ -406,9 +407,12 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             totals["latency"] += float(out.latency_ms.sum())
             if oracle is not None:
                 totals["regret"] += len(rows) * (values[oracle] - values[model_id])
-        self._pace(records)
-        if self.hive is not None and self.private and self.spec.observation.agents.arena_share:
-            private.extend(self._arena(task, index, choices, totals))
+        calls = CallColumns.concat(parts) if parts else None
+        if calls is not None and self.ab is not None:
+            calls = self._tag(calls, routed)
+        if calls is not None:
+            self._pace(calls.column("cost"))
+        seen = self._seen(calls, task, index, choices, totals)
         if oracle is not None and n:
             b = self.world.behaviour(oracle, task)
             price_in, price_out = self.world.prices(oracle)
@@ -432,13 +436,39 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                  "requests": counts.get(model_id, 0), "share": share, "oracle": model_id == oracle}
             )  # fmt: skip
         summary = {"requests": n, "choices": counts, "oracle": oracle, "digest": digest.hexdigest()}
-        return records, private, summary
+        return calls, seen, summary
 
-    def _seen(self, record: PerformanceRecord, truth: float) -> PerformanceRecord:
-        """The call as the agents' channel shows it (never written to the store)."""
-        if not self.private or record.quality_score == (None if math.isnan(truth) else truth):
-            return record
-        return record.model_copy(update={"quality_score": None if math.isnan(truth) else truth})
+    def _seen(
+        self,
+        calls: CallColumns | None,
+        task: str,
+        index: int,
+        choices: npt.NDArray[Any],
+        totals: dict[str, float],
+    ) -> list[Observations]:
+        """What the agents judge of the task's calls (none without a hive), arena calls too."""
+        if self.hive is None:
+            return []
+        seen = [] if calls is None else [calls.observations(perceived=True)]
+        if self.private and self.spec.observation.agents.arena_share:
+            extra = self._arena(task, index, choices, totals)
+            if extra:
+                seen.append(Observations.from_records(extra))
+        return seen
+
+    def _tag(self, calls: CallColumns, request_ids: list[str]) -> CallColumns:
+        """The calls with the A/B test and arm of each call a running test routed."""
+        assert self.ab is not None
+        tagged = [
+            self.ab.tag(PerformanceRecord(**row), request_id)
+            for row, request_id in zip(calls.rows(), request_ids, strict=True)
+        ]
+        return calls.with_fields(
+            **{
+                name: np.array([getattr(r, name) for r in tagged], dtype=object)
+                for name in ("ab_test_id", "ab_arm", "ab_phase")
+            }
+        )
 
     def _arena(
         self, task: str, index: int, choices: npt.NDArray[Any], totals: dict[str, float]
@@ -507,22 +537,36 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
                 rate *= burst.multiplier
         return int(self._traffic_rng.poisson(rate))
 
-    def _observe(self, seen: list[PerformanceRecord], stored: list[PerformanceRecord]) -> None:
+    def _observe(self, seen: dict[str, list[Observations]], stored: dict[str, CallColumns]) -> None:
         """Hand each call the agents see to one agent whose persona covers its task."""
-        for record in stored:
-            self._since_vote[record.task_type].append(record)
-        by_task: dict[str, list[PerformanceRecord]] = {}
-        for record in seen:
-            by_task.setdefault(record.task_type, []).append(record)
+        for task, calls in stored.items():
+            self._since_vote[task].append(calls.observations(perceived=False))
         for task in self.tasks:
-            records = by_task.get(task, [])
+            batches = seen.get(task, [])
             handlers = self._handlers[task]
-            picks = self._assign_rng.integers(len(handlers), size=len(records))
-            inboxes: dict[int, list[PerformanceRecord]] = {}
-            for record, agent in zip(records, picks.tolist(), strict=True):
-                inboxes.setdefault(agent, []).append(record)
-            for agent, mine in inboxes.items():
-                handlers[agent].receive(mine)
+            n = sum(len(b) for b in batches)
+            picks = self._assign_rng.integers(len(handlers), size=n)
+            if not n:
+                continue
+            self._unseen.append(Observations.concat(batches))
+            order = np.argsort(picks, kind="stable") + self._unseen_rows
+            self._unseen_rows += n
+            ends = np.cumsum(np.bincount(picks, minlength=len(handlers))).tolist()
+            start = 0
+            for agent, end in zip(handlers, ends, strict=True):
+                if end > start:
+                    self._inboxes.setdefault(id(agent), (agent, []))[1].append(order[start:end])
+                start = end
+
+    def _deliver(self) -> None:
+        """Put the calls each agent handled since it last observed into its inbox."""
+        if self._unseen:
+            unseen = Observations.concat(self._unseen)
+            handled = list(self._inboxes.values())
+            batches = unseen.split([np.concatenate(rows) for _, rows in handled])
+            for (agent, _), batch in zip(handled, batches, strict=True):
+                agent.receive_columns(batch)
+        self._unseen, self._unseen_rows, self._inboxes = [], 0, {}
 
     def _vote(self, index: int) -> list[dict[str, Any]]:
         assert self.hive is not None
@@ -532,7 +576,9 @@ class HiveModel(mesa.Model):  # type: ignore[misc]  # mesa ships no type informa
             "raters", "shuffled-hive",
         )  # fmt: skip
         for task in self.tasks:
-            self.hive.settle(task, self._since_vote[task])  # how did the last vote predict?
+            stored = self._since_vote[task]
+            if stored:  # how did the last vote predict?
+                self.hive.settle(task, Observations.concat(stored))
             self._since_vote[task] = []
             if evidence_channel:
                 # Raters are a table of ratings: a plain mean, nobody's word weighed.

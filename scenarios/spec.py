@@ -237,6 +237,9 @@ class SelectorSpec(_Spec):
     prior_strength: float = Field(default=10.0, gt=0)
     half_life_hours: float | None = Field(default=None, gt=0)
     """Forget old evidence: a record counts half after this many hours (None: never)."""
+    forget: Literal["never", "half-life", "change"] | None = None
+    """``Router(forget=)``: ``change`` forgets only after a detected change (its evidence
+    since then ages with ``half_life_hours``, 6 by default); None: by ``half_life_hours``."""
     hive: bool = True
     share_evidence: bool = False
     """Start each (model, task) from a prior fitted to every task (``Router(share_evidence)``)."""

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
         RampPlan,
     )
     from selection.aggregates import Aggregate
-    from selection.budget import Budget, BudgetPacer
+    from selection.batch import RecordBatch
+    from selection.batch_sums import BatchSums
+    from selection.budget import Budget, BudgetPacer, ShareBudget
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
         ModelCatalog,
@@ -69,8 +71,10 @@ _HOMES: dict[str, tuple[str, str]] = {
     "ABTestManager": ("selection.abtest", "ABTestManager"),
     "ABTestSpec": ("selection.abtest", "ABTestSpec"),
     "Aggregate": ("selection.aggregates", "Aggregate"),
+    "BatchSums": ("selection.batch_sums", "BatchSums"),
     "Budget": ("selection.budget", "Budget"),
     "BudgetPacer": ("selection.budget", "BudgetPacer"),
+    "ShareBudget": ("selection.budget", "ShareBudget"),
     "ChoiceMode": ("selection.core", "ChoiceMode"),
     "Clock": ("selection.clock", "Clock"),
     "ConsensusLike": ("selection.hive_feedback", "ConsensusLike"),
@@ -96,6 +100,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "PerformanceTracker": ("selection.tracker", "PerformanceTracker"),
     "RampPlan": ("selection.abtest", "RampPlan"),
     "Recommendation": ("selection.recommendation", "Recommendation"),
+    "RecordBatch": ("selection.batch", "RecordBatch"),
     "Router": ("selection.core", "Router"),
     "SEED_COST_OPTIMIZED_ASSIGNMENT": ("selection.catalog", "SEED_COST_OPTIMIZED_ASSIGNMENT"),
     "SimClock": ("selection.clock", "SimClock"),
@@ -128,6 +133,7 @@ __all__ = [
     "ABTestManager",
     "ABTestSpec",
     "Aggregate",
+    "BatchSums",
     "Budget",
     "BudgetPacer",
     "ChoiceMode",
@@ -157,7 +163,9 @@ __all__ = [
     "ProviderError",
     "RampPlan",
     "Recommendation",
+    "RecordBatch",
     "Router",
+    "ShareBudget",
     "SimClock",
     "Store",
     "StoreError",

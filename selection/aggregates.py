@@ -14,11 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from selection.metrics import COLUMN_INDEX, METRIC_COLUMNS
 from selection.stats._moments import Moments, sample_variance
 
-__all__ = ["Aggregate", "ColumnSummary"]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["Aggregate", "ColumnSummary", "add_grouped"]
 
 _INDEX = COLUMN_INDEX
 
@@ -146,3 +151,46 @@ class Aggregate:
 
     def __repr__(self) -> str:
         return f"Aggregate(records={self.records}, errors={self.errors})"
+
+
+def add_grouped(
+    targets: Sequence[Aggregate],
+    groups: npt.NDArray[np.intp],
+    columns: Sequence[npt.NDArray[np.float64]],
+    errors: npt.NDArray[np.bool_],
+) -> None:
+    """Add records given in columns to aggregates, each record to ``targets[groups[i]]``.
+
+    ``columns`` are the metric columns in :data:`~selection.metrics.METRIC_COLUMNS` order,
+    NaN where a record has no value. The sums come out bit for bit as adding the records one
+    by one with :meth:`Aggregate.add` would leave them: ``np.add.at`` adds in record order.
+    """
+    import numpy as np  # here, not at the top: the command line starts without numpy
+
+    width = len(targets)
+    for target, records, failed in zip(
+        targets,
+        np.bincount(groups, minlength=width).tolist(),
+        np.bincount(groups[errors], minlength=width).tolist(),
+        strict=True,
+    ):
+        target.records += records
+        target.errors += failed
+    for i, values in enumerate(columns):
+        present = ~np.isnan(values)
+        if present.all():
+            where, kept = groups, values
+        else:
+            where, kept = groups[present], values[present]
+        if not len(kept):
+            continue
+        total = np.array([t.total[i] for t in targets])
+        total_sq = np.array([t.total_sq[i] for t in targets])
+        np.add.at(total, where, kept)
+        np.add.at(total_sq, where, kept * kept)
+        counts = np.bincount(where, minlength=width).tolist()
+        for target, n, s, q in zip(targets, counts, total.tolist(), total_sq.tolist(), strict=True):
+            if n:
+                target.count[i] += n
+                target.total[i] = s
+                target.total_sq[i] = q

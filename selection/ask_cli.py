@@ -18,10 +18,13 @@ import sys
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
+from selection.names import BUDGET_HELP
+
 if TYPE_CHECKING:  # httpx, the providers, the manager, pydantic and rich load when a command runs
     import httpx
     from rich.console import Console
 
+    from selection.budget import BudgetLike
     from selection.catalog import ModelCatalog
     from selection.catalog_sync import SyncReport
     from selection.completion import CompletionOutcome
@@ -52,6 +55,7 @@ def add_ask_command(
         "else sqlite:///genesis_prime.db)",
     )
     common.add_argument("--catalog", help="a catalog JSON file instead of the built-in catalog")
+    common.add_argument("--budget", metavar="TARGET", help=BUDGET_HELP)
 
     ask = commands.add_parser(
         "ask", parents=[common], help="answer a prompt with the model chosen for a task"
@@ -116,6 +120,12 @@ async def _rate(args: argparse.Namespace, console: Console) -> None:
     )
 
 
+def _budget(args: argparse.Namespace) -> BudgetLike | None:
+    from selection.budget import parse_budget
+
+    return None if args.budget is None else parse_budget(args.budget)
+
+
 def _load_catalog(path: str | None) -> ModelCatalog:
     from selection.catalog import ModelCatalog
 
@@ -159,7 +169,7 @@ def _ask_handler(
             ModelGateway.from_settings(
                 settings, http=http, retrier=retrier, call_timeout=args.timeout
             ) as gateway,
-            DynamicModelManager(args.db, catalog=catalog) as manager,
+            DynamicModelManager(args.db, catalog=catalog, budget=_budget(args)) as manager,
         ):
             judge_model = args.judge.partition(":")[2]
             prices = catalog_prices(catalog.get(judge_model)) if judge_model in catalog else None

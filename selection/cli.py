@@ -14,11 +14,12 @@ from selection.abtest.cli import add_ab_commands
 from selection.ask_cli import add_ask_command
 from selection.cli_options import add_output_options_to_commands
 from selection.errors import GenesisError
-from selection.names import BUILTIN_CATALOGS, NO_ELIGIBLE_POLICIES
+from selection.names import BUDGET_HELP, BUILTIN_CATALOGS, FORGET_MODES, NO_ELIGIBLE_POLICIES
 
 if TYPE_CHECKING:  # pydantic, rich and the manager (httpx, scipy) load when a command runs
     from rich.console import Console
 
+    from selection.budget import BudgetLike
     from selection.catalog import ModelCatalog
     from selection.catalog_import import PriceEntry
     from selection.manager import DynamicModelManager
@@ -74,8 +75,20 @@ def _manager(args: argparse.Namespace) -> DynamicModelManager:
         args.db,
         catalog=_catalog(args),
         half_life_hours=getattr(args, "half_life", None),
+        forget=getattr(args, "forget", None),
         on_no_eligible=getattr(args, "on_no_eligible", "raise"),
+        budget=budget_option(args),
     )
+
+
+def budget_option(args: argparse.Namespace) -> BudgetLike | None:
+    """``--budget``, read (``None`` when not given)."""
+    text = getattr(args, "budget", None)
+    if text is None:
+        return None
+    from selection.budget import parse_budget
+
+    return parse_budget(text)
 
 
 def _check_limits(args: argparse.Namespace) -> None:
@@ -225,7 +238,22 @@ def print_status(status: dict[str, Any], console: Console) -> None:
     console.print(f"  records             {status['total_records']:,}")
     half_life = status.get("half_life_hours")
     memory = "all-time sums" if half_life is None else f"half-life {half_life:g} h"
+    if status.get("forget") == "change":
+        memory = "all-time sums until a change, then the evidence since it, aged"
     console.print(f"  evidence            {memory}")
+    for task, models in (status.get("changes") or {}).items():
+        for model_id, since in models.items():
+            console.print(f"  [yellow]changed[/] {model_id} on {task} since {since}")
+    for scope, row in (status.get("budgets") or {}).items():
+        name = "all tasks" if scope == "*" else scope
+        if "error" in row:
+            console.print(f"  budget {name}: {row['target']} [bold red]{row['error']}[/]")
+            continue
+        console.print(
+            f"  budget {name}: {row['target']}; spent today ${row['spent']:.4f} of "
+            f"${row['allowed']:.4f} allowed so far ({row['spent_share']:.1%}) over "
+            f"{row['requests']:,} requests, cost weight {row['cost_weight']:.3f}"
+        )
     for task, why in (status.get("degraded_tasks") or {}).items():
         console.print(f"  [bold red]DEGRADED[/] {task}: {why}")
     if status["unpriced_models"]:
@@ -327,6 +355,13 @@ def add_selection_commands(commands: Any) -> None:
         help="when every model breaches a task's limits: raise (default), or degrade: serve "
         "the best of them and flag it",
     )  # fmt: skip
+    common.add_argument(
+        "--forget", choices=FORGET_MODES,
+        help="never, half-life (with --half-life) or change: forget a model's history on a task "
+        "only after its outcomes change (the evidence since then ages with --half-life, 6 h by "
+        "default); default: half-life when --half-life is given, else never",
+    )  # fmt: skip
+    common.add_argument("--budget", metavar="TARGET", help=BUDGET_HELP)
 
     models = commands.add_parser("models", parents=[common], help="list the model catalog")
     models.add_argument("--task", help="only models specialised in this task type")

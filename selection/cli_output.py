@@ -8,8 +8,12 @@ is chosen once, here, by the console:
 - ``--plain``: each table as tab-separated lines (a header line, then one line per row),
   no colour, no box: for narrow terminals, ``cut`` and ``grep``;
 - ``--json``: standard output holds one JSON document, ``{"tables": [{"title", "columns",
-  "rows"}], "messages": [...]}``, with each cell as displayed (markup removed); progress
-  bars and messages also go to standard error, so nothing else lands on standard output.
+  "rows"}], "messages": [...]}``; progress bars and messages also go to standard error, so
+  nothing else lands on standard output. Each cell is typed by :func:`cell_value`, the one
+  place that decides it: a number as a JSON number (as shown: ``"1,234"`` is ``1234``,
+  ``"0.0900"`` is ``0.09``, ``"$0.0042"`` is ``0.0042``, ``"12.5%"`` is ``0.125``), a missing
+  value (``-``, ``n/a``, ``never``, empty) as ``null``, anything else as its text with markup
+  removed.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+from decimal import Decimal
 from typing import IO, Any
 
 from rich.console import Console
@@ -31,8 +37,16 @@ __all__ = [
     "PlainConsole",
     "add_output_options",
     "add_output_options_to_commands",
+    "cell_value",
     "make_console",
 ]
+
+# What commands print for a missing value (None, NaN, not yet), compared in lower case.
+_MISSING = frozenset({"", "-", "\u2013", "\u2014", "n/a", "nan", "none", "never"})
+_NUMBER = re.compile(
+    r"(?P<sign>[+-]?)\$?(?P<digits>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+    r"(?P<percent>%?)"
+)
 
 
 def make_console(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> Console:
@@ -65,6 +79,27 @@ def _plain(cell: object) -> str:
     return Text.from_markup(str(cell)).plain
 
 
+def cell_value(text: str) -> str | int | float | None:
+    """A displayed cell as a typed JSON value: a number, ``None`` for a missing value, or text.
+
+    Numbers are read as shown (thousands separators, a leading ``$`` and a sign allowed); a
+    percentage becomes a fraction (``"12.5%"`` is ``0.125``). Text that only starts with a
+    number (``"3.5 ms"``, ``"2x"``) stays text.
+    """
+    stripped = text.strip()
+    if stripped.lower() in _MISSING:
+        return None
+    match = _NUMBER.fullmatch(stripped)
+    if match is None:
+        return text
+    number = match["sign"] + match["digits"].replace(",", "")
+    if match["percent"]:
+        return float(Decimal(number) / 100)
+    if any(mark in number for mark in ".eE"):
+        return float(number)
+    return int(number)
+
+
 class PlainConsole(Console):
     """A console that prints tables as tab-separated lines."""
 
@@ -95,7 +130,8 @@ class JsonConsole(Console):
             if isinstance(item, Table):
                 columns, rows = _cells(item)
                 title = None if item.title is None else _plain(item.title)
-                self.tables.append({"title": title, "columns": columns, "rows": rows})
+                typed = [[cell_value(cell) for cell in row] for row in rows]
+                self.tables.append({"title": title, "columns": columns, "rows": typed})
             elif item is not None and str(item).strip():
                 text = str(item) if kwargs.get("markup") is False else _plain(item)
                 self.messages.append(text)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,9 +29,16 @@ from selection.abtest.assignment import (
     unit_key,
 )
 from selection.abtest.config import ABTest
-from selection.aggregates import Aggregate
+from selection.aggregates import Aggregate, add_grouped
+from selection.batch_sums import BatchSums
 from selection.budget import BudgetPacer
 from selection.catalog import ModelCatalog
+from selection.change import (
+    DEFAULT_CHANGE_HALF_LIFE_HOURS,
+    FORGET_MODES,
+    ChangeDetector,
+    ForgetMode,
+)
 from selection.clock import Clock, SystemClock
 from selection.decay import DecayedSums, check_half_life
 from selection.errors import NoEligibleModelError
@@ -42,11 +49,22 @@ from selection.hive_feedback import (
     ConsensusLike,
     parse_feedback,
 )
+from selection.metrics import COLUMN_INDEX, METRIC_COLUMNS
 from selection.priorities import normalise_priorities
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
-from selection.scoring import PRIOR_QUALITY, ScoreTable, build_score_table, pareto_front
+from selection.scoring import (
+    PRIOR_QUALITY,
+    ScoreColumns,
+    ScoreTable,
+    pareto_front,
+    rescore,
+    score_columns,
+)
 from selection.tasks import TaskLike
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
 from selection.thresholds import (
     DEFAULT_THRESHOLDS,
     NO_ELIGIBLE_POLICIES,
@@ -54,7 +72,7 @@ from selection.thresholds import (
     TaskThresholds,
 )
 
-__all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "NoEligiblePolicy", "Router"]
+__all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "ForgetMode", "NoEligiblePolicy", "Router"]
 
 ChoiceMode = Literal["greedy", "thompson", "thompson-level"]
 _CHOICE_MODES: tuple[ChoiceMode, ...] = ("greedy", "thompson", "thompson-level")
@@ -76,6 +94,12 @@ class Router:
         half_life_hours: forget old evidence: scores read sums in which a record counts
             half after this many hours (:mod:`selection.decay`); ``None`` (the default)
             never forgets, and scores read the all-time sums.
+        forget: ``"never"``, ``"half-life"`` (every record ages with ``half_life_hours``)
+            or ``"change"``: keep the all-time sums until a change detector
+            (:mod:`selection.change`) sees a (model, task)'s outcomes depart from its
+            history, then score it from the records since the change, aged with
+            ``half_life_hours`` (6 by default). ``None`` (the default): ``"half-life"``
+            when a half-life is given, else ``"never"``.
         on_no_eligible: when every model breaches a task's limits, ``"raise"``
             :class:`~selection.errors.NoEligibleModelError` (the default) or ``"degrade"``:
             serve the best model the limits excluded and flag the recommendation.
@@ -91,6 +115,7 @@ class Router:
         share_evidence: bool = False,
         half_life_hours: float | None = None,
         on_no_eligible: NoEligiblePolicy = "raise",
+        forget: ForgetMode | None = None,
     ) -> None:
         if not (prior_strength > 0 and math.isfinite(prior_strength)):
             raise ValueError(f"prior_strength must be positive, got {prior_strength!r}")
@@ -100,8 +125,20 @@ class Router:
                 f"got {on_no_eligible!r}"
             )
         half_life = check_half_life(half_life_hours)
+        if forget is None:
+            forget = "never" if half_life is None else "half-life"
+        if forget not in FORGET_MODES:
+            raise ValueError(f"forget must be one of {', '.join(FORGET_MODES)}, got {forget!r}")
+        if (forget == "half-life") != (half_life is not None) and forget != "change":
+            raise ValueError(f"forget={forget!r} and half_life_hours={half_life!r} disagree")
+        self.forget: ForgetMode = forget
         self.on_no_eligible: NoEligiblePolicy = on_no_eligible
-        self._decayed = None if half_life is None else DecayedSums(half_life)
+        self._decayed = DecayedSums(half_life) if forget == "half-life" and half_life else None
+        self._change = (
+            ChangeDetector(half_life or DEFAULT_CHANGE_HALF_LIFE_HOURS)
+            if forget == "change"
+            else None
+        )
         self._degraded: dict[str, str] = {}
         self.catalog = catalog
         self.clock: Clock = clock or SystemClock()
@@ -112,6 +149,7 @@ class Router:
         self._thresholds.update(thresholds or {})
         self._thresholds_version = 0
         self._tables: dict[tuple[object, ...], ScoreTable] = {}
+        self._columns: dict[tuple[object, ...], ScoreColumns] = {}
         self._recommendations: dict[tuple[object, ...], Recommendation] = {}
         self._collective: dict[str, CollectiveState] = {}
         self._evidence: dict[str, dict[str, tuple[float, float]]] = {}
@@ -137,6 +175,7 @@ class Router:
         self,
         aggregates: Mapping[tuple[str, str], Aggregate],
         decayed: tuple[Mapping[tuple[str, str], Aggregate], Mapping[str, datetime]] | None = None,
+        buckets: Mapping[tuple[str, str, int], Aggregate] | None = None,
     ) -> None:
         """Replace the sums with ``{(model, task): sums}`` (a store's, at start-up).
 
@@ -144,13 +183,18 @@ class Router:
             aggregates: the all-time sums.
             decayed: with forgetting on, the store's decayed sums and each task's anchor
                 (:meth:`~selection.store.Store.decayed_aggregates`).
+            buckets: with ``forget="change"``, the store's sums per (model, task, bucket)
+                (:meth:`~selection.store.Store.bucket_aggregates`), replayed by the detector.
 
         Raises:
-            ValueError: forgetting is on and ``decayed`` is not given, or off and it is.
+            ValueError: forgetting is on and ``decayed`` is not given, or off and it is; or
+                ``buckets`` are given exactly when the forgetting is not by change.
         """
         if (decayed is None) != (self._decayed is None):
             state = "on" if self._decayed is not None else "off"
             raise ValueError(f"forgetting is {state}: give decayed sums exactly when it is on")
+        if (buckets is None) != (self._change is None):
+            raise ValueError('give bucket sums exactly when forget="change"')
         self._stats.clear()
         for (model_id, task), agg in aggregates.items():
             self._stats.setdefault(task, {})[model_id] = agg
@@ -160,12 +204,19 @@ class Router:
             self._decayed.load(*decayed)
             for _, task in decayed[0]:
                 self._versions[task] = self._versions.get(task, 0) + 1
+        if self._change is not None and buckets is not None:
+            self._change.load(buckets)
+            for _, task, _ in buckets:
+                self._versions[task] = self._versions.get(task, 0) + 1
 
     def absorb(self, records: Iterable[PerformanceRecord]) -> None:
         """Add committed records to the sums."""
-        if self._decayed is not None:
+        if self._decayed is not None or self._change is not None:
             records = list(records)
-            self._decayed.absorb(records)
+            if self._decayed is not None:
+                self._decayed.absorb(records)
+            if self._change is not None:
+                self._change.absorb(records)
         stats = self._stats
         touched = set()
         for r in records:
@@ -178,6 +229,52 @@ class Router:
             agg.add(r.metric_values(), r.error_occurred)
             touched.add(r.task_type)
         for task in touched:
+            self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
+
+    def absorb_batch(self, batch: RecordBatch) -> None:
+        """Add committed records given as a batch to the sums, per (model, task) in numpy.
+
+        The sums come out bit for bit as :meth:`absorb` of the same records leaves them.
+        With forgetting on, its sums are still added record by record.
+        """
+        if not len(batch):
+            return
+        if self._decayed is not None or self._change is not None:
+            records = batch.records()
+            if self._decayed is not None:
+                self._decayed.absorb(records)
+            if self._change is not None:
+                self._change.absorb(records)
+        keys = list(zip(batch.task_type, batch.model_id, strict=True))
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        groups = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(keys))
+        stats = self._stats
+        targets = []
+        for task, model_id in index:
+            by_model = stats.get(task)
+            if by_model is None:
+                by_model = stats[task] = {}
+            agg = by_model.get(model_id)
+            if agg is None:
+                agg = by_model[model_id] = Aggregate()
+            targets.append(agg)
+        add_grouped(
+            targets, groups, [batch.metrics[c] for c in METRIC_COLUMNS], batch.error_occurred
+        )
+        for task in {task for task, _ in index}:
+            self._versions[task] = self._versions.get(task, 0) + 1
+        self._all_version += 1
+
+    def absorb_sums(self, batch: BatchSums) -> None:
+        """Add committed outcomes given as columns, as :meth:`absorb` of their records would.
+
+        Raises:
+            ValueError: forgetting is on (a record's timestamp sets its weight: absorb records).
+        """
+        if self._decayed is not None or self._change is not None:
+            raise ValueError("with forgetting on, absorb records: their timestamps set weights")
+        for task in batch.add_to(self._stats):
             self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
 
@@ -201,7 +298,7 @@ class Router:
         Raises:
             ValueError: forgetting is on and no timestamp is given.
         """
-        if self._decayed is not None and timestamp is None:
+        if (self._decayed is not None or self._change is not None) and timestamp is None:
             raise ValueError("with forgetting on, amending a record needs its timestamp")
         agg = self._stats.get(task, {}).get(model_id)
         if agg is None:
@@ -210,6 +307,8 @@ class Router:
             agg.replace(column, old.get(column), value)
         if self._decayed is not None and timestamp is not None:
             self._decayed.amend(model_id, task, timestamp, old, new)
+        if self._change is not None and timestamp is not None:
+            self._change.amend(model_id, task, timestamp, old, new)
         self._versions[task] = self._versions.get(task, 0) + 1
         self._all_version += 1
         return True
@@ -224,10 +323,19 @@ class Router:
 
     def scored_stats(self, task: TaskLike) -> Mapping[str, Aggregate]:
         """The sums per model that scores read for a task: decayed with forgetting on."""
-        name = self.catalog.check_task(task)
-        if self._decayed is None:
-            return self._stats.get(name, {})
-        return self._decayed.task_sums(name)
+        return self._scored(self.catalog.check_task(task))
+
+    def _scored(self, task: str) -> Mapping[str, Aggregate]:
+        if self._decayed is not None:
+            return self._decayed.task_sums(task)
+        if self._change is not None:
+            return self._change.task_sums(task, self._stats.get(task, {}))
+        return self._stats.get(task, {})
+
+    @property
+    def change_detector(self) -> ChangeDetector | None:
+        """With ``forget="change"``, the detector (its change points per model and task)."""
+        return self._change
 
     def decay_anchor(self, task: TaskLike) -> datetime | None:
         """With forgetting on, the time a task's record ages are measured from."""
@@ -242,6 +350,22 @@ class Router:
     def total_records(self) -> int:
         """How many records the sums hold, over all models and tasks."""
         return sum(a.records for by_model in self._stats.values() for a in by_model.values())
+
+    def spend_totals(self) -> dict[str, tuple[float, int]]:
+        """Per task: dollars and records over all time (what budgets count spend from)."""
+        i = COLUMN_INDEX["cost"]
+        return {
+            task: (
+                sum(a.total[i] for a in by_model.values()),
+                sum(a.records for a in by_model.values()),
+            )
+            for task, by_model in self._stats.items()
+        }
+
+    def expected_cost(self, model_id: str, task: TaskLike) -> float | None:
+        """A model's expected cost per request on a task now (observed, else its price)."""
+        estimate = self.score_table(task).estimates.get(model_id)
+        return None if estimate is None else estimate.values.get("cost")
 
     # -- thresholds ---------------------------------------------------------------------
 
@@ -269,12 +393,7 @@ class Router:
         return self._table(name, weights, min_context_length)
 
     def _key(
-        self,
-        task: str,
-        weights: tuple[tuple[str, float], ...],
-        ctx: int | None,
-        *,
-        level: bool = False,
+        self, task: str, weights: tuple[object, ...], ctx: int | None, *, level: bool = False
     ) -> tuple[object, ...]:
         return (
             task,
@@ -301,19 +420,28 @@ class Router:
         table = self._tables.get(key)
         if table is None:
             stats = self._stats.get(task, {})
-            sums = stats if self._decayed is None else self._decayed.task_sums(task)
-            candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
-            table = build_score_table(
-                task,
-                candidates,
-                weights,
-                self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
-                prior_strength=self.prior_strength,
-                min_context_length=ctx,
-                bonuses=self._bonuses(task, stats),
-                pseudo=self._evidence.get(task),
-                quality_priors=self._quality_priors(task, level),
-            )
+            # the estimates do not depend on the weights' values: a budget's pacer moving the
+            # cost weight only reweighs them
+            names = tuple(name for name, _ in weights)
+            columns_key = (*self._key(task, names, ctx, level=level), limits)
+            columns = self._columns.get(columns_key)
+            if columns is None:
+                sums = self._scored(task)
+                candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
+                columns = score_columns(
+                    task,
+                    candidates,
+                    names,
+                    self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
+                    prior_strength=self.prior_strength,
+                    min_context_length=ctx,
+                    pseudo=self._evidence.get(task),
+                    quality_priors=self._quality_priors(task, level),
+                )
+                if len(self._columns) >= _CACHE_LIMIT:
+                    self._columns.clear()
+                self._columns[columns_key] = columns
+            table = rescore(columns, weights, self._bonuses(task, stats))
             if len(self._tables) >= _CACHE_LIMIT:
                 self._tables.clear()
                 self._recommendations.clear()
@@ -804,16 +932,39 @@ class Router:
         name = self.catalog.check_task(task)
         if mode not in _CHOICE_MODES:
             raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
-        weights = normalise_priorities(priority_factors)
-        table, _ = self._servable(name, weights, min_context_length, level=mode == "thompson-level")
+        ids, scores, spreads = self.draw_inputs(
+            name, priority_factors, mode=mode, min_context_length=min_context_length
+        )
         if mode == "greedy":
-            return [table.model_ids[0]] * n
+            return [ids[0]] * n
         if rng is None:
             raise ValueError("Thompson sampling needs an rng (a numpy Generator)")
-        spreads = self._draw_spreads(table, mode)
-        draws = rng.normal(table.scores, spreads, size=(n, len(table.model_ids)))
-        ids = table.model_ids
+        draws = rng.normal(scores, spreads, size=(n, len(ids)))
         return [ids[i] for i in np.argmax(draws, axis=1)]
+
+    def draw_inputs(
+        self,
+        task: TaskLike,
+        priority_factors: Mapping[str, float] | None = None,
+        *,
+        mode: ChoiceMode = "thompson",
+        min_context_length: int | None = None,
+    ) -> tuple[tuple[str, ...], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """What a choice in ``mode`` draws from: models, mean scores and spreads of the draws.
+
+        The servable models come best expected first; a caller drawing many choices itself
+        (an evaluation's batch) draws from these exactly as :meth:`choose` does.
+
+        Raises:
+            NoEligibleModelError: every model breaches the task's hard limits (and the
+                router's policy is to raise).
+        """
+        name = self.catalog.check_task(task)
+        if mode not in _CHOICE_MODES:
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
+        weights = normalise_priorities(priority_factors)
+        table, _ = self._servable(name, weights, min_context_length, level=mode == "thompson-level")
+        return tuple(table.model_ids), table.scores, self._draw_spreads(table, mode)
 
     def confidence(self, table: ScoreTable, pick: int = 0) -> float:
         """How sure we are that the picked model is the best eligible one, in [0, 1].

@@ -27,6 +27,8 @@ EXTRA_OF: dict[str, str] = {
     "dask": "dask",
     "fastapi": "server",
     "uvicorn": "server",
+    "uvloop": "server",  # optional even there: serve runs on asyncio without it
+    "httptools": "server",  # likewise (uvicorn falls back to h11)
     "prometheus_client": "server",
 }
 """Top-level package name -> the extra that installs it."""

@@ -158,17 +158,17 @@ async def amend_scores(
     """
     changes = check_ratings(scores)
     task = tracker.catalog.check_task(task_type) if task_type is not None else None
-    # With forgetting on, the record's age sets its weight; a timestamp never changes, so it
-    # is read before the update and the await-free window below stays as it was.
+    # With forgetting on, the record's age (or bucket) sets its weight; a timestamp never
+    # changes, so it is read before the update and the await-free window below stays as it was.
     stamp = None
-    if tracker.router.half_life_hours is not None:
+    if tracker.router.forget != "never":
         stamp = await store.record_time(record_id)
     found = await store.update_scores(record_id, changes, model_id=model_id, task_type=task)
     if found is None:
         return None
     stored_model, stored_task, old = found
     # No await from here on: the memory follows the committed row before anyone reads it.
-    if stamp is None and tracker.router.half_life_hours is not None:
+    if stamp is None and tracker.router.forget != "never":
         logger.debug("record %s vanished before its amendment; memory left alone", record_id)
     elif not tracker.router.amend(stored_model, stored_task, old, changes, timestamp=stamp):
         # The record is not in this process's memory (written by another process after

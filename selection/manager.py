@@ -16,14 +16,17 @@ import numpy as np
 from selection.abtest.assignment import UnnamedCalls
 from selection.abtest.service import ABTestManager
 from selection.aggregates import Aggregate
+from selection.budget import BudgetLedger, BudgetLike, BudgetPacer, ShareBudget
 from selection.catalog import ModelCatalog
 from selection.clock import Clock, SystemClock
 from selection.completion import CompletionOutcome, CompletionService
-from selection.core import ChoiceMode, NoEligiblePolicy
+from selection.core import ChoiceMode, ForgetMode, NoEligiblePolicy
 from selection.errors import ExperimentError, NoEligibleModelError
 from selection.feedback import record_or_amend
 from selection.judges import Judge
+from selection.metrics import COLUMN_INDEX
 from selection.outbox import RecommendationOutbox
+from selection.priorities import normalise_priorities
 from selection.providers import GenerationParams, Message, ModelGateway, ProviderSettings
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
@@ -78,6 +81,16 @@ class DynamicModelManager:
         on_no_eligible: ``"raise"`` (the default) when every model breaches a task's limits,
             or ``"degrade"``: serve the best of them, flagged (``degraded_reason``) and
             listed under ``degraded_tasks`` in :meth:`get_system_status`.
+        forget: ``"change"`` forgets only after a detected change (:mod:`selection.change`;
+            ``half_life_hours`` then ages the evidence since the change, 6 by default);
+            ``None``: by ``half_life_hours`` (see :class:`~selection.core.Router`).
+        budget: a spend target over every task: a :class:`~selection.budget.Budget` (dollars
+            per request or per day) or a :class:`~selection.budget.ShareBudget` (a share of
+            a reference model's cost); paced over the current UTC day by moving the cost
+            weight (:mod:`selection.budget`). Today's spend is read from the store, so a
+            restart does not reset it.
+        task_budgets: a spend target per task type, paced like ``budget``; where both bind,
+            the tighter (the higher cost weight) wins.
     """
 
     def __init__(
@@ -94,6 +107,9 @@ class DynamicModelManager:
         judge: Judge | None = None,
         half_life_hours: float | None = None,
         on_no_eligible: NoEligiblePolicy = "raise",
+        forget: ForgetMode | None = None,
+        budget: BudgetLike | None = None,
+        task_budgets: Mapping[str, BudgetLike] | None = None,
     ) -> None:
         self.database_url = store.url if store is not None else resolve_database_url(database_url)
         self.catalog = catalog if catalog is not None else ModelCatalog.default()
@@ -108,6 +124,7 @@ class DynamicModelManager:
             ready=self._ready,
             half_life_hours=half_life_hours,
             on_no_eligible=on_no_eligible,
+            forget=forget,
         )
         self.ab_test_manager = ABTestManager(
             self.store, self.model_selector, clock=self.clock, ensure_ready=self._ready
@@ -121,6 +138,11 @@ class DynamicModelManager:
         self._stored_choice: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {}
         self.recommendation_outbox = RecommendationOutbox(self.store)
         self._unnamed = UnnamedCalls()
+        per_task = {self.catalog.check_task(t): b for t, b in (task_budgets or {}).items()}
+        for given in (budget, *per_task.values()):
+            if isinstance(given, ShareBudget):
+                self.catalog.get(given.reference)
+        self.budgets = BudgetLedger(self.clock, overall=budget, per_task=per_task)
 
     def __repr__(self) -> str:
         return f"DynamicModelManager(store={self.store!r}, models={len(self.catalog)})"
@@ -186,11 +208,13 @@ class DynamicModelManager:
         min_context_length: int | None = None,
         unit_id: str | None = None,
         request_id: str | None = None,
+        budget: BudgetLike | None = None,
     ) -> str:
         """The id of the model that should serve ``task`` now.
 
         While an A/B test runs on the task, pass ``request_id`` (or ``unit_id`` for tests by
-        session or user) to take part: see :meth:`recommend`.
+        session or user) to take part: see :meth:`recommend`. ``budget`` adds a spend target
+        for this call (see :meth:`recommend`).
 
         Raises:
             NoEligibleModelError: every model breaches the task's limits.
@@ -204,6 +228,7 @@ class DynamicModelManager:
             min_context_length=min_context_length,
             unit_id=unit_id,
             request_id=request_id,
+            budget=budget,
         )
         return rec.recommended_model_id
 
@@ -216,6 +241,7 @@ class DynamicModelManager:
         min_context_length: int | None = None,
         unit_id: str | None = None,
         request_id: str | None = None,
+        budget: BudgetLike | None = None,
     ) -> Recommendation:
         """The full recommendation for ``task``: model, confidence, reasoning, alternatives.
 
@@ -232,8 +258,17 @@ class DynamicModelManager:
         its arm (the seed's Usage Example 3: create a test, route with
         ``get_optimal_model(task)``, record, read the results). After a test concludes, its
         winner serves.
+
+        Under a spend target (the manager's ``budget``, the task's ``task_budgets`` entry,
+        and ``budget`` for this call, which adds to them; the tightest binds) the cost
+        weight is paced to today's spend against it (:mod:`selection.budget`), and the
+        recommendation's factors say so. Spend is what ``cost`` the task's records carry.
         """
         await self._ready()
+        asked = normalise_priorities(priority_factors)
+        pacer = await self.pacer(task, budget)
+        if pacer is not None:
+            priority_factors = pacer.factors(priority_factors)
         rec = self.model_selector.recommend(
             task,
             priority_factors,
@@ -241,7 +276,8 @@ class DynamicModelManager:
             rng=self.rng,
             min_context_length=min_context_length,
         )
-        factors = tuple(sorted(rec.recommendation_factors.items()))
+        # Stored when the model or the asked factors change, not at every paced weight.
+        factors = asked if pacer is not None else tuple(sorted(rec.recommendation_factors.items()))
         choice = (rec.recommended_model_id, factors)
         if mode == "greedy" and self._stored_choice.get(rec.task_type) != choice:
             self._stored_choice[rec.task_type] = choice
@@ -262,6 +298,38 @@ class DynamicModelManager:
             if assignment is not None and assignment.model_id == routed.recommended_model_id:
                 self._unnamed.keep(rec.task_type, routed.recommended_model_id, fresh)
         return routed
+
+    async def pacer(self, task: TaskLike, budget: BudgetLike | None = None) -> BudgetPacer | None:
+        """The binding budget's pacer for a request of ``task`` now, or ``None`` without one.
+
+        Raises:
+            ValueError: a share budget's reference model has no cost estimate.
+        """
+        name = self.catalog.check_task(task)
+        if budget is None and not self.budgets.active:
+            return None
+        if isinstance(budget, ShareBudget):
+            self.catalog.get(budget.reference)
+        await self._read_spend()
+        return self.budgets.binding(
+            name,
+            self.model_selector.spend_totals(),
+            lambda model: self.model_selector.expected_cost(model, name),
+            budget,
+        )
+
+    async def _read_spend(self) -> None:
+        """Read today's spend per task from the store, once a day (and after a restart)."""
+        if not self.budgets.stale():
+            return
+        day = self.budgets.day_start()
+        totals = self.model_selector.spend_totals()
+        today: dict[str, tuple[float, int]] = {}
+        cost = COLUMN_INDEX["cost"]
+        for (_, task), agg in (await self.store.aggregates(since=day)).items():
+            dollars, requests = today.get(task, (0.0, 0))
+            today[task] = (dollars + agg.total[cost], requests + agg.records)
+        self.budgets.rebase(day, today, totals)
 
     async def update_model_performance(
         self,
@@ -420,11 +488,20 @@ class DynamicModelManager:
         since = self.clock.now() - timedelta(hours=RECENT_HOURS)
         recent = await self.store.aggregates(since=since)
         ab = await self.ab_test_manager.dashboard()
+        budgets: dict[str, dict[str, Any]] = {}
+        if self.budgets.active:
+            await self._read_spend()
+            budgets = self.budgets.report(
+                self.model_selector.spend_totals(), self.model_selector.expected_cost
+            )
         return {
             "current_assignments": assignments,
             "unassigned_tasks": unassigned,
             "degraded_tasks": degraded,
             "half_life_hours": self.model_selector.half_life_hours,
+            "forget": self.model_selector.forget,
+            "changes": _changes(self.model_selector),
+            "budgets": budgets,
             "active_ab_tests": ab["active"],
             "ab_tests": ab["tests"],
             "ab_decisions": ab["decisions"],
@@ -436,6 +513,20 @@ class DynamicModelManager:
             "total_records": self.performance_tracker.total_records(),
             "database": redact_url(self.database_url),
         }
+
+
+def _changes(selector: IntelligentModelSelector) -> dict[str, dict[str, str]]:
+    """With ``forget="change"``: per task, the models whose last change was detected, and when."""
+    detector = selector.change_detector
+    if detector is None:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for task in sorted(selector.catalog.tasks):
+        for model_id in sorted(detector.changes(task)):
+            since = detector.changed_since(model_id, task)
+            if since is not None:
+                found.setdefault(task, {})[model_id] = since.isoformat()
+    return found
 
 
 def _recent_by_task(

@@ -12,7 +12,14 @@ from typing import Literal
 
 from selection.metrics import METRIC_COLUMNS, Metric
 
-__all__ = ["BUILTIN_CATALOGS", "METRIC_NAMES", "NO_ELIGIBLE_POLICIES", "NoEligiblePolicy"]
+__all__ = [
+    "BUDGET_HELP",
+    "BUILTIN_CATALOGS",
+    "FORGET_MODES",
+    "METRIC_NAMES",
+    "NO_ELIGIBLE_POLICIES",
+    "NoEligiblePolicy",
+]
 
 BUILTIN_CATALOGS: Mapping[str, str] = MappingProxyType(
     {"seed": "catalog.json", "current": "catalog-current.json"}
@@ -27,3 +34,12 @@ NO_ELIGIBLE_POLICIES: tuple[NoEligiblePolicy, ...] = ("raise", "degrade")
 
 METRIC_NAMES: tuple[str, ...] = (*METRIC_COLUMNS, Metric.ERROR_RATE.value)
 """The metrics an A/B test can judge on: the stored columns and the error rate."""
+
+FORGET_MODES = ("never", "half-life", "change")
+"""``--forget``'s choices (``selection.change.FORGET_MODES``, without loading it)."""
+
+BUDGET_HELP = (
+    "a spend target over every task, paced over the UTC day from today's recorded spend: "
+    "0.002 ($ per request), 5/day ($ per day) or 50%%@MODEL (a share of MODEL's cost per request)"
+)
+"""``--budget``'s help (argparse formats it, hence the doubled percent sign)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 
@@ -42,6 +43,18 @@ def normalise_priorities(factors: Mapping[str, float] | None) -> tuple[tuple[str
     """
     if not factors:
         factors = DEFAULT_PRIORITIES
+    try:  # a budget's pacer asks per request, mostly for weights it asked for before
+        return _normalised(tuple((key, type(w), w) for key, w in factors.items()))
+    except TypeError:  # an unhashable weight: let the check below say what is wrong
+        return _normalise(factors)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(items: tuple[tuple[str, type, float], ...]) -> tuple[tuple[str, float], ...]:
+    return _normalise({key: w for key, _, w in items})
+
+
+def _normalise(factors: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
     merged: dict[str, float] = {}
     for key, weight in factors.items():
         name = _ALIASES.get(key, key)

@@ -293,12 +293,10 @@ def _from_plain_dicts(items: list[Any]) -> list[PerformanceRecord] | None:
         return None  # one record: the model's own validation is as fast
     if not all(type(item) is dict and item.keys() <= _FIELD_SET for item in items):
         return None
-    try:
-        fixes = _checked_columns(items)
-    except (OverflowError, ValueError, TypeError):
+    checked = _checked(items)
+    if checked is None:
         return None
-    if fixes is None:
-        return None
+    fixes = checked[0]
     new, setattr_, template = object.__new__, object.__setattr__, _TEMPLATE
     records = []
     for index, item in enumerate(items):
@@ -314,11 +312,35 @@ def _from_plain_dicts(items: list[Any]) -> list[PerformanceRecord] | None:
     return records
 
 
-def _checked_columns(items: list[dict[str, Any]]) -> list[tuple[str, list[Any]]] | None:
+def plain_columns(items: Sequence[Any]) -> dict[str, list[Any]] | None:
+    """Every field's column of a batch of plain dictionaries, checked and with defaults.
+
+    ``None`` when any item needs pydantic (to coerce a value or to refuse it); the values
+    are those :class:`PerformanceRecord` would hold.
+    """
+    items = list(items)
+    if not items or not all(type(item) is dict and item.keys() <= _FIELD_SET for item in items):
+        return None
+    checked = _checked(items)
+    return None if checked is None else checked[1]
+
+
+def _checked(
+    items: list[dict[str, Any]],
+) -> tuple[list[tuple[str, list[Any]]], dict[str, list[Any]]] | None:
+    try:
+        return _checked_columns(items)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _checked_columns(
+    items: list[dict[str, Any]],
+) -> tuple[list[tuple[str, list[Any]]], dict[str, list[Any]]] | None:
     """Check every column; ``None`` to fall back to pydantic.
 
     Returns the columns whose values differ from the items' (a default filled in, an int
-    made a float, a timestamp put in UTC, a context copied).
+    made a float, a timestamp put in UTC, a context copied), and every column by name.
     """
     n = len(items)
     first = items[0].keys()
@@ -330,26 +352,53 @@ def _checked_columns(items: list[dict[str, Any]]) -> list[tuple[str, list[Any]]]
     else:
         names = set().union(*items)
         given = {f: [item.get(f, _MISSING) for item in items] for f in _FIELDS if f in names}
+    checked = checked_columns(given, n)
+    if checked is None:
+        return None
+    fixes, by_name = checked
+    return [(f, c) for f, c in fixes if f in given or f in _FRESH], by_name
+
+
+def checked_columns(
+    given: Mapping[str, list[Any]], n: int, *, prechecked: Mapping[str, Any] | None = None
+) -> tuple[list[tuple[str, list[Any]]], dict[str, Any]] | None:
+    """Check columns of ``n`` records by :class:`PerformanceRecord`'s rules, filling defaults.
+
+    Args:
+        given: field -> its ``n`` values (a field left out takes its default).
+        n: how many records.
+        prechecked: field -> a column the caller checked already (taken as it is).
+
+    Returns:
+        ``(changed, every column by name)``, or ``None`` when pydantic must decide.
+    """
     fixes: list[tuple[str, list[Any]]] = []
-    by_name: dict[str, list[Any]] = {}
-    for field in _FIELDS:
-        column = given.get(field)
-        checked = _defaults(field, n) if column is None else _check_column(field, column)
-        if checked is None:
-            return None
-        if checked is not column:
-            fixes.append((field, checked))
-        by_name[field] = checked
+    by_name: dict[str, Any] = {}
+    done = prechecked or {}
+    try:
+        for field in _FIELDS:
+            if field in done:
+                by_name[field] = done[field]
+                continue
+            column = given.get(field)
+            checked = _defaults(field, n) if column is None else _check_column(field, column)
+            if checked is None:
+                return None
+            if checked is not column:
+                fixes.append((field, checked))
+            by_name[field] = checked
+    except (OverflowError, ValueError, TypeError):
+        return None
     errors, error_types = by_name["error_occurred"], by_name["error_type"]
-    if "error_type" in given and not all(
+    if ("error_type" in given or "error_type" in done) and not all(
         occurred or kind is None for occurred, kind in zip(errors, error_types, strict=True)
     ):
         return None
-    if given.keys() & {"ab_test_id", "ab_arm", "ab_phase"}:
+    if (given.keys() | done.keys()) & {"ab_test_id", "ab_arm", "ab_phase"}:
         unset = [[v is None for v in by_name[f]] for f in ("ab_test_id", "ab_arm", "ab_phase")]
         if not unset[0] == unset[1] == unset[2]:
             return None
-    return [(f, c) for f, c in fixes if f in given or f in _FRESH]
+    return fixes, by_name
 
 
 def _defaults(field: str, n: int) -> list[Any]:

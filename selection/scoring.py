@@ -33,11 +33,14 @@ from selection.thresholds import TaskThresholds
 
 __all__ = [
     "Estimate",
+    "ScoreColumns",
     "ScoreTable",
     "build_score_table",
     "estimate_model",
     "ineligibility",
     "pareto_front",
+    "rescore",
+    "score_columns",
 ]
 
 PRIOR_QUALITY = 0.70  # a model's assumed mean score when the catalog gives no quality prior
@@ -295,6 +298,120 @@ def _unit_scale(
     return scaled
 
 
+@dataclass(frozen=True)
+class ScoreColumns:
+    """What a task's scores are made of before weighting, for every set of weights alike.
+
+    Attributes:
+        eligible: the eligible models' estimates, in candidate order.
+        unit: per objective, each eligible model's value on the [0, 1] scale.
+        spread: per objective, the standard deviation of that value (capped at 1).
+        estimates, excluded: as in :class:`ScoreTable`.
+    """
+
+    task: str
+    eligible: list[Estimate]
+    unit: dict[str, list[float]]
+    spread: dict[str, list[float]]
+    estimates: dict[str, Estimate]
+    excluded: dict[str, str]
+
+
+def score_columns(
+    task: str,
+    candidates: Sequence[tuple[ModelSpec, Aggregate | None]],
+    objectives: Sequence[str],
+    thresholds: TaskThresholds,
+    *,
+    prior_strength: float,
+    min_context_length: int | None = None,
+    pseudo: Mapping[str, tuple[float, float]] | None = None,
+    quality_priors: Mapping[str, CellPrior] | None = None,
+) -> ScoreColumns:
+    """Estimate and filter the candidates, and put each objective on the unit scale."""
+    eligible: list[Estimate] = []
+    estimates: dict[str, Estimate] = {}
+    excluded: dict[str, str] = {}
+    for spec, agg in candidates:
+        est = estimate_model(
+            spec,
+            agg,
+            task,
+            prior_strength=prior_strength,
+            objectives=list(objectives),
+            pseudo=None if pseudo is None else pseudo.get(spec.id),
+            quality_prior=None if quality_priors is None else quality_priors.get(spec.id),
+        )
+        estimates[spec.id] = est
+        reason = ineligibility(spec, est, agg, thresholds, min_context_length=min_context_length)
+        if reason is None:
+            eligible.append(est)
+        else:
+            excluded[spec.id] = reason
+    units: dict[str, list[float]] = {}
+    spreads: dict[str, list[float]] = {}
+    for name in objectives:
+        objective = OBJECTIVES[name]
+        values = [e.values[name] for e in eligible]
+        relative = not objective.on_unit_interval  # cost, speed, cost efficiency
+        log = name == "cost_efficiency"
+        if relative:
+            higher = objective.direction is Direction.HIGHER
+            unit = _unit_scale(values, higher_is_better=higher, log=log)
+            span = _span(values, log)
+        elif objective.direction is Direction.LOWER:
+            unit = [1.0 - (v or 0.0) for v in values]
+        else:
+            unit = [v or 0.0 for v in values]
+        capped = []
+        for est in eligible:
+            spread = est.spreads[name]
+            if relative:
+                # spreads of cost and speed are relative (of the log); put them on the unit scale
+                value = est.values[name]
+                spread = spread if log else spread * (value or 0.0)
+                spread /= span
+            capped.append(min(spread, 1.0))
+        units[name], spreads[name] = unit, capped
+    return ScoreColumns(task, eligible, units, spreads, estimates, excluded)
+
+
+def rescore(
+    columns: ScoreColumns,
+    weights: tuple[tuple[str, float], ...],
+    bonuses: Mapping[str, float] | None = None,
+) -> ScoreTable:
+    """Weigh the columns (each weight's objective among them); eligible models best first.
+
+    Raises:
+        KeyError: a weight's objective is not among the columns'.
+    """
+    ids = [e.model_id for e in columns.eligible]
+    components: dict[str, dict[str, float]] = {model_id: {} for model_id in ids}
+    scores = [0.0] * len(ids)  # float64 sums as a numpy array's would be, a model at a time
+    variances = [0.0] * len(ids)
+    for name, weight in weights:
+        unit, spreads = columns.unit[name], columns.spread[name]
+        for i, model_id in enumerate(ids):
+            components[model_id][name] = unit[i]
+            scores[i] += weight * unit[i]
+            variances[i] += (weight * spreads[i]) ** 2
+    if bonuses:
+        for i, model_id in enumerate(ids):
+            scores[i] += bonuses.get(model_id, 0.0)
+    order = sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
+    return ScoreTable(
+        task=columns.task,
+        weights=weights,
+        model_ids=[ids[i] for i in order],
+        scores=np.array([scores[i] for i in order], dtype=np.float64),
+        spreads=np.array([math.sqrt(variances[i]) for i in order], dtype=np.float64),
+        components=components,
+        estimates=columns.estimates,
+        excluded=columns.excluded,
+    )
+
+
 def build_score_table(
     task: str,
     candidates: Sequence[tuple[ModelSpec, Aggregate | None]],
@@ -308,65 +425,17 @@ def build_score_table(
     quality_priors: Mapping[str, CellPrior] | None = None,
 ) -> ScoreTable:
     """Estimate, filter and score the candidates; eligible models come out best first."""
-    eligible: list[Estimate] = []
-    estimates: dict[str, Estimate] = {}
-    excluded: dict[str, str] = {}
-    for spec, agg in candidates:
-        est = estimate_model(
-            spec,
-            agg,
-            task,
-            prior_strength=prior_strength,
-            objectives=[n for n, _ in weights],
-            pseudo=None if pseudo is None else pseudo.get(spec.id),
-            quality_prior=None if quality_priors is None else quality_priors.get(spec.id),
-        )
-        estimates[spec.id] = est
-        reason = ineligibility(spec, est, agg, thresholds, min_context_length=min_context_length)
-        if reason is None:
-            eligible.append(est)
-        else:
-            excluded[spec.id] = reason
-    components: dict[str, dict[str, float]] = {e.model_id: {} for e in eligible}
-    scores = np.zeros(len(eligible))
-    variances = np.zeros(len(eligible))
-    for name, weight in weights:
-        objective = OBJECTIVES[name]
-        values = [e.values[name] for e in eligible]
-        relative = not objective.on_unit_interval  # cost, speed, cost efficiency
-        if relative:
-            log = name == "cost_efficiency"
-            higher = objective.direction is Direction.HIGHER
-            unit = _unit_scale(values, higher_is_better=higher, log=log)
-            span = _span(values, log)
-        elif objective.direction is Direction.LOWER:
-            unit = [1.0 - (v or 0.0) for v in values]
-        else:
-            unit = [v or 0.0 for v in values]
-        for i, est in enumerate(eligible):
-            components[est.model_id][name] = unit[i]
-            scores[i] += weight * unit[i]
-            spread = est.spreads[name]
-            if relative:
-                # spreads of cost and speed are relative (of the log); put them on the unit scale
-                value = est.values[name]
-                spread = spread if log else spread * (value or 0.0)
-                spread /= span
-            variances[i] += (weight * min(spread, 1.0)) ** 2
-    if bonuses:
-        for i, est in enumerate(eligible):
-            scores[i] += bonuses.get(est.model_id, 0.0)
-    order = sorted(range(len(eligible)), key=lambda i: (-scores[i], eligible[i].model_id))
-    return ScoreTable(
-        task=task,
-        weights=weights,
-        model_ids=[eligible[i].model_id for i in order],
-        scores=scores[order],
-        spreads=np.sqrt(variances[order]),
-        components=components,
-        estimates=estimates,
-        excluded=excluded,
+    columns = score_columns(
+        task,
+        candidates,
+        [n for n, _ in weights],
+        thresholds,
+        prior_strength=prior_strength,
+        min_context_length=min_context_length,
+        pseudo=pseudo,
+        quality_priors=quality_priors,
     )
+    return rescore(columns, weights, bonuses)
 
 
 def _span(values: Sequence[float | None], log: bool) -> float:

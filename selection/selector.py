@@ -14,7 +14,7 @@ from typing import Any
 
 from selection.catalog import ModelCatalog
 from selection.clock import Clock
-from selection.core import NoEligiblePolicy, Router
+from selection.core import ForgetMode, NoEligiblePolicy, Router
 from selection.hive_feedback import AdjustableRecommendation, ConsensusLike
 from selection.recommendation import Recommendation
 from selection.store import Store
@@ -41,6 +41,7 @@ class IntelligentModelSelector(Router):
         ready: awaited before any I/O (the manager opens its store lazily).
         half_life_hours: forget old evidence (see :class:`~selection.core.Router`).
         on_no_eligible: ``"raise"`` or ``"degrade"`` (see :class:`~selection.core.Router`).
+        forget: ``"never"``, ``"half-life"`` or ``"change"`` (see :class:`~selection.core.Router`).
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class IntelligentModelSelector(Router):
         ready: Callable[[], Awaitable[None]] = _nothing,
         half_life_hours: float | None = None,
         on_no_eligible: NoEligiblePolicy = "raise",
+        forget: ForgetMode | None = None,
     ) -> None:
         super().__init__(
             catalog,
@@ -62,6 +64,7 @@ class IntelligentModelSelector(Router):
             clock=clock,
             half_life_hours=half_life_hours,
             on_no_eligible=on_no_eligible,
+            forget=forget,
         )
         self.performance_tracker = PerformanceTracker(store, self)
         self._ready = ready

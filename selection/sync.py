@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Self
 from selection.abtest.config import Decision
 from selection.abtest.metrics import AnalysisMode
 from selection.abtest.results import AnalysisReport
+from selection.budget import BudgetLike
 from selection.core import ChoiceMode
 from selection.errors import InvalidRecordError
 from selection.loopthread import EventLoopThread
@@ -43,7 +44,8 @@ class SyncModelManager:
         database_url: As for :class:`~selection.DynamicModelManager`; note that the default
             is the environment's database or ``sqlite:///genesis_prime.db``.
         **options: Any other argument of :class:`~selection.DynamicModelManager`
-            (``catalog``, ``clock``, ``thresholds``, ``rng``...).
+            (``catalog``, ``clock``, ``thresholds``, ``rng``, ``budget``,
+            ``task_budgets``...).
     """
 
     def __init__(self, database_url: str | None = None, **options: Any) -> None:
@@ -88,11 +90,17 @@ class SyncModelManager:
         mode: ChoiceMode = "greedy",
         unit_id: str | None = None,
         request_id: str | None = None,
+        budget: BudgetLike | None = None,
     ) -> str:
         """:meth:`DynamicModelManager.get_optimal_model`."""
         return self._loop.run(
             self.manager.get_optimal_model(
-                task, priority_factors, mode=mode, unit_id=unit_id, request_id=request_id
+                task,
+                priority_factors,
+                mode=mode,
+                unit_id=unit_id,
+                request_id=request_id,
+                budget=budget,
             )
         )
 
@@ -104,11 +112,17 @@ class SyncModelManager:
         mode: ChoiceMode = "greedy",
         unit_id: str | None = None,
         request_id: str | None = None,
+        budget: BudgetLike | None = None,
     ) -> Recommendation:
         """:meth:`DynamicModelManager.recommend`."""
         return self._loop.run(
             self.manager.recommend(
-                task, priority_factors, mode=mode, unit_id=unit_id, request_id=request_id
+                task,
+                priority_factors,
+                mode=mode,
+                unit_id=unit_id,
+                request_id=request_id,
+                budget=budget,
             )
         )
 

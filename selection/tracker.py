@@ -25,11 +25,12 @@ from selection.errors import (
 )
 from selection.feedback import ScoreAmendment, amend_scores
 from selection.metrics import REGISTRY, MetricKind
-from selection.records import PerformanceRecord, parse_records
+from selection.records import PerformanceRecord
 from selection.store import Store
 from selection.tasks import TaskLike
 
 if TYPE_CHECKING:
+    from selection.batch import RecordBatch
     from selection.core import Router
 
 __all__ = ["RANKED_STATISTICS", "PerformanceTracker"]
@@ -45,7 +46,6 @@ RANKED_STATISTICS: dict[str, tuple[str, bool]] = {
 # A batch this large allocates hundreds of thousands of objects and no reference cycles;
 # the cyclic collector would otherwise rescan them many times over and halve the ingest speed.
 _LARGE_BATCH = 1000
-_CHUNK = 5000  # records validated at a time while the store writes the previous ones
 
 
 @contextmanager
@@ -80,10 +80,14 @@ class PerformanceTracker:
         return f"PerformanceTracker(store={self.store!r}, records={self.router.total_records()})"
 
     async def start(self) -> None:
-        """Rebuild the core's sums from the store (and, forgetting, its decayed sums)."""
+        """Rebuild the core's sums from the store (and, forgetting, its decayed or bucket sums)."""
         half_life = self.router.half_life_hours
         decayed = None if half_life is None else await self.store.decayed_aggregates(half_life)
-        self.router.load(await self.store.aggregates(), decayed)
+        change = self.router.change_detector
+        buckets = (
+            None if change is None else await self.store.bucket_aggregates(change.bucket_seconds)
+        )
+        self.router.load(await self.store.aggregates(), decayed, buckets)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -94,6 +98,9 @@ class PerformanceTracker:
     async def record_many(self, records: Iterable[PerformanceRecord | Mapping[str, Any]]) -> int:
         """Validate and store records, all or nothing; return how many were new.
 
+        The records are checked and written as one :class:`~selection.batch.RecordBatch`
+        (see :meth:`record_batch`).
+
         Raises:
             InvalidRecordError: a record is malformed, or two in the batch share an id.
             UnknownModelError: a record names a model the catalog does not hold.
@@ -101,19 +108,39 @@ class PerformanceTracker:
             AmbiguousWriteError: the connection was lost at COMMIT; the records the store
                 found committed are counted, so memory equals the database.
         """
+        from selection.batch import RecordBatch
+
         items = records if isinstance(records, Sequence) else list(records)
         if not items:
             return 0
         with _gc_paused(len(items) >= _LARGE_BATCH):
-            # Validated lazily, chunk by chunk, while the store writes: PostgreSQL processes
-            # one chunk while the next is validated. An invalid record anywhere still aborts
-            # the one transaction, so nothing of the batch is written.
+            return await self.record_batch(RecordBatch.from_records(items))
+
+    async def record_batch(self, batch: RecordBatch) -> int:
+        """Store a batch of records in one transaction, all or nothing; return how many were new.
+
+        A record whose id is stored already is skipped (never counted twice); the new ones
+        go into the core's sums per (model, task), in columns. Records without a timestamp
+        are stamped with the tracker's clock.
+
+        Raises:
+            InvalidRecordError: two records in the batch share an id.
+            UnknownModelError: a record names a model the catalog does not hold.
+            UnknownTaskError: a record names an undeclared task type.
+            AmbiguousWriteError: as :meth:`record_many`.
+        """
+        if not len(batch):
+            return 0
+        self._check(batch)
+        if None in batch.timestamp:
+            batch = batch.stamped(self.clock.now())
+        with _gc_paused(len(batch) >= _LARGE_BATCH):
             try:
-                stored = await self.store.add_records(self._prepare(items))
+                stored = await self.store.add_batch(batch)
             except AmbiguousWriteError as exc:
                 self.router.absorb(exc.stored)  # what the store found committed after all
                 raise
-            self.router.absorb(stored)
+            self.router.absorb_batch(stored)
         return len(stored)
 
     async def amend(
@@ -146,43 +173,32 @@ class PerformanceTracker:
             self, self.store, record_id, scores, model_id=model_id, task_type=task
         )
 
-    def _prepare(
-        self, items: Sequence[PerformanceRecord | Mapping[str, Any]]
-    ) -> Iterator[PerformanceRecord]:
-        """Validate, check against the catalog and stamp records, one chunk at a time."""
-        catalog = self.catalog
-        tasks = catalog.tasks
+    def _check(self, batch: RecordBatch) -> None:
+        """Refuse a batch naming an unknown model or task, or holding an id twice.
+
+        The first record at fault is named, checked in the order a record's fields are.
+        """
+        catalog, tasks = self.catalog, self.catalog.tasks
+        ids, models, task_types = batch.record_id, batch.model_id, batch.task_type
+        if (
+            all(m in catalog for m in set(models))
+            and set(task_types) <= tasks
+            and len(set(ids)) == len(ids)
+        ):
+            return
         seen: set[str] = set()
-        now = None
-        numbered = len(items) > 1
-        for start in range(0, len(items), _CHUNK):
-            chunk = parse_records(items[start : start + _CHUNK], offset=start, numbered=numbered)
-            # The usual batch, checked by sets: known models and tasks, no id twice, stamped.
-            ids = {record.record_id for record in chunk}
-            if (
-                len(ids) == len(chunk)
-                and seen.isdisjoint(ids)
-                and all(m in catalog for m in {record.model_id for record in chunk})
-                and {record.task_type for record in chunk} <= tasks
-                and all(record.timestamp is not None for record in chunk)
-            ):
-                seen |= ids
-                yield from chunk
-                continue
-            for index, record in enumerate(chunk, start=start):  # to name the record at fault
-                if record.model_id not in catalog:
-                    raise UnknownModelError(record.model_id, known=[s.id for s in catalog])
-                if record.task_type not in tasks:
-                    raise UnknownTaskError(record.task_type)
-                if record.record_id in seen:
-                    raise InvalidRecordError(
-                        f"record {index}: record_id {record.record_id!r} appears twice in the batch"
-                    )
-                seen.add(record.record_id)
-                if record.timestamp is None:
-                    now = now or self.clock.now()
-                    record = record.model_copy(update={"timestamp": now})
-                yield record
+        for index, (record_id, model_id, task) in enumerate(
+            zip(ids, models, task_types, strict=True)
+        ):
+            if model_id not in catalog:
+                raise UnknownModelError(model_id, known=[s.id for s in catalog])
+            if task not in tasks:
+                raise UnknownTaskError(task)
+            if record_id in seen:
+                raise InvalidRecordError(
+                    f"record {index}: record_id {record_id!r} appears twice in the batch"
+                )
+            seen.add(record_id)
 
     # -- reading: memory (hot path) -----------------------------------------------------
 

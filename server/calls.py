@@ -19,6 +19,7 @@ from typing import Any
 from selection import (
     ConfigError,
     DynamicModelManager,
+    ModelSpec,
     PerformanceRecord,
     failed_attempt_record,
     load_or_create_key,
@@ -90,6 +91,11 @@ class CallRecorder:
         self._default_task = default_task
         self._served: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._prompt_key: bytes | None = None
+        # Answers that do not change between requests, worked out once: whether the gateway
+        # can call a model (its clients are fixed), and a catalog entry's prices (kept with
+        # the entry they came from, so a replaced entry is priced anew).
+        self._callable_ids: dict[str, bool] = {}
+        self._prices: dict[str, tuple[ModelSpec, Prices | None]] = {}
 
     async def plan(self, model: str, messages: Sequence[Any], hints: Hints) -> CallPlan:
         """Resolve ``model`` (a route or a catalog id) to the chain of models to try.
@@ -128,7 +134,7 @@ class CallRecorder:
                 type="server_error",
                 code="not_configured",
             )
-        prices = {m: p for m in chain if (p := _prices(self._manager, m)) is not None}
+        prices = {m: p for m in chain if (p := self._prices_of(m)) is not None}
         context = {"request_id": rid, "recommended_model": routed, "served_by": "server"}
         return CallPlan(
             rid=rid,
@@ -219,11 +225,24 @@ class CallRecorder:
         return wire_prompt_hash(messages, key=self._prompt_key)
 
     def _callable(self, model_id: str) -> bool:
-        try:
-            self._gateway.route(model_id)
-        except ConfigError:  # no client (no key): left out of the chain
-            return False
-        return True
+        known = self._callable_ids.get(model_id)
+        if known is None:
+            try:
+                self._gateway.route(model_id)
+                known = True
+            except ConfigError:  # no client (no key): left out of the chain
+                known = False
+            self._callable_ids[model_id] = known
+        return known
+
+    def _prices_of(self, model_id: str) -> Prices | None:
+        spec = self._manager.catalog.get(model_id)
+        cached = self._prices.get(model_id)
+        if cached is not None and cached[0] is spec:
+            return cached[1]
+        prices = _prices(spec)
+        self._prices[model_id] = (spec, prices)
+        return prices
 
     def _remember(self, rid: str, model_id: str, task: str) -> None:
         self._served[rid] = (model_id, task)
@@ -231,25 +250,24 @@ class CallRecorder:
             self._served.popitem(last=False)
 
     def _count(self, plan: CallPlan, records: Sequence[PerformanceRecord]) -> None:
+        m = self._metrics
         for r in records:
-            outcome = "error" if r.error_occurred else "ok"
-            self._metrics.requests.labels(r.model_id, plan.task, outcome).inc()
             if r.error_occurred:
                 error_type = r.error_type or "unknown"
-                self._metrics.errors.labels(error_type).inc()
+                m.count(m.requests, r.model_id, plan.task, "error").inc()
+                m.count(m.errors, error_type).inc()
                 lost = r.context_data.get("attempt_latency_ms")
                 if lost is not None:
-                    self._metrics.failed_latency.labels(r.model_id, error_type).observe(lost / 1e3)
+                    m.timing(m.failed_latency, r.model_id, error_type).observe(lost / 1e3)
                 continue
+            m.count(m.requests, r.model_id, plan.task, "ok").inc()
             if r.response_time_ms is not None:
-                self._metrics.latency.labels(r.model_id, plan.task).observe(
-                    r.response_time_ms / 1e3
-                )
+                m.timing(m.latency, r.model_id, plan.task).observe(r.response_time_ms / 1e3)
             ttft = r.context_data.get("time_to_first_token_ms")
             if ttft is not None:
-                self._metrics.first_token.labels(r.model_id, plan.task).observe(ttft / 1e3)
+                m.timing(m.first_token, r.model_id, plan.task).observe(ttft / 1e3)
             if r.cost is not None:
-                self._metrics.cost.labels(r.model_id, plan.task).inc(r.cost)
+                m.count(m.cost, r.model_id, plan.task).inc(r.cost)
 
     @staticmethod
     def _answer(
@@ -289,8 +307,7 @@ class CallRecorder:
         )
 
 
-def _prices(manager: DynamicModelManager, model_id: str) -> Prices | None:
-    spec = manager.catalog.get(model_id)
+def _prices(spec: ModelSpec) -> Prices | None:
     if spec.input_cost_per_1k_tokens is None or spec.output_cost_per_1k_tokens is None:
         return None
     return Prices.per_thousand(spec.input_cost_per_1k_tokens, spec.output_cost_per_1k_tokens)

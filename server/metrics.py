@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 __all__ = ["ServerMetrics"]
@@ -50,6 +52,25 @@ class ServerMetrics:
             ["model", "task"],
             registry=self.registry,
         )
+
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+    def count(self, counter: Counter, *labels: str) -> Counter:
+        """``counter.labels(*labels)``, looked up once rather than on every request."""
+        child: Counter = self._child(counter, labels)
+        return child
+
+    def timing(self, histogram: Histogram, *labels: str) -> Histogram:
+        """``histogram.labels(*labels)``, looked up once rather than on every request."""
+        child: Histogram = self._child(histogram, labels)
+        return child
+
+    def _child(self, metric: Counter | Histogram, labels: tuple[str, ...]) -> Any:
+        key = (id(metric), labels)  # the metrics live as long as this object
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def render(self) -> bytes:
         """The metrics in Prometheus' text format."""

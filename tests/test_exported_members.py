@@ -16,7 +16,8 @@ def test_all_names_exist(package):
 
 PUBLIC = {
     "selection": {
-        "ABTest", "ABTestManager", "ABTestSpec", "Aggregate", "Budget", "BudgetPacer", "ChoiceMode",
+        "ABTest", "ABTestManager", "ABTestSpec", "Aggregate", "BatchSums", "Budget",
+        "BudgetPacer", "ChoiceMode",
         "Clock", "ConfigError", "ConsensusLike", "CoroutineRunner", "DEFAULT_PRIORITIES",
         "Decision", "Direction", "DynamicModelManager", "EventLoopThread", "ExperimentError",
         "GenesisError", "Guardrail",
@@ -25,14 +26,15 @@ PUBLIC = {
         "ModelCatalog",
         "ModelDatabase", "ModelSpec", "ModelStatus", "NoEligibleModelError", "OBJECTIVES",
         "PerformanceRecord", "PerformanceTracker", "ProviderError", "RampPlan", "Recommendation",
-        "Router", "SEED_COST_OPTIMIZED_ASSIGNMENT", "SimClock", "Store", "StoreError",
+        "Router", "SEED_COST_OPTIMIZED_ASSIGNMENT", "ShareBudget",
+        "SimClock", "Store", "StoreError",
         "StoreUnavailableError", "SyncModelManager", "SystemClock", "TASK_NAME_PATTERN",
         "TaskLike", "TaskThresholds",
         "TaskType", "UnknownModelError", "UnknownTaskError", "call_cost", "expected_cost",
         "failed_attempt_record",
         "normalise_priorities",
         "open_store", "pareto_front", "parse_score", "task_name", "wire_prompt_hash",
-        "load_or_create_key",
+        "load_or_create_key", "RecordBatch",
     },
     "hive": {
         "BallotError", "Consensus", "DelegatedVote", "DelegationError", "DelegationResult",

@@ -1,13 +1,19 @@
-"""Replay a trace through policies with bandit feedback, via the real tracker and selector.
+"""Replay a trace through policies with bandit feedback, via the real selector.
 
-Each run (one policy at one cost weight) gets a fresh store (in-memory SQLite unless a
-folder is given), a :class:`~selection.PerformanceTracker` on a :class:`~selection.SimClock`
-that advances one second per request, and the real :class:`~selection.Router`.
-Requests come in trace order, or shuffled by the seed (the same order for every run). For
-each, the policy names a model; the replay looks up that model's outcome alone, shows it to
-the policy and queues it as a performance record. Records are written with
-``tracker.record_many`` every ``batch_size`` requests, and the selector learns only from
-written records, so **the batch size is the feedback delay** (100 by default).
+Each run (one policy at one cost weight) gets the real :class:`~selection.Router` on a
+:class:`~selection.SimClock` that advances one second per request. Requests come in trace
+order, or shuffled by the seed (the same order for every run). The replay serves them in
+batches of ``batch_size``: for each request the policy names a model, and the replay looks
+up that model's outcome alone and shows it to the policy. At the end of a batch its outcomes
+reach the selector, so **the batch size is the feedback delay** (100 by default). A policy
+that can (:class:`~scenarios.evaluation.policies.BatchPolicy`) chooses for a whole batch at
+once, vectorised over its rows: nothing it reads changes inside a batch.
+
+Without a store folder a batch is added to the selector's sums in columns
+(:class:`~selection.BatchSums`); with one, each outcome is written as a performance record
+through a :class:`~selection.PerformanceTracker` to one SQLite file per run, and the
+selector absorbs what was stored. Both give the same sums bit for bit, so the same results.
+A trace value a record could not hold is refused up front (:class:`TraceError`).
 
 Trace tasks run without hard limits (a fresh ``TaskThresholds()`` each), so a trace task
 named like a seed task is not held to the seed's thresholds: the routing itself is measured.
@@ -22,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +38,18 @@ import numpy as np
 
 from scenarios.evaluation.frontier_search import next_weight
 from scenarios.evaluation.measures import Hindsight, best_single_model, hindsight, summarize
-from scenarios.evaluation.policies import Outcome, PolicyContext, PolicySpec, Request
-from scenarios.evaluation.traces import IntArray, Trace
+from scenarios.evaluation.policies import (
+    BatchPolicy,
+    Outcome,
+    PacedBatchPolicy,
+    PolicyContext,
+    PolicySpec,
+    Request,
+    TracePolicy,
+)
+from scenarios.evaluation.traces import IntArray, Trace, TraceError
 from selection import (
+    BatchSums,
     Budget,
     ConfigError,
     ModelCatalog,
@@ -192,9 +207,9 @@ def trace_catalog(trace: Trace, base: ModelCatalog | None = None) -> ModelCatalo
     return ModelCatalog(specs, tasks=trace.tasks)
 
 
-def _store_url(store_dir: Path | None, policy: str, index: int) -> str:
+def _store_url(store_dir: Path | None, policy: str, index: int) -> str | None:
     if store_dir is None:
-        return "sqlite:///:memory:"
+        return None
     name = re.sub(r"[^A-Za-z0-9_.+-]", "_", policy)
     path = store_dir / f"{name}-{index:02d}.db"
     if path.exists():
@@ -207,6 +222,17 @@ def _run_rng(seed: int, policy: str, index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
+def _check_recordable(trace: Trace) -> None:
+    """Refuse up front a trace value a performance record could not hold."""
+    columns = {"quality_score": trace.quality, "cost": trace.cost}
+    if trace.latency_ms is not None:
+        columns["response_time_ms"] = trace.latency_ms
+    for column, values in columns.items():
+        reason = BatchSums.check_column(column, values)
+        if reason is not None:
+            raise TraceError(trace.name, f"{reason}: a performance record cannot hold it")
+
+
 async def replay(
     trace: Trace,
     spec: PolicySpec,
@@ -214,7 +240,7 @@ async def replay(
     order: IntArray,
     weight: float | None,
     rng: np.random.Generator,
-    store_url: str = "sqlite:///:memory:",
+    store_url: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     catalog: ModelCatalog | None = None,
     hindsight_means: Hindsight | None = None,
@@ -222,72 +248,171 @@ async def replay(
 ) -> IntArray:
     """Replay the trace rows ``order`` through one policy; return the model index per step.
 
+    With a ``store_url`` every outcome is written as a performance record to that store
+    through the tracker; without one (the default) each batch is added to the selector's
+    sums in columns (:class:`~selection.BatchSums`), with the same results.
+
     Raises:
         ConfigError: the store already holds records (a run must start from nothing).
+        TraceError: a trace value a performance record cannot hold.
         ValueError: the policy chose a model the trace does not hold.
     """
+    _check_recordable(trace)
     catalog = catalog if catalog is not None else trace_catalog(trace)
-    index = {m: j for j, m in enumerate(trace.models)}
-    quality, cost = trace.quality.tolist(), trace.cost.tolist()
-    latency = None if trace.latency_ms is None else trace.latency_ms.tolist()
-    tasks = [trace.tasks[t] for t in trace.task_index.tolist()]
-    ids = trace.prompt_ids
     clock = SimClock(START)
-    choices = np.empty(len(order), dtype=np.intp)
+    selector = Router(
+        catalog,
+        thresholds={t: TaskThresholds() for t in trace.tasks},
+        clock=clock,
+        share_evidence=spec.share_evidence,
+    )
+    context = PolicyContext(
+        selector=selector,
+        models=tuple(catalog.get(m) for m in trace.models),
+        tasks=trace.tasks,
+        rng=rng,
+        weight=weight,
+        hindsight=hindsight_means if spec.uses_hindsight else None,
+        budget=budget,
+    )
+    if store_url is None:
+        policy = spec.build(context)
+        return await _Replay(trace, spec.name, policy, selector, clock, None).run(order, batch_size)
     async with open_store(store_url) as store:
-        selector = Router(
-            catalog,
-            thresholds={t: TaskThresholds() for t in trace.tasks},
-            clock=clock,
-            share_evidence=spec.share_evidence,
-        )
         tracker = PerformanceTracker(store, selector)
         await tracker.start()
         if tracker.total_records():
             raise ConfigError(f"store {store_url} already holds records; a replay starts empty")
-        context = PolicyContext(
-            selector=selector,
-            models=tuple(catalog.get(m) for m in trace.models),
-            tasks=trace.tasks,
-            rng=rng,
-            weight=weight,
-            hindsight=hindsight_means if spec.uses_hindsight else None,
-            budget=budget,
-        )
         policy = spec.build(context)
-        batch: list[PerformanceRecord] = []
-        for step, row in enumerate(order.tolist()):
-            request = Request(step, ids[row], tasks[row])
-            model_id = policy.choose(request)
-            j = index.get(model_id)
-            if j is None:
-                raise ValueError(
-                    f"policy {spec.name!r} chose {model_id!r}, which trace {trace.name!r} "
-                    f"does not hold; its models are {list(trace.models)}"
-                )
-            choices[step] = j
-            q, c = quality[row][j], cost[row][j]
-            ms = latency[row][j] if latency is not None else None
-            ms = ms if ms is not None and math.isfinite(ms) else None
-            batch.append(
-                PerformanceRecord(
-                    record_id=str(step),
-                    model_id=model_id,
-                    task_type=request.task,
-                    prompt_hash=request.prompt_id[:64],
-                    quality_score=q,
-                    cost=c,
-                    response_time_ms=ms,
-                    timestamp=clock.advance(1.0),
+        return await _Replay(trace, spec.name, policy, selector, clock, tracker).run(
+            order, batch_size
+        )
+
+
+class _Replay:
+    """One run's loop: a batch's choices, their outcomes, then the batch written or added."""
+
+    def __init__(
+        self,
+        trace: Trace,
+        name: str,
+        policy: TracePolicy,
+        selector: Router,
+        clock: SimClock,
+        tracker: PerformanceTracker | None,
+    ) -> None:
+        self.trace, self.name, self.policy = trace, name, policy
+        self.selector, self.clock, self.tracker = selector, clock, tracker
+        self.index = {m: j for j, m in enumerate(trace.models)}
+        self.tasks = [trace.tasks[t] for t in trace.task_index.tolist()]
+        self.latency = (
+            np.full(trace.quality.shape, np.nan) if trace.latency_ms is None else trace.latency_ms
+        )
+        self.choose_batch = policy.choose_batch if isinstance(policy, BatchPolicy) else None
+        self.choose_paced = policy.choose_paced if isinstance(policy, PacedBatchPolicy) else None
+
+    async def run(self, order: IntArray, batch_size: int) -> IntArray:
+        choices = np.empty(len(order), dtype=np.intp)
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            chosen, stamps = self._choose(start, rows.tolist())
+            choices[start : start + len(rows)] = chosen
+            await self._absorb(start, rows, chosen, stamps)
+        return choices
+
+    def _model(self, model_id: str) -> int:
+        j = self.index.get(model_id)
+        if j is None:
+            raise ValueError(
+                f"policy {self.name!r} chose {model_id!r}, which trace {self.trace.name!r} "
+                f"does not hold; its models are {list(self.trace.models)}"
+            )
+        return j
+
+    def _choose(self, start: int, rows: list[int]) -> tuple[list[int], list[datetime] | None]:
+        """The batch's model indices, at once if the policy can, else request by request.
+
+        Request by request, the clock moves a second after each choice (a policy may read
+        it); the times are returned as the records' timestamps. At once, it has not moved.
+        """
+        tasks = [self.tasks[row] for row in rows]
+        if self.choose_batch is not None:
+            ids = self.choose_batch(tasks)
+            if ids is not None:
+                return [self._model(model_id) for model_id in ids], None
+        if self.choose_paced is not None:
+            paced = self.choose_paced(tasks)
+            if paced is not None:
+                return self._paced(paced, rows), None
+        trace, chosen, stamps = self.trace, [], []
+        for step, (row, task) in enumerate(zip(rows, tasks, strict=True), start):
+            request = Request(step, trace.prompt_ids[row], task)
+            j = self._model(self.policy.choose(request))
+            chosen.append(j)
+            stamps.append(self.clock.advance(1.0))
+            ms = float(self.latency[row, j])
+            self.policy.observe(
+                Outcome(
+                    request,
+                    trace.models[j],
+                    float(trace.quality[row, j]),
+                    float(trace.cost[row, j]),
+                    ms if math.isfinite(ms) else None,
                 )
             )
-            policy.observe(Outcome(request, model_id, q, c, ms))
-            if len(batch) >= batch_size:
-                await tracker.record_many(batch)
-                batch = []
-        if batch:
-            await tracker.record_many(batch)
-    return choices
+        return chosen, stamps
+
+    def _paced(self, paced: Generator[str, float, None], rows: list[int]) -> list[int]:
+        """Each choice of a paced policy, answered with what the chosen model cost."""
+        chosen, cost = [], self.trace.cost
+        model_id = next(paced)
+        for row in rows:
+            j = self._model(model_id)
+            chosen.append(j)
+            try:
+                model_id = paced.send(float(cost[row, j]))
+            except StopIteration:
+                if len(chosen) != len(rows):
+                    raise ValueError(
+                        f"policy {self.name!r} stopped before its batch's end"
+                    ) from None
+        return chosen
+
+    async def _absorb(
+        self, start: int, rows: IntArray, chosen: list[int], stamps: list[datetime] | None
+    ) -> None:
+        """Write the batch's outcomes as records through the tracker, or add them in columns."""
+        trace, picked = self.trace, np.asarray(chosen, dtype=np.intp)
+        columns = {
+            "quality_score": trace.quality[rows, picked],
+            "cost": trace.cost[rows, picked],
+            "response_time_ms": self.latency[rows, picked],
+        }
+        if self.tracker is None:
+            if stamps is None:
+                self.clock.advance(float(len(rows)))
+            batch = BatchSums(trace.models, trace.tasks, picked, trace.task_index[rows], columns)
+            self.selector.absorb_sums(batch)
+            return
+        if stamps is None:
+            stamps = [self.clock.advance(1.0) for _ in chosen]
+        values = zip(*(c.tolist() for c in columns.values()), strict=True)
+        records = [
+            PerformanceRecord(
+                record_id=str(step),
+                model_id=trace.models[j],
+                task_type=self.tasks[row],
+                prompt_hash=trace.prompt_ids[row][:64],
+                quality_score=q,
+                cost=c,
+                response_time_ms=ms if math.isfinite(ms) else None,
+                timestamp=stamp,
+            )
+            for step, row, j, stamp, (q, c, ms) in zip(
+                range(start, start + len(rows)), rows.tolist(), chosen, stamps, values, strict=True
+            )
+        ]
+        await self.tracker.record_many(records)
 
 
 @dataclass(frozen=True)

@@ -206,5 +206,9 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"records per write, i.e. the feedback delay (default {DEFAULT_BATCH_SIZE})",
     )
     parser.add_argument("--catalog", help="catalog JSON pricing the trace's token counts")
-    parser.add_argument("--store-dir", help="keep one SQLite file per run here (default memory)")
+    parser.add_argument(
+        "--store-dir",
+        help="write each run's performance records to a SQLite file here (default: none; "
+        "the selector keeps its sums in memory)",
+    )
     parser.add_argument("--out", help="output folder (default evaluation-<trace name>)")

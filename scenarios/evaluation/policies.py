@@ -13,11 +13,12 @@ random generator, the cost weight, and, for hindsight baselines only, per-model 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 from scenarios.evaluation.measures import Hindsight
 from selection import (
@@ -32,9 +33,11 @@ from selection import (
 __all__ = [
     "POLICIES",
     "SEED_ASSIGNMENT",
+    "BatchPolicy",
     "FixedPolicy",
     "LowestObservedPolicy",
     "Outcome",
+    "PacedBatchPolicy",
     "PolicyContext",
     "PolicySpec",
     "RandomPolicy",
@@ -46,6 +49,9 @@ __all__ = [
 ]
 
 SEED_ASSIGNMENT: Mapping[str, str] = SEED_COST_OPTIMIZED_ASSIGNMENT
+
+_Scores = tuple[tuple[str, ...], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+"""A score table's models (best first), their scores and the scores' spreads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +83,35 @@ class TracePolicy(Protocol):
 
     def observe(self, outcome: Outcome) -> None:
         """Learn from the outcome of the model chosen for a request (called right after)."""
+        ...
+
+
+@runtime_checkable
+class BatchPolicy(TracePolicy, Protocol):
+    """A policy that can choose for a whole feedback batch at once.
+
+    Inside a batch the evidence does not change (records are written at its end), so the
+    choices depend only on the batch's tasks: one decision per task, vectorised over rows.
+    """
+
+    def choose_batch(self, tasks: Sequence[str]) -> list[str] | None:
+        """The models for requests of these tasks, as ``choose`` would pick them one by one.
+
+        The same random numbers are drawn; ``None`` asks the replay to go one by one.
+        """
+        ...
+
+
+@runtime_checkable
+class PacedBatchPolicy(TracePolicy, Protocol):
+    """A policy paced by what each request cost, choosing a batch's requests in one call."""
+
+    def choose_paced(self, tasks: Sequence[str]) -> Generator[str, float, None] | None:
+        """Yield the model for each request of these tasks in turn, and receive what it cost.
+
+        It chooses as ``choose`` then ``observe`` one by one would (the same random numbers);
+        ``None`` asks the replay to go one by one.
+        """
         ...
 
 
@@ -188,6 +223,57 @@ class SelectorPolicy:
         )
         return model_id
 
+    def choose_batch(self, tasks: Sequence[str]) -> list[str] | None:
+        """One choice per task for a batch; Thompson draws every row's scores in one step.
+
+        ``None`` when paced (each cost moves the weight) or when the tasks' tables differ in
+        width (the one-by-one draws would not line up as one matrix).
+        """
+        if self.pacer is not None:
+            return None
+        selector, factors = self.selector, self.factors
+        distinct = list(dict.fromkeys(tasks))
+        if self.mode == "greedy":
+            best = {t: selector.choose(t, 1, factors, mode="greedy")[0] for t in distinct}
+            return [best[t] for t in tasks]
+        for task in distinct:  # the checks and bookkeeping of a choice, without a draw
+            selector.choose(task, 0, factors, mode=self.mode, rng=self._rng)
+        inputs = [selector.draw_inputs(t, factors, mode=self.mode) for t in distinct]
+        if len({len(ids) for ids, _, _ in inputs}) != 1:
+            return None
+        code = {t: i for i, t in enumerate(distinct)}
+        rows = np.array([code[t] for t in tasks], dtype=np.intp)
+        scores = np.vstack([means for _, means, _ in inputs])[rows]
+        spreads = np.vstack([spread for _, _, spread in inputs])[rows]
+        picks = np.argmax(self._rng.normal(scores, spreads), axis=1).tolist()
+        return [inputs[r][0][p] for r, p in zip(rows.tolist(), picks, strict=True)]
+
+    def choose_paced(self, tasks: Sequence[str]) -> Generator[str, float, None] | None:
+        """With a pacer, each request's choice, then the pacer told its cost (else ``None``)."""
+        return None if self.pacer is None else self._paced(self.pacer, tasks)
+
+    def _paced(self, pacer: BudgetPacer, tasks: Sequence[str]) -> Generator[str, float, None]:
+        # the evidence is fixed inside a batch: a table per (task, weights) is built once
+        selector, mode, rng = self.selector, self.mode, self._rng
+        tables: dict[tuple[str, tuple[tuple[str, float], ...]], _Scores] = {}
+        checked: set[str] = set()  # eligibility does not depend on the weights
+        for task in tasks:
+            factors = pacer.factors()
+            key = (task, tuple(factors.items()))
+            scores = tables.get(key)
+            if scores is None:
+                if task not in checked:  # the checks and bookkeeping of a choice, no draw
+                    selector.choose(task, 0, mode=mode, rng=rng, budget=pacer)
+                    checked.add(task)
+                scores = tables[key] = selector.draw_inputs(task, factors, mode=mode)
+            ids, means, spreads = scores
+            if mode == "greedy":
+                model_id = ids[0]
+            else:
+                draws = rng.normal(means, spreads, size=(1, len(ids)))
+                model_id = ids[int(np.argmax(draws[0]))]
+            pacer.spend((yield model_id))
+
     def observe(self, outcome: Outcome) -> None:
         """Tell the pacer what the call cost; the selector itself reads the tracker."""
         if self.pacer is not None:
@@ -205,6 +291,10 @@ class RandomPolicy:
         """A model drawn uniformly."""
         return self._ids[int(self._rng.integers(len(self._ids)))]
 
+    def choose_batch(self, tasks: Sequence[str]) -> list[str]:
+        """A model drawn uniformly per request, in one draw."""
+        return [self._ids[i] for i in self._rng.integers(len(self._ids), size=len(tasks)).tolist()]
+
     def observe(self, outcome: Outcome) -> None:
         """Nothing to learn."""
 
@@ -219,6 +309,10 @@ class FixedPolicy:
     def choose(self, request: Request) -> str:
         """The task's assigned model, else the default."""
         return self.by_task.get(request.task, self.default)
+
+    def choose_batch(self, tasks: Sequence[str]) -> list[str]:
+        """The assigned model of each request's task."""
+        return [self.by_task.get(task, self.default) for task in tasks]
 
     def observe(self, outcome: Outcome) -> None:
         """Nothing to learn."""
@@ -238,7 +332,15 @@ class LowestObservedPolicy:
 
     def choose(self, request: Request) -> str:
         """An untried model if any, else the lowest observed mean."""
-        stats = self._router.task_stats(request.task)
+        return self._choose(request.task)
+
+    def choose_batch(self, tasks: Sequence[str]) -> list[str]:
+        """One choice per task: the sums do not change inside a batch."""
+        best = {task: self._choose(task) for task in dict.fromkeys(tasks)}
+        return [best[task] for task in tasks]
+
+    def _choose(self, task: str) -> str:
+        stats = self._router.task_stats(task)
         best, best_mean = self._order[0], math.inf
         for model_id in self._order:
             agg = stats.get(model_id)

@@ -147,6 +147,7 @@ class ModelGateway:
         settings: ProviderSettings,
         *,
         http: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         retrier: Retrier | None = None,
         breaker: CircuitBreaker | None = None,
         cache: ResponseCache | None = None,
@@ -158,13 +159,17 @@ class ModelGateway:
             settings: Keys and base URLs (see :meth:`ProviderSettings.from_env`).
             http: The client to share; when ``None`` one is made by ``default_http_client``
                 and closed by :meth:`aclose`.
+            transport: The transport of the client made here (not with ``http``), such as
+                the server's pooled one.
             retrier: Retry behaviour.
             breaker: Circuit breaker.
             cache: Optional response cache.
             call_timeout: Seconds for each HTTP try.
         """
+        if http is not None and transport is not None:
+            raise ValueError("give http or transport, not both")
         owned = http is None
-        http = http or default_http_client()
+        http = http or default_http_client(transport=transport)
         gateway = cls(
             build_clients(settings, http=http),
             retrier=retrier,

@@ -10,13 +10,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from selection.aggregates import Aggregate
 from selection.errors import ConfigError
 from selection.extras import missing_extra
 from selection.recommendation import Recommendation
 from selection.records import PerformanceRecord
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
 
 __all__ = ["DEFAULT_SQLITE_URL", "Store", "open_store", "redact_url"]
 
@@ -50,7 +53,14 @@ class Store(Protocol):
 
         A record whose ``record_id`` is already stored is skipped, never counted twice.
         Every record must carry a timestamp and a distinct id. ``records`` may be a lazy
-        iterator; if it raises, the transaction rolls back and nothing is written.
+        iterator; it is consumed before anything is written.
+        """
+        ...
+
+    async def add_batch(self, batch: RecordBatch) -> RecordBatch:
+        """Write a batch in one transaction, from its columns; return its records not stored before.
+
+        As :meth:`add_records`: a record whose ``record_id`` is already stored is skipped.
         """
         ...
 
@@ -71,6 +81,14 @@ class Store(Protocol):
 
         A record weighs ``2 ** (-age / half_life)``, its age measured from its task's latest
         record (see :mod:`selection.decay`); counts are effective (real) counts.
+        """
+        ...
+
+    async def bucket_aggregates(self, bucket_seconds: int) -> dict[tuple[str, str, int], Aggregate]:
+        """Sums per (model, task, time bucket) computed in the database.
+
+        A record's bucket is its whole seconds since 1970 (UTC) integer-divided by
+        ``bucket_seconds`` (see :func:`selection.change.bucket_of`).
         """
         ...
 

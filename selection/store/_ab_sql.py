@@ -26,11 +26,10 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Sequence
-from typing import Literal
 
 from selection.aggregates import Aggregate
 from selection.metrics import METRIC_COLUMNS
-from selection.store._sql import AB_TEST_COLUMNS
+from selection.store._sql import AB_TEST_COLUMNS, Dialect, square_sql
 
 __all__ = [
     "AB_ALL_COLUMNS",
@@ -50,7 +49,6 @@ __all__ = [
     "values_query",
 ]
 
-Dialect = Literal["sqlite", "postgres"]
 
 LATENCY_COLUMN = "response_time_ms"
 BUCKETS_PER_E = 100
@@ -167,7 +165,7 @@ def _grouped(source: str, sign: str, dialect: Dialect) -> tuple[str, str]:
     """``SELECT`` lists adding (or removing) a set of records, grouped per (test, phase, arm)."""
     sums = ", ".join(
         f"{sign}COUNT({c}), {sign}COALESCE(SUM({c}), 0), "
-        f"{sign}COALESCE(SUM(CAST({c} AS DOUBLE PRECISION) * {c}), 0)"
+        f"{sign}COALESCE(SUM({square_sql(f'CAST({c} AS DOUBLE PRECISION)', dialect)}), 0)"
         for c in METRIC_COLUMNS
     )
     errors = "SUM(CASE WHEN error_occurred THEN 1 ELSE 0 END)"

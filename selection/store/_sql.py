@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import math
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
@@ -13,6 +13,11 @@ from selection.aggregates import Aggregate
 from selection.errors import StoreError
 from selection.metrics import METRIC_COLUMNS, SCORE_COLUMNS
 from selection.records import METRIC_RANGES, PerformanceRecord
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
+
+Dialect = Literal["sqlite", "postgres"]
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -29,10 +34,8 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "ab_phase",
 )
 
-# A record's row is HEAD, the timestamp, the context, TAIL (each store converts the middle two):
-# attrgetter reads the plain columns in one C call per record.
-ROW_HEAD = operator.attrgetter(*RECORD_COLUMNS[: RECORD_COLUMNS.index("timestamp")])
-ROW_TAIL = operator.attrgetter(*RECORD_COLUMNS[RECORD_COLUMNS.index("context_data") + 1 :])
+_METRIC_SET = frozenset(METRIC_COLUMNS)
+_NULLABLE = frozenset(("error_type", "ab_test_id", "ab_arm", "ab_phase"))
 
 AB_TEST_COLUMNS: tuple[str, ...] = (
     "test_id",
@@ -80,13 +83,47 @@ def guarded_columns() -> str:
     return _GUARDED
 
 
-_SUMS = ", ".join(
-    f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM({c} * {c}), 0)" for c in METRIC_COLUMNS
-)
+# Squares as Python (and SQLite) compute them. PostgreSQL refuses a product of two non-zero
+# doubles that underflows to 0 ("value out of range: underflow"), so there the square of a
+# value below 2**-537 is spelled out: the smallest subnormal when x * x rounds up to it (|x| >
+# 2**-537.5, which no double equals: _HALF_UNDER is the largest double below it), else 0.
+_SQUARE_EXACT = math.ldexp(1.0, -537)  # from here up, x * x is at least the smallest subnormal
+_HALF_UNDER = math.ldexp(math.nextafter(math.sqrt(2.0), 0.0), -538)
+_SMALLEST = math.ldexp(1.0, -1074)
+
+
+def _float8(value: float) -> str:
+    return f"CAST('{value!r}' AS DOUBLE PRECISION)"
+
+
+def square_sql(value: str, dialect: Dialect) -> str:
+    """SQL for ``value * value`` (a double) that equals Python's, underflow included."""
+    if dialect == "sqlite":
+        return f"{value} * {value}"
+    return (
+        f"CASE WHEN abs({value}) >= {_float8(_SQUARE_EXACT)} THEN {value} * {value} "
+        f"WHEN abs({value}) > {_float8(_HALF_UNDER)} THEN {_float8(_SMALLEST)} "
+        f"ELSE {_float8(0.0)} END"
+    )
+
+
+def _sums(dialect: Dialect) -> str:
+    return ", ".join(
+        f"COUNT({c}), COALESCE(SUM({c}), 0), COALESCE(SUM({square_sql(c, dialect)}), 0)"
+        for c in METRIC_COLUMNS
+    )
+
+
+_SUMS = {"sqlite": _sums("sqlite"), "postgres": _sums("postgres")}
+
+
+def sum_columns(dialect: Dialect) -> str:
+    """Every metric column's ``COUNT, SUM, SUM of squares``, in the order aggregates read."""
+    return _SUMS[dialect]
 
 
 def aggregate_query(
-    placeholder: str,
+    dialect: Dialect,
     *,
     task: str | None,
     models: Sequence[str] | None,
@@ -96,12 +133,13 @@ def aggregate_query(
     """Build ``SELECT model_id, task_type, <sums> ... GROUP BY`` with its parameters.
 
     Args:
-        placeholder: the driver's parameter marker (``?`` or ``%s``).
+        dialect: the store's SQL.
         task: only this task type.
         models: only these models.
         since: only records at or after this time.
         since_value: ``since`` as the driver wants it (text for SQLite, datetime for psycopg).
     """
+    placeholder = "?" if dialect == "sqlite" else "%s"
     where: list[str] = []
     params: list[object] = []
     if task is not None:
@@ -117,7 +155,7 @@ def aggregate_query(
     sql = (
         "SELECT model_id, task_type, COUNT(*), "
         "COALESCE(SUM(CASE WHEN error_occurred THEN 1 ELSE 0 END), 0), "
-        f"{_SUMS} FROM (SELECT model_id, task_type, error_occurred, {_GUARDED} "
+        f"{sum_columns(dialect)} FROM (SELECT model_id, task_type, error_occurred, {_GUARDED} "
         f"FROM model_performance_records{clause}) AS guarded GROUP BY model_id, task_type"
     )
     return sql, params
@@ -188,33 +226,59 @@ def record_from_columns(data: dict[str, Any]) -> PerformanceRecord:
         ) from None
 
 
-class RowStream:
-    """Turns records into rows as a driver consumes them, keeping both.
+class BatchRows(NamedTuple):
+    """A batch's rows and the columns they fill (in :data:`RECORD_COLUMNS` order)."""
 
-    A store streams the rows into its fast path; if that fails on an id already stored, it
-    :meth:`drain` s the rest and retries with every row it now holds.
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def batch_rows(
+    batch: RecordBatch,
+    timestamp: Callable[[datetime], Any] | None,
+    context: Callable[[dict[str, Any]], Any],
+) -> BatchRows:
+    """A batch's rows, built column by column.
+
+    A column every record leaves at the table's default (NULL, no error, an empty context)
+    is not sent: the database fills it in, and the rows are narrower to bind.
+
+    Args:
+        batch: the records; each must carry a timestamp.
+        timestamp: converts a timestamp for the driver (``None``: as it is).
+        context: converts a ``context_data`` object for the driver.
+
+    Raises:
+        StoreError: a record has no timestamp.
     """
-
-    def __init__(
-        self,
-        records: Iterable[PerformanceRecord],
-        to_row: Callable[[PerformanceRecord], tuple[Any, ...]],
-    ) -> None:
-        self._source = iter(records)
-        self._to_row = to_row
-        self.records: list[PerformanceRecord] = []
-        self.rows: list[tuple[Any, ...]] = []
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for record in self._source:
-            row = self._to_row(record)
-            self.records.append(record)
-            self.rows.append(row)
-            yield row
-
-    def drain(self) -> list[tuple[Any, ...]]:
-        """Consume what is left; return every row."""
-        rest = list(self._source)  # converted in bulk: no generator step per row
-        self.records.extend(rest)
-        self.rows.extend(map(self._to_row, rest))
-        return self.rows
+    times = batch.timestamp
+    if None in times:
+        missing = batch.record_id[times.index(None)]
+        raise StoreError(f"record {missing!r} has no timestamp; the tracker stamps records")
+    n = len(batch)
+    names: list[str] = []
+    columns: list[Sequence[Any]] = []
+    for name in RECORD_COLUMNS:
+        values: Sequence[Any]
+        if name in _METRIC_SET:
+            if not batch.has_values(name):
+                continue
+            values = batch.metric_list(name)
+        elif name == "error_occurred":
+            if not batch.error_occurred.any():
+                continue
+            values = batch.error_occurred.tolist()
+        elif name == "timestamp":
+            values = times if timestamp is None else list(map(timestamp, times))  # type: ignore[arg-type]
+        elif name == "context_data":
+            contexts = batch.column(name)
+            if not any(contexts):
+                continue
+            values = list(map(context, contexts))
+        else:
+            values = batch.column(name)
+            if name in _NULLABLE and values.count(None) == n:
+                continue
+        names.append(name)
+        columns.append(values)
+    return BatchRows(tuple(names), list(zip(*columns, strict=True)))

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql as pgsql
@@ -30,20 +30,23 @@ from selection.store._ab_sql import (
     sums_query,
     values_query,
 )
+from selection.store._bucket_sql import bucket_aggregate_query, buckets_from_rows
 from selection.store._decay_sql import DecayedRows, decayed_aggregate_query, decayed_from_rows
 from selection.store._lifecycle import OpenClose
 from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
     RECORD_COLUMNS,
-    ROW_HEAD,
-    ROW_TAIL,
-    RowStream,
+    BatchRows,
     aggregate_query,
     aggregates_from_rows,
+    batch_rows,
     record_from_columns,
     score_update_sql,
 )
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
 
 __all__ = ["PostgresStore"]
 
@@ -53,7 +56,7 @@ _OTHER_COPY_TYPES = {
     "error_occurred": "bool", "error_type": "text", "timestamp": "timestamptz",
     "context_data": "jsonb", "ab_test_id": "text", "ab_arm": "text", "ab_phase": "int4",
 }  # fmt: skip
-_COPY_TYPES = [COPY_TYPES.get(c) or _OTHER_COPY_TYPES[c] for c in RECORD_COLUMNS]
+_COPY_TYPES = {c: COPY_TYPES.get(c) or _OTHER_COPY_TYPES[c] for c in RECORD_COLUMNS}
 _COLUMN_LIST = ", ".join(RECORD_COLUMNS)
 _SCHEMA_LOCK = 0x47454E45  # any constant: serialises concurrent schema creation
 
@@ -140,52 +143,72 @@ class PostgresStore(OpenClose):
     async def add_records(self, records: Iterable[PerformanceRecord]) -> list[PerformanceRecord]:
         """Write the records in one transaction by COPY; return those not stored before.
 
-        Rows stream to the server as ``records`` yields them, so the server inserts while
-        the caller validates the next ones; an exception from ``records`` aborts the COPY
-        and its transaction.
+        Raises:
+            AmbiguousWriteError: as :meth:`add_batch`.
+        """
+        from selection.batch import RecordBatch
+
+        items = list(records)
+        new = await self._write(RecordBatch.from_records(items), items)
+        return items if new is None else [r for r, kept in zip(items, new, strict=True) if kept]
+
+    async def add_batch(self, batch: RecordBatch) -> RecordBatch:
+        """Write a batch in one transaction by COPY; return its records not stored before.
 
         Raises:
             AmbiguousWriteError: the connection was lost around COMMIT; the store asked the
                 server whether the transaction committed, and ``.stored`` says what it wrote.
         """
-        stream = RowStream(records, _record_row)
+        new = await self._write(batch, None)
+        return batch if new is None else batch.take(new)
+
+    async def _write(
+        self, batch: RecordBatch, items: list[PerformanceRecord] | None
+    ) -> list[bool] | None:
+        if not len(batch):
+            return None
+        rows = batch_rows(batch, None, Jsonb)
         write = _Write()
         try:
-            return await self._add(stream, write)
+            return await self._add(rows, write)
         except psycopg.Error as exc:
-            error = _store_error(f"writing {len(stream.rows)} records failed", exc)
+            error = _store_error(f"writing {len(rows.rows)} records failed", exc)
             if isinstance(exc, psycopg.OperationalError) and write.txid is not None:
-                raise await self._reconcile(error, write) from exc
+                every = batch.records() if items is None else items
+                raise await self._reconcile(error, write, every) from exc
             raise error from exc
 
-    async def _add(self, stream: RowStream, write: _Write) -> list[PerformanceRecord]:
+    async def _add(self, rows: BatchRows, write: _Write) -> list[bool] | None:
+        """COPY the rows; ``None`` when all were new, else a per-row 'was new' mask."""
         async with self._connection() as conn:
             try:
                 async with conn.transaction():
                     write.txid = await _txid(conn)
-                    await _copy(conn, "model_performance_records", stream)
-                    write.records = stream.records  # what COMMIT, sent next, makes durable
-                return stream.records
+                    await _copy(conn, "model_performance_records", rows)
+                    write.new = None  # what COMMIT, sent next, makes durable
+                return None
             except psycopg.errors.UniqueViolation:
-                write.txid = None
-                stream.drain()  # some ids are stored already: keep only the new ones
+                write.txid = None  # some ids are stored already: keep only the new ones
             async with conn.transaction():
                 write.txid = await _txid(conn)
                 await conn.execute(
                     "CREATE TEMP TABLE _gp_staging "
                     "(LIKE model_performance_records INCLUDING DEFAULTS) ON COMMIT DROP"
                 )
-                await _copy(conn, "_gp_staging", stream.rows)
+                await _copy(conn, "_gp_staging", rows)
+                listed = ", ".join(rows.columns)
                 cur = await conn.execute(
-                    f"INSERT INTO model_performance_records ({_COLUMN_LIST}) "
-                    f"SELECT {_COLUMN_LIST} FROM _gp_staging "
+                    f"INSERT INTO model_performance_records ({listed}) "
+                    f"SELECT {listed} FROM _gp_staging "
                     "ON CONFLICT (record_id) DO NOTHING RETURNING record_id"
                 )
                 new_ids = {row[0] for row in await cur.fetchall()}
-                write.records = [r for r in stream.records if r.record_id in new_ids]
-            return write.records
+                write.new = [row[0] in new_ids for row in rows.rows]
+            return write.new
 
-    async def _reconcile(self, error: StoreError, write: _Write) -> StoreError:
+    async def _reconcile(
+        self, error: StoreError, write: _Write, records: list[PerformanceRecord]
+    ) -> StoreError:
         """After a lost connection, ask the server whether the write's transaction committed."""
         status = None
         for _ in range(50):  # the server aborts an orphaned transaction within moments
@@ -200,11 +223,16 @@ class PostgresStore(OpenClose):
                 break
             await asyncio.sleep(0.1)
         if status == "committed":
+            stored = (
+                records
+                if write.new is None
+                else [r for r, kept in zip(records, write.new, strict=True) if kept]
+            )
             return AmbiguousWriteError(
                 f"{error}; the outcome was ambiguous (the connection was lost at COMMIT) and "
-                f"was reconciled: the transaction committed, {len(write.records)} new records "
+                f"was reconciled: the transaction committed, {len(stored)} new records "
                 "are stored and counted",
-                stored=write.records,
+                stored=stored,
                 reconciled=True,
             )
         if status == "aborted":
@@ -226,7 +254,7 @@ class PostgresStore(OpenClose):
     ) -> dict[tuple[str, str], Aggregate]:
         """Sums per (model, task) computed by PostgreSQL."""
         query, params = aggregate_query(
-            "%s", task=task, models=models, since=since, since_value=since
+            "postgres", task=task, models=models, since=since, since_value=since
         )
         return aggregates_from_rows(await self._fetch(query, params))
 
@@ -234,6 +262,12 @@ class PostgresStore(OpenClose):
         """Time-decayed sums per (model, task) and each task's anchor, computed by PostgreSQL."""
         rows = await self._fetch(decayed_aggregate_query("postgres", half_life_hours), [])
         return decayed_from_rows(rows, _as_datetime)
+
+    async def bucket_aggregates(self, bucket_seconds: int) -> dict[tuple[str, str, int], Aggregate]:
+        """Sums per (model, task, time bucket), computed by PostgreSQL."""
+        return buckets_from_rows(
+            await self._fetch(bucket_aggregate_query("postgres", bucket_seconds), [])
+        )
 
     async def record_time(self, record_id: str) -> datetime | None:
         """The stored timestamp of one record, or ``None`` if no record has this id."""
@@ -423,22 +457,14 @@ class PostgresStore(OpenClose):
             raise _store_error("rebuilding A/B sums failed", exc) from exc
 
 
-async def _copy(
-    conn: psycopg.AsyncConnection[Any], table: str, rows: Iterable[tuple[Any, ...]]
-) -> None:
+async def _copy(conn: psycopg.AsyncConnection[Any], table: str, rows: BatchRows) -> None:
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        pgsql.Identifier(table), pgsql.SQL(_COLUMN_LIST)
+        pgsql.Identifier(table), pgsql.SQL(", ".join(rows.columns))
     )
     async with conn.cursor() as cur, cur.copy(statement) as copy:
-        copy.set_types(_COPY_TYPES)
-        for row in rows:
+        copy.set_types([_COPY_TYPES[c] for c in rows.columns])
+        for row in rows.rows:
             await copy.write_row(row)
-
-
-def _record_row(r: PerformanceRecord) -> tuple[Any, ...]:
-    if r.timestamp is None:
-        raise StoreError(f"record {r.record_id!r} has no timestamp; the tracker stamps records")
-    return (*ROW_HEAD(r), r.timestamp, Jsonb(r.context_data), *ROW_TAIL(r))
 
 
 def _ab_value(column: str, value: Any) -> Any:
@@ -456,11 +482,14 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
 
 
 class _Write:
-    """What one ``add_records`` has sent: its transaction id and the records it would commit."""
+    """What one write has sent: its transaction id and which rows it would commit.
+
+    ``new`` is ``None`` when every row would be new, else a per-row mask.
+    """
 
     def __init__(self) -> None:
         self.txid: int | None = None
-        self.records: list[PerformanceRecord] = []
+        self.new: list[bool] | None = None
 
 
 async def _txid(conn: psycopg.AsyncConnection[Any]) -> int:

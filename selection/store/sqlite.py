@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from selection.aggregates import Aggregate
 from selection.errors import ConfigError, StoreError, StoreUnavailableError
@@ -37,31 +38,38 @@ from selection.store._ab_sql import (
     sums_query,
     values_query,
 )
+from selection.store._bucket_sql import bucket_aggregate_query, buckets_from_rows
 from selection.store._decay_sql import DecayedRows, decayed_aggregate_query, decayed_from_rows
 from selection.store._lifecycle import OpenClose
 from selection.store._sql import (
     AB_TEST_COLUMNS,
     RECOMMENDATION_COLUMNS,
     RECORD_COLUMNS,
-    ROW_HEAD,
-    ROW_TAIL,
-    RowStream,
+    BatchRows,
     aggregate_query,
     aggregates_from_rows,
+    batch_rows,
     record_from_columns,
     score_update_sql,
 )
+
+if TYPE_CHECKING:
+    from selection.batch import RecordBatch
 
 __all__ = ["SqliteStore"]
 
 T = TypeVar("T")
 
-_INSERT_RECORD = (
-    f"INSERT INTO model_performance_records ({', '.join(RECORD_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
-)
+
+@functools.cache
+def _insert_sql(columns: tuple[str, ...]) -> str:
+    return (
+        f"INSERT INTO model_performance_records ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
+
+
 _ID_CHUNK = 900
-_AB_TEST_ID = RECORD_COLUMNS.index("ab_test_id")
 _ROLLUP = sqlite_insert_rollup()  # stay under SQLite's bound-parameter limit on old builds
 
 
@@ -156,20 +164,29 @@ class SqliteStore(OpenClose):
     # -- records ------------------------------------------------------------------------
 
     async def add_records(self, records: Iterable[PerformanceRecord]) -> list[PerformanceRecord]:
-        """Write the records in one transaction; return those not stored before.
+        """Write the records in one transaction; return those not stored before."""
+        from selection.batch import RecordBatch
 
-        ``records`` is consumed (validated, converted to rows) before the write lock is
-        taken, so the lock is held only while rows are inserted; an exception from
-        ``records`` leaves the database untouched.
+        items = list(records)
+        new = await self._add(RecordBatch.from_records(items))
+        return items if new is None else [r for r, kept in zip(items, new, strict=True) if kept]
+
+    async def add_batch(self, batch: RecordBatch) -> RecordBatch:
+        """Write a batch in one transaction; return its records not stored before.
+
+        Rows are built from the columns before the write lock is taken, so the lock is held
+        only while they are inserted.
         """
-        stream = RowStream(records, _record_row)
-        rows = await self._run(stream.drain)
-        stored = await self._run(
-            self._guard, f"writing {len(rows)} records failed", self._insert, rows
+        new = await self._add(batch)
+        return batch if new is None else batch.take(new)
+
+    async def _add(self, batch: RecordBatch) -> list[bool] | None:
+        if not len(batch):
+            return None
+        rows = await self._run(batch_rows, batch, _ts, _json)
+        return await self._run(
+            self._guard, f"writing {len(rows.rows)} records failed", self._insert, rows
         )
-        if stored is None:
-            return stream.records
-        return [r for r, new in zip(stream.records, stored, strict=True) if new]
 
     def _guard(self, what: str, fn: Callable[..., T], *args: Any) -> T:
         try:
@@ -185,18 +202,18 @@ class SqliteStore(OpenClose):
             )
         return StoreError(f"SQLite: {what}: {exc}")
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> list[bool] | None:
+    def _insert(self, batch: BatchRows) -> list[bool] | None:
         """Insert rows; ``None`` means all were new, else a per-row 'was new' mask."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             last = self._last_rowid()
-            db.executemany(_INSERT_RECORD, rows)
-            self._roll_up(rows, last)
+            db.executemany(_insert_sql(batch.columns), batch.rows)
+            self._roll_up(batch, last)
         except sqlite3.IntegrityError:
             # Some ids are stored already: the rare path, keep only the new rows.
             db.execute("ROLLBACK")
-            return self._insert_new_only(rows)
+            return self._insert_new_only(batch)
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -207,17 +224,18 @@ class SqliteStore(OpenClose):
         row = self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM model_performance_records")
         return int(row.fetchone()[0])
 
-    def _roll_up(self, rows: list[tuple[Any, ...]], last_rowid: int) -> None:
+    def _roll_up(self, batch: BatchRows, last_rowid: int) -> None:
         """Add the just-inserted A/B-tagged rows to the per-arm sums (same transaction)."""
-        if any(row[_AB_TEST_ID] is not None for row in rows):
+        if batch.rows and "ab_test_id" in batch.columns:
             for statement in _ROLLUP:
                 self._db.execute(statement, (last_rowid,))
 
-    def _insert_new_only(self, rows: list[tuple[Any, ...]]) -> list[bool]:
+    def _insert_new_only(self, batch: BatchRows) -> list[bool]:
         db = self._db
+        rows = batch.rows
         db.execute("BEGIN IMMEDIATE")
         try:
-            ids = [row[0] for row in rows]
+            ids = [row[0] for row in rows]  # record_id is always the first column
             existing: set[str] = set()
             for start in range(0, len(ids), _ID_CHUNK):
                 chunk = ids[start : start + _ID_CHUNK]
@@ -227,9 +245,11 @@ class SqliteStore(OpenClose):
                 )
                 existing.update(r[0] for r in db.execute(sql, chunk))
             mask = [row[0] not in existing for row in rows]
-            fresh = [row for row, new in zip(rows, mask, strict=True) if new]
+            fresh = BatchRows(
+                batch.columns, [row for row, new in zip(rows, mask, strict=True) if new]
+            )
             last = self._last_rowid()
-            db.executemany(_INSERT_RECORD, fresh)
+            db.executemany(_insert_sql(fresh.columns), fresh.rows)
             self._roll_up(fresh, last)
         except BaseException:
             db.execute("ROLLBACK")
@@ -246,7 +266,7 @@ class SqliteStore(OpenClose):
     ) -> dict[tuple[str, str], Aggregate]:
         """Sums per (model, task) computed by SQLite."""
         sql, params = aggregate_query(
-            "?", task=task, models=models, since=since, since_value=since and _ts(since)
+            "sqlite", task=task, models=models, since=since, since_value=since and _ts(since)
         )
         rows = await self._run(lambda: self._db.execute(sql, params).fetchall())
         return aggregates_from_rows(rows)
@@ -256,6 +276,12 @@ class SqliteStore(OpenClose):
         sql = decayed_aggregate_query("sqlite", half_life_hours)
         rows = await self._run(lambda: self._db.execute(sql).fetchall())
         return decayed_from_rows(rows, lambda v: datetime.fromisoformat(str(v)))
+
+    async def bucket_aggregates(self, bucket_seconds: int) -> dict[tuple[str, str, int], Aggregate]:
+        """Sums per (model, task, time bucket), computed by SQLite."""
+        sql = bucket_aggregate_query("sqlite", bucket_seconds)
+        rows = await self._run(lambda: self._db.execute(sql).fetchall())
+        return buckets_from_rows(rows)
 
     async def record_time(self, record_id: str) -> datetime | None:
         """The stored timestamp of one record, or ``None`` if no record has this id."""
@@ -501,12 +527,6 @@ def _ab_value(column: str, value: Any) -> Any:
     if column in AB_TIME_COLUMNS and isinstance(value, datetime):
         return _ts(value)
     return value
-
-
-def _record_row(r: PerformanceRecord) -> tuple[Any, ...]:
-    if r.timestamp is None:
-        raise StoreError(f"record {r.record_id!r} has no timestamp; the tracker stamps records")
-    return (*ROW_HEAD(r), _ts(r.timestamp), _json(r.context_data), *ROW_TAIL(r))
 
 
 def _record_from_row(row: Sequence[Any]) -> PerformanceRecord:

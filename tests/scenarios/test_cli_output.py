@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.cli import build_parser, main
+from selection.cli_output import cell_value
 
 EVAL_TRACE = Path(__file__).parent / "evaluation" / "data" / "routellm_gsm8k_first200.csv"
 
@@ -50,10 +51,18 @@ def test_json_holds_the_tables_and_nothing_else(
     assert code == 0, err
     document = json.loads(out)  # stdout is exactly one JSON document
     assert document["tables"], f"{name} printed no table"
+    numbers = 0
     for table in document["tables"]:
         assert table["columns"]
         assert all(len(row) == len(table["columns"]) for row in table["rows"])
-        assert not any("[bold" in cell or "[/" in cell for row in table["rows"] for cell in row)
+        cells = [cell for row in table["rows"] for cell in row]
+        assert all(cell is None or type(cell) in (str, int, float) for cell in cells)
+        texts = [cell for cell in cells if isinstance(cell, str)]
+        assert not any("[bold" in cell or "[/" in cell for cell in texts)
+        # typed: no number and no missing value is left as its displayed text
+        assert [cell for cell in texts if cell_value(cell) != cell] == []
+        numbers += sum(type(cell) in (int, float) for cell in cells)
+    assert numbers, f"{name}: no cell is a JSON number"
     assert "┃" not in out
 
 
@@ -78,6 +87,41 @@ def test_models_json_gives_the_catalog_values(tmp_path: Path, capsys: pytest.Cap
     ids = [row[0] for row in table["rows"]]
     assert "openai/gpt-5.1" in ids
     assert all(row[1] == "openai" for row in table["rows"])
+    columns = table["columns"]
+    for row in table["rows"]:
+        cells = dict(zip(columns, row, strict=True))
+        assert type(cells["$ in/1k"]) is float
+        assert cells["$ in/1k"] >= 0.0
+        assert type(cells["context"]) is int
+        assert cells["context"] > 1000
+
+
+def test_status_json_gives_missing_values_as_null(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["demo", "--rounds", "2", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["status", "--db", db, "--json"]) == 0
+    tables = json.loads(capsys.readouterr().out)["tables"]
+    cells = [cell for table in tables for row in table["rows"] for cell in row]
+    assert None in cells
+    assert "-" not in cells
+
+
+@pytest.mark.parametrize(
+    ("shown", "value"),
+    [
+        ("1,234", 1234), ("-5", -5), ("0.0900", 0.09), ("$0.0042", 0.0042), ("+1.5e-05", 1.5e-05),
+        ("12.5%", 0.125), ("33.3%", 0.333), ("-", None), ("n/a", None), ("never", None),
+        ("", None), ("\u2014", None), ("3.5 ms", "3.5 ms"), ("2x", "2x"), ("1,2", "1,2"),
+        ("2026-07-24", "2026-07-24"), ("openai/gpt-5.1", "openai/gpt-5.1"), ("inf", "inf"),
+    ],
+)  # fmt: skip
+def test_a_cell_is_typed_by_what_it_shows(shown: str, value: object):
+    got = cell_value(shown)
+    assert got == value
+    assert type(got) is type(value)
 
 
 def test_plain_is_tab_separated(capsys: pytest.CaptureFixture[str]):

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from selection import Budget, BudgetPacer, ModelCatalog, ModelSpec, Router, SimClock
+from selection import (
+    Budget,
+    BudgetPacer,
+    ModelCatalog,
+    ModelSpec,
+    PerformanceRecord,
+    Router,
+    SimClock,
+)
 
 
 def test_the_multiplier_is_the_integral_of_overspend():
@@ -74,3 +82,35 @@ def test_the_router_chooses_with_the_pacers_weight():
     assert router.recommend("logical_reasoning", budget=pacer).recommended_model_id == "dear"
     pacer.spend(0.02)  # 19 requests' worth over budget: the cost weight is near 1
     assert router.choose("logical_reasoning", 2, budget=pacer, mode="greedy") == ["cheap"] * 2
+
+
+def test_a_moving_cost_weight_reweighs_cached_estimates_as_a_fresh_router_scores():
+    catalog = ModelCatalog.default()
+    task = "logical_reasoning"
+    records = [
+        PerformanceRecord(
+            model_id=spec.id, task_type=task, quality_score=q, cost=c, response_time_ms=500.0
+        )
+        for spec, q, c in zip(
+            list(catalog)[:3], (0.9, 0.7, 0.5), (0.02, 0.004, 0.0005), strict=True
+        )
+    ]
+
+    def router() -> Router:
+        r = Router(catalog, clock=SimClock(datetime(2026, 1, 1, tzinfo=UTC)))
+        r.absorb(records)
+        return r
+
+    warm = router()
+    warm.score_table(task, {"quality": 0.9, "cost": 0.1})  # caches the estimates
+    for factors in ({"quality": 0.6, "cost": 0.4}, {"quality": 0.123, "cost": 0.877}):
+        again, fresh = warm.score_table(task, factors), router().score_table(task, factors)
+        assert again.model_ids == fresh.model_ids
+        assert again.scores.tobytes() == fresh.scores.tobytes()
+        assert again.spreads.tobytes() == fresh.spreads.tobytes()
+        assert again.components == fresh.components
+    before = warm.score_table(task, {"quality": 0.6, "cost": 0.4})
+    warm.absorb(records[:1])  # new evidence: the cached estimates are not reused
+    after = warm.score_table(task, {"quality": 0.6, "cost": 0.4})
+    assert after.estimates[records[0].model_id].observations == 2
+    assert after.scores.tobytes() != before.scores.tobytes()

@@ -47,6 +47,7 @@ def test_demo_then_recommend_then_status(run):
         (["recommend", "logical_reasoning", "--weights", "qualty=1"], "unknown priority factor"),
         (["models", "--catalog", "/no/such.json"], "cannot read catalog file"),
         (["status", "--half-life", "-1"], "half_life_hours must be a positive number"),
+        (["status", "--budget", "cheap"], "'cheap' is not a number of dollars"),
     ],
 )
 def test_errors_are_one_line(run, argv, message):
@@ -69,6 +70,32 @@ def test_status_with_forgetting_reads_the_decayed_sums(run):
     assert "evidence            half-life 6 h" in out
     code, out, _ = run("status")
     assert "evidence            all-time sums" in out
+
+
+def test_a_budget_paces_recommend_and_shows_in_status(run):
+    assert run("demo", "--rounds", "5", "--seed", "3")[0] == 0
+    code, out, _ = run("status", "--budget", "0.00001")
+    assert code == 0
+    assert "budget all tasks: $1e-05/request; spent today $" in out
+
+    def cost_weight(out: str) -> float:
+        return float(out.split("cost=")[1].split(",")[0])
+
+    code, out, _ = run("recommend", "logical_reasoning", "--budget", "0.00001")
+    assert code == 0
+    paced = cost_weight(out)
+    assert paced > 0.5  # far over the target: the paced cost weight is high
+    assert cost_weight(run("recommend", "logical_reasoning")[1]) < paced
+
+
+def test_status_with_forget_change_names_the_mode(run):
+    assert run("demo", "--rounds", "5", "--seed", "3", "--forget", "change")[0] == 0
+    code, out, _ = run("status", "--forget", "change")
+    assert code == 0
+    assert "all-time sums until a change, then the evidence since it, aged" in out
+    code, _, err = run("status", "--forget", "half-life")
+    assert code == 1
+    assert "disagree" in err
 
 
 def test_parse_weights():

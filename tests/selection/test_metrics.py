@@ -131,3 +131,15 @@ def test_ranges_are_physically_sensible():
 def test_an_unknown_metric_is_named():
     with pytest.raises(KeyError, match="'latency_p99'"):
         column_range("latency_p99")
+
+
+def test_remembered_priorities_still_refuse_what_they_would_refuse_fresh():
+    assert normalise_priorities({"quality": 1}) == (("quality", 1.0),)
+    assert normalise_priorities({"quality": 1.0}) == (("quality", 1.0),)
+    with pytest.raises(ValueError, match="must be a number, got True"):
+        normalise_priorities({"quality": True})  # equal to 1 and hashed alike, still refused
+    with pytest.raises(ValueError, match=r"must be a number, got \[1\]"):
+        normalise_priorities({"quality": [1]})  # type: ignore[dict-item]
+    for _ in range(2):
+        with pytest.raises(ValueError, match="must be finite"):
+            normalise_priorities({"quality": float("nan")})

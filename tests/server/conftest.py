@@ -25,10 +25,10 @@ from selection.providers import (
     ProviderSettings,
     Retrier,
     RetryPolicy,
-    allow_real_requests,
     default_http_client,
 )
 from server import create_app
+from server.transport import PooledTransport
 from server.writer import RecordWriter
 from tests.selection.providers.native import KEY as NATIVE_KEY
 from tests.selection.providers.native import NativeServer, native_server
@@ -44,6 +44,12 @@ class Served:
     db: Path
     thread: _Thread
     writer: RecordWriter
+    manager: DynamicModelManager | None = None
+
+    def run(self, coro: Any) -> Any:
+        """Run ``coro`` in the server's event loop (where its manager lives)."""
+        assert self.thread.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.thread.loop).result(10)
 
     def flush(self) -> None:
         """Wait until the server's background writer has stored every accepted record."""
@@ -112,7 +118,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     manager = DynamicModelManager(f"sqlite:///{db}", gateway=gateway)
     app = create_app(manager, gateway, api_key=SecretStr(API_KEY))
     with _serving(app) as (base_url, thread):
-        yield Served(base_url, upstream, db, thread, app.state.writer)
+        yield Served(base_url, upstream, db, thread, app.state.writer, manager)
 
 
 NATIVE_MODELS = ("anthropic/claude-3-5-sonnet", "gemini/gemini-1.5-pro")
@@ -138,8 +144,8 @@ def native_served(tmp_path: Path) -> Iterator[tuple[Served, NativeServer]]:
             name: ProviderConfig(base_url=native.base_url, api_key=SecretStr(NATIVE_KEY))
             for name in ("anthropic", "gemini")
         }
-        with allow_real_requests(True):
-            http = default_http_client()
+        # The transport `serve` uses, so that these tests also cover it on a real socket.
+        http = default_http_client(transport=PooledTransport())
         gateway = ModelGateway.from_settings(ProviderSettings(providers=configs), http=http)
         db = tmp_path / "native.db"
         manager = DynamicModelManager(f"sqlite:///{db}", gateway=gateway, catalog=catalog)

@@ -276,3 +276,50 @@ def test_a_budget_leaves_out_the_models_it_cannot_pay_for(served):
                 model="genesis-prime/auto", messages=messages, extra_body={"budget": -1}
             )
     assert len(served.records()) == 5  # the refused requests made no call
+
+
+def test_a_running_ab_test_receives_traffic_sent_without_ids(served):
+    champion, challenger = "openai/gpt-3.5-turbo", "openrouter/gpt-4-turbo"
+    assert served.manager is not None
+    ab = served.manager.ab_test_manager
+    served.run(ab.create_test(champion, challenger, "technical_explanation", test_id="srv"))
+    openai_client = client(served)
+    answered = [
+        openai_client.chat.completions.create(
+            model="genesis-prime/technical_explanation",
+            messages=[{"role": "user", "content": f"question {i}"}],
+        ).model
+        for i in range(30)
+    ]
+    records = served.records()
+    assert len(records) == 30
+    assert {r["ab_test_id"] for r in records} == {"srv"}
+    arms = {r["model_id"]: r["ab_arm"] for r in records}
+    assert arms == {champion: "a", challenger: "b"}  # both arms served, each under its own
+    assert set(answered) == {champion, challenger}
+
+
+def test_metrics_count_latency_cost_and_first_token_per_model_and_task(served):
+    openai_client = client(served)
+    plain = openai_client.chat.completions.create(
+        model="genesis-prime/auto", messages=[{"role": "user", "content": "a b"}]
+    )
+    streamed = list(
+        openai_client.chat.completions.create(
+            model="genesis-prime/auto", messages=[{"role": "user", "content": "a b"}], stream=True
+        )
+    )
+    with httpx.Client(headers={"authorization": f"Bearer {API_KEY}"}) as http:
+        metrics = http.get(served.base_url.removesuffix("/v1") + "/metrics").text
+    labels = f'model="{plain.model}",task="technical_explanation"'
+    assert streamed[0].model == plain.model  # the same route: one series holds both
+    assert f"genesis_request_seconds_count{{{labels}}} 2.0" in metrics
+    assert f"genesis_first_token_seconds_count{{{labels}}} 1.0" in metrics
+    ok = f'model="{plain.model}",outcome="ok",task="technical_explanation"'
+    assert f"genesis_requests_total{{{ok}}} 2.0" in metrics
+    [cost] = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith(f"genesis_cost_usd_total{{{labels}}}")
+    ]
+    assert float(cost.split()[-1]) > 0

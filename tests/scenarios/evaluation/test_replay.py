@@ -14,6 +14,7 @@ from scenarios.evaluation import (
     PolicySpec,
     Request,
     Trace,
+    TraceError,
     build_report,
     evaluate,
     load_trace,
@@ -245,3 +246,25 @@ async def test_evaluate_refuses_bad_requests(tmp_path, two_tasks):
 def test_config_is_validated(kwargs, message):
     with pytest.raises(ValueError, match=message):
         EvaluationConfig(**kwargs)
+
+
+async def test_a_run_with_a_store_gives_the_numbers_of_a_run_without(tmp_path, two_tasks):
+    policies = [POLICIES[n] for n in ("selector-thompson", "selector-shared", "cost-first")]
+    trace = two_tasks.take(range(700))
+    config = EvaluationConfig(weights=(0.0, 0.6), seed=3, shuffle=True, batch_size=30, budget=0.5)
+    stored = await evaluate(trace, policies, dataclasses.replace(config, store_dir=tmp_path))
+    memory = await evaluate(trace, policies, config)
+    assert len(stored.runs) == len(memory.runs) == 7
+    for a, b in zip(stored.runs, memory.runs, strict=True):
+        assert (a.policy, a.weight, a.budget) == (b.policy, b.weight, b.budget)
+        np.testing.assert_array_equal(a.choices, b.choices)
+
+
+async def test_a_trace_value_no_record_can_hold_is_refused_before_any_run(two_tasks):
+    trace = two_tasks.take(range(20))
+    cost = trace.cost.copy()
+    cost[7, 1] = 2e4  # USD per call: beyond what a performance record holds
+    dear = dataclasses.replace(trace, cost=cost)
+    with pytest.raises(TraceError, match=r"cost 20000\.0 is outside \[0, 10000\]") as caught:
+        await evaluate(dear, [POLICIES["random"]])
+    assert "performance record cannot hold it" in str(caught.value)
