@@ -441,11 +441,7 @@ class Router:
                     prior_strength=self.prior_strength,
                     min_context_length=ctx,
                     pseudo=self._evidence.get(task),
-                    quality_priors=self._level_priors(task)
-                    if level
-                    else self._shared_priors(task)
-                    if self.share_evidence
-                    else None,
+                    quality_priors=self._quality_priors(task, level),
                 )
                 if len(self._columns) >= _CACHE_LIMIT:
                     self._columns.clear()
@@ -479,10 +475,6 @@ class Router:
         self._hierarchy = (key, fit)
         return fit
 
-    def _shared_priors(self, task: str) -> dict[str, CellPrior]:
-        fit = self.hierarchy()
-        return {spec.id: fit.prior(spec.id, task) for spec in self.catalog if spec.is_active}
-
     def _draw_spreads(self, table: ScoreTable, mode: ChoiceMode) -> npt.NDArray[np.float64]:
         """The spread of each model's Thompson draw, in the table's order.
 
@@ -497,9 +489,13 @@ class Router:
         weight = dict(table.weights).get("quality", 0.0)
         return np.array([weight * fit.level_spread(m) for m in table.model_ids])
 
-    def _level_priors(self, task: str) -> dict[str, CellPrior]:
+    def _quality_priors(self, task: str, level: bool) -> dict[str, CellPrior] | None:
+        """Quality priors shared across tasks: the level's, the hierarchy's, or none."""
+        if not (level or self.share_evidence):
+            return None
         fit = self.hierarchy()
-        return {spec.id: fit.level_prior(spec.id, task) for spec in self.catalog if spec.is_active}
+        prior = fit.level_prior if level else fit.prior
+        return {spec.id: prior(spec.id, task) for spec in self.catalog if spec.is_active}
 
     def _servable(
         self,
