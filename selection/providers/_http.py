@@ -245,13 +245,15 @@ class Endpoint:
         return request
 
 
-async def _dispatch(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """Send a request and read its answer, straight to the transport when nothing is lost.
+async def _dispatch(
+    http: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False
+) -> httpx.Response:
+    """Send a request, straight to the transport when that loses nothing; read it unless ``stream``.
 
     ``http.send`` costs tens of microseconds per call on auth, redirects, cookies and event
     hooks. A client that uses none of them (the usual provider client) sends through its
-    transport directly; a cookie the answer sets goes into the client's jar, after which
-    its requests take ``http.send`` again (which sends the cookie back).
+    transport directly. A cookie the answer sets goes into the client's jar, after which
+    httpx builds and sends its requests again (and so sends the cookie back).
     """
     if (
         http.is_closed
@@ -260,17 +262,18 @@ async def _dispatch(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Re
         or http.cookies
         or any(http.event_hooks.values())
     ):
-        return await http.send(request)
+        return await http.send(request, stream=stream)
     transport = http._transport_for_url(request.url)  # the client's own mounts and proxies
     response = await transport.handle_async_request(request)
     response.request = request
-    try:
-        await response.aread()
-    except BaseException:
-        await response.aclose()
-        raise
     if "set-cookie" in response.headers:
         http.cookies.extract_cookies(response)
+    if not stream:
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
     return response
 
 
@@ -330,7 +333,7 @@ async def stream_open(
     mapped by ``status_error``; transport failures are mapped as by :func:`send`.
     """
     try:
-        response = await http.send(request, stream=True)
+        response = await _dispatch(http, request, stream=True)
     except httpx.TimeoutException as exc:
         raise ProviderTimeout(
             f"no answer in time ({type(exc).__name__})", provider=provider

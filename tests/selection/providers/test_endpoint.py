@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import httpx
@@ -16,7 +17,7 @@ from selection.providers import (
     Message,
     OpenAICompatibleClient,
 )
-from selection.providers._http import Endpoint, send
+from selection.providers._http import Endpoint, send, stream_lines, stream_open
 
 _ANSWER = {
     "model": "gpt-x",
@@ -171,3 +172,26 @@ async def test_chat_decodes_the_answer_once(make, answer, monkeypatch):
     assert decoded == 1
     assert reply.completion.text == "pong"
     assert reply.completion.output_tokens == 1
+
+
+async def test_a_streamed_answer_is_handed_over_unread():
+    class Chunks(httpx.AsyncByteStream):
+        def __init__(self) -> None:
+            self.sent = 0
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for line in (b"data: 1\n\n", b"data: 2\n\n"):
+                self.sent += 1
+                yield line
+
+    chunks = Chunks()
+    http = _client(
+        lambda request: httpx.Response(200, stream=chunks, headers={"set-cookie": "s=1"})
+    )
+    request = Endpoint(http, "https://x.test/v1", {}).request({"stream": True})
+    response = await stream_open(http, request, provider="openai", status_error=_unexpected)
+    assert chunks.sent == 0  # nothing read before the caller reads
+    lines = [line async for line in stream_lines(response, provider="openai")]
+    assert lines == ["data: 1", "", "data: 2", ""]
+    assert http.cookies.get("s") == "1"
+    await http.aclose()
