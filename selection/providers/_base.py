@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from selection.errors import (
     ErrorType,
@@ -16,7 +16,7 @@ from selection.errors import (
     classify_status,
     http_error,
 )
-from selection.providers._http import excerpt, parse_retry_after, send
+from selection.providers._http import Endpoint, excerpt, parse_retry_after, send
 from selection.providers._types import Completion, GenerationParams, Message, Prices
 from selection.providers.wire import ChatReply, ChatStream, chat_via_complete, stream_via_complete
 
@@ -24,6 +24,8 @@ __all__ = ["HTTPChatClient", "JSONBody"]
 
 JSONBody = dict[str, Any]
 _DEFAULT_PARAMS = GenerationParams()
+_MAX_ENDPOINTS = 256  # per client; URLs that vary by model (Gemini) are cached up to this
+_Wire = TypeVar("_Wire", bound=BaseModel)
 
 
 class HTTPChatClient(ABC):
@@ -56,6 +58,7 @@ class HTTPChatClient(ABC):
         self._api_key = api_key
         self._base_url = (base_url or self.default_base_url).rstrip("/")
         self._provider = provider or self.default_provider
+        self._endpoints: dict[str, Endpoint] = {}
 
     @property
     def provider(self) -> str:
@@ -100,11 +103,8 @@ class HTTPChatClient(ABC):
         Raises:
             selection.errors.ProviderError: A subclass carrying its ``error_type``.
         """
-        request = self._http.build_request(
-            "POST",
-            self._url(model),
-            headers=self._headers(),
-            json=self._body(model, messages, params or _DEFAULT_PARAMS),
+        request = self._request(
+            self._url(model), self._body(model, messages, params or _DEFAULT_PARAMS)
         )
         response, latency = await send(
             self._http, request, provider=self._provider, status_error=self._status_error
@@ -146,8 +146,9 @@ class HTTPChatClient(ABC):
             self._http, request, provider=self._provider, status_error=self._status_error
         )
         try:
-            completion = self._parse(response, model=model, latency=latency, prices=prices)
-            reply = reply_of(response.json())
+            raw = response.json()
+            completion = self._parse(response, model=model, latency=latency, prices=prices, raw=raw)
+            reply = reply_of(raw)
         except (ValueError, ValidationError) as exc:
             raise ProviderResponseError(
                 f"unexpected body: {self._excerpt(response)}", provider=self._provider
@@ -163,6 +164,22 @@ class HTTPChatClient(ABC):
             selection.errors.ProviderError: Classified, before any chunk is read.
         """
         return await stream_via_complete(self, model, body, prices=prices)
+
+    def _request(self, url: str, body: JSONBody) -> httpx.Request:
+        """The POST of ``body`` to ``url``, from the endpoint prepared for it."""
+        endpoint = self._endpoints.get(url)
+        if endpoint is None:
+            if len(self._endpoints) >= _MAX_ENDPOINTS:
+                self._endpoints.clear()
+            endpoint = self._endpoints[url] = Endpoint(self._http, url, self._headers())
+        return endpoint.request(body)
+
+    @staticmethod
+    def _wire(model: type[_Wire], response: httpx.Response, raw: JSONBody | None) -> _Wire:
+        """Validate the answer as ``model``: from ``raw`` when already decoded, else its bytes."""
+        if raw is not None:
+            return model.model_validate(raw)
+        return model.model_validate_json(response.content)
 
     def _status_error(self, response: httpx.Response) -> ProviderError:
         return http_error(
@@ -204,9 +221,17 @@ class HTTPChatClient(ABC):
 
     @abstractmethod
     def _parse(
-        self, response: httpx.Response, *, model: str, latency: float, prices: Prices | None
+        self,
+        response: httpx.Response,
+        *,
+        model: str,
+        latency: float,
+        prices: Prices | None,
+        raw: JSONBody | None = None,
     ) -> Completion:
         """Read a 2xx response into a completion, raising classified errors.
 
-        A ``pydantic.ValidationError`` raised here becomes a ``ProviderResponseError``.
+        ``raw`` is the body already decoded, when it is (read it with :meth:`_wire`, so
+        it is not parsed twice). A ``pydantic.ValidationError`` raised here becomes a
+        ``ProviderResponseError``.
         """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json
 import math
 import re
 import time
@@ -11,6 +12,7 @@ import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -24,6 +26,7 @@ from selection.errors import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "Endpoint",
     "RealRequestsBlockedError",
     "allow_real_requests",
     "default_http_client",
@@ -181,6 +184,99 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
+class Endpoint:
+    """One JSON POST endpoint, prepared once: each call only encodes its body.
+
+    ``http.build_request`` merges the URL, the client's and the provider's headers and the
+    timeouts on every call; here that is done once, so a request is the prepared parts plus
+    the body, encoded as httpx encodes ``json=``: the bytes on the wire are the same. The
+    client's headers and timeout are read when the endpoint is made; once the client holds
+    a cookie, requests are built by httpx again, which adds it. The headers hold the key,
+    so the repr names only the URL.
+
+    Args:
+        http: The client whose headers, base URL and timeouts apply.
+        url: The endpoint's URL.
+        headers: The provider's headers (authentication included).
+    """
+
+    __slots__ = ("_extensions", "_head", "_headers", "_http", "_url")
+
+    def __init__(self, http: httpx.AsyncClient, url: str, headers: Mapping[str, str]) -> None:
+        self._http = http
+        self._headers = dict(headers)
+        prototype = http.build_request("POST", url, headers=self._headers)
+        self._url = prototype.url
+        self._head = [(k, v) for k, v in prototype.headers.raw if k.lower() != b"content-length"]
+        self._extensions = prototype.extensions
+
+    def __repr__(self) -> str:
+        return f"Endpoint({str(self._url)!r})"
+
+    @property
+    def url(self) -> httpx.URL:
+        """Where requests go."""
+        return self._url
+
+    def request(self, body: Any) -> httpx.Request:
+        """Build the POST of ``body`` as JSON.
+
+        Raises:
+            ValueError: ``body`` holds NaN or infinity, which JSON cannot carry.
+            TypeError: ``body`` holds something JSON cannot encode.
+        """
+        if self._http.cookies:  # the provider set one: httpx adds it where it always has
+            return self._http.build_request("POST", self._url, headers=self._headers, json=body)
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        data = content.encode()
+        headers = [
+            *self._head,
+            (b"Content-Length", str(len(data)).encode()),
+            (b"Content-Type", b"application/json"),
+        ]
+        request = httpx.Request(
+            "POST",
+            self._url,
+            headers=headers,
+            stream=httpx.ByteStream(data),
+            extensions=self._extensions,
+        )
+        request.read()  # as httpx does for a body in memory: handlers may read .content
+        return request
+
+
+async def _dispatch(
+    http: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False
+) -> httpx.Response:
+    """Send a request, straight to the transport when that loses nothing; read it unless ``stream``.
+
+    ``http.send`` costs tens of microseconds per call on auth, redirects, cookies and event
+    hooks. A client that uses none of them (the usual provider client) sends through its
+    transport directly. A cookie the answer sets goes into the client's jar, after which
+    httpx builds and sends its requests again (and so sends the cookie back).
+    """
+    if (
+        http.is_closed
+        or http.auth is not None
+        or http.follow_redirects
+        or http.cookies
+        or any(http.event_hooks.values())
+    ):
+        return await http.send(request, stream=stream)
+    transport = http._transport_for_url(request.url)  # the client's own mounts and proxies
+    response = await transport.handle_async_request(request)
+    response.request = request
+    if "set-cookie" in response.headers:
+        http.cookies.extract_cookies(response)
+    if not stream:
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+    return response
+
+
 async def send(
     http: httpx.AsyncClient,
     request: httpx.Request,
@@ -207,7 +303,7 @@ async def send(
     """
     start = time.monotonic()
     try:
-        response = await http.send(request)
+        response = await _dispatch(http, request)
     except httpx.TimeoutException as exc:
         raise ProviderTimeout(
             f"no answer in time ({type(exc).__name__})", provider=provider
@@ -237,7 +333,7 @@ async def stream_open(
     mapped by ``status_error``; transport failures are mapped as by :func:`send`.
     """
     try:
-        response = await http.send(request, stream=True)
+        response = await _dispatch(http, request, stream=True)
     except httpx.TimeoutException as exc:
         raise ProviderTimeout(
             f"no answer in time ({type(exc).__name__})", provider=provider

@@ -105,9 +105,15 @@ class AnthropicClient(HTTPChatClient):
         return body
 
     def _parse(
-        self, response: httpx.Response, *, model: str, latency: float, prices: Prices | None
+        self,
+        response: httpx.Response,
+        *,
+        model: str,
+        latency: float,
+        prices: Prices | None,
+        raw: JSONBody | None = None,
     ) -> Completion:
-        wire = _WireMessage.model_validate_json(response.content)
+        wire = self._wire(_WireMessage, response, raw)
         if wire.stop_reason == "refusal":
             raise ContentFilteredError(
                 f"the model refused: {self._excerpt(response)}",
@@ -145,9 +151,7 @@ class AnthropicClient(HTTPChatClient):
             provider=self._provider,
         )
         upstream.pop("stream", None)
-        request = self._http.build_request(
-            "POST", self._url(model), headers=self._headers(), json=upstream
-        )
+        request = self._request(self._url(model), upstream)
         return await self._send_chat(
             request,
             model=model,
@@ -169,9 +173,7 @@ class AnthropicClient(HTTPChatClient):
             default_max_tokens=self._default_max_tokens,
             provider=self._provider,
         )
-        request = self._http.build_request(
-            "POST", self._url(model), headers=self._headers(), json=upstream
-        )
+        request = self._request(self._url(model), upstream)
         started = time.monotonic()
         response = await stream_open(
             self._http, request, provider=self._provider, status_error=self._status_error

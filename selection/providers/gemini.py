@@ -137,9 +137,15 @@ class GeminiClient(HTTPChatClient):
         return body
 
     def _parse(
-        self, response: httpx.Response, *, model: str, latency: float, prices: Prices | None
+        self,
+        response: httpx.Response,
+        *,
+        model: str,
+        latency: float,
+        prices: Prices | None,
+        raw: JSONBody | None = None,
     ) -> Completion:
-        wire = _WireResponse.model_validate_json(response.content)
+        wire = self._wire(_WireResponse, response, raw)
         blocked = wire.prompt_feedback.block_reason if wire.prompt_feedback else None
         if blocked:
             raise self._filtered(f"prompt blocked ({blocked})", blocked)
@@ -176,12 +182,7 @@ class GeminiClient(HTTPChatClient):
         Raises:
             selection.errors.ProviderError: Classified; a 400 for what cannot be translated.
         """
-        request = self._http.build_request(
-            "POST",
-            self._url(model),
-            headers=self._headers(),
-            json=gemini_request(body, provider=self._provider),
-        )
+        request = self._request(self._url(model), gemini_request(body, provider=self._provider))
         return await self._send_chat(
             request,
             model=model,
@@ -197,14 +198,8 @@ class GeminiClient(HTTPChatClient):
         Raises:
             selection.errors.ProviderError: Classified, before any chunk is read.
         """
-        url = self._url(model).removesuffix(":generateContent") + ":streamGenerateContent"
-        request = self._http.build_request(
-            "POST",
-            url,
-            params={"alt": "sse"},
-            headers=self._headers(),
-            json=gemini_request(body, provider=self._provider),
-        )
+        url = self._url(model).removesuffix(":generateContent") + ":streamGenerateContent?alt=sse"
+        request = self._request(url, gemini_request(body, provider=self._provider))
         started = time.monotonic()
         response = await stream_open(
             self._http, request, provider=self._provider, status_error=self._status_error

@@ -96,9 +96,15 @@ class OpenAICompatibleClient(HTTPChatClient):
         return body
 
     def _parse(
-        self, response: httpx.Response, *, model: str, latency: float, prices: Prices | None
+        self,
+        response: httpx.Response,
+        *,
+        model: str,
+        latency: float,
+        prices: Prices | None,
+        raw: JSONBody | None = None,
     ) -> Completion:
-        wire = _WireResponse.model_validate_json(response.content)
+        wire = self._wire(_WireResponse, response, raw)
         if wire.error is not None:
             raise self._body_error(wire.error, self._excerpt(response), where="error in a 200 body")
         if not wire.choices:
@@ -150,9 +156,7 @@ class OpenAICompatibleClient(HTTPChatClient):
         Raises:
             selection.errors.ProviderError: Classified, as for :meth:`complete`.
         """
-        request = self._http.build_request(
-            "POST", self._url(model), headers=self._headers(), json={**body, "model": model}
-        )
+        request = self._request(self._url(model), {**body, "model": model})
         return await self._send_chat(request, model=model, prices=prices, reply_of=lambda raw: raw)
 
     async def open_stream(
@@ -165,9 +169,7 @@ class OpenAICompatibleClient(HTTPChatClient):
         """
         upstream = {**body, "model": model, "stream": True}
         upstream["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
-        request = self._http.build_request(
-            "POST", self._url(model), headers=self._headers(), json=upstream
-        )
+        request = self._request(self._url(model), upstream)
         started = time.monotonic()
         response = await stream_open(
             self._http, request, provider=self._provider, status_error=self._status_error
