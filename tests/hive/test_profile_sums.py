@@ -81,10 +81,11 @@ def test_counting_by_rank_leaves_the_position_matrix_unbuilt_until_agreement_is_
 @pytest.mark.parametrize("m", [2, 5, 63, 64, 65, 90])
 def test_a_repeated_or_out_of_range_index_is_found_wherever_it_is(m):
     rng = np.random.default_rng(m)
-    orders = np.argsort(rng.random((300, m)), axis=1)
+    n = 2 * (1 << 16) // m + 7  # the check runs in blocks of 64k entries: three blocks here
+    orders = np.argsort(rng.random((n, m)), axis=1)
     models = [f"m{i:03d}" for i in range(m)]
     profile_from_orders(orders, models, task=TASK)  # valid as drawn
-    for row, place in [(0, 0), (299, m - 1), (137, m // 2)]:
+    for row, place in [(0, 0), (n - 1, m - 1), (137, m // 2), (n // 2 + 1, 1)]:
         repeated = orders.copy()
         repeated[row, place] = repeated[row, (place + 1) % m]
         with pytest.raises(BallotError, match=f"row {row} of orders ranks a model more than once"):
@@ -93,7 +94,7 @@ def test_a_repeated_or_out_of_range_index_is_found_wherever_it_is(m):
         if 0 <= bad < m:
             continue
         outside = orders.copy()
-        outside[150, 3 % m] = bad
+        outside[n - 2, 3 % m] = bad
         with pytest.raises(BallotError, match=r"indices in \[0, "):
             profile_from_orders(outside, models, task=TASK)
 
