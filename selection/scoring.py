@@ -35,12 +35,14 @@ __all__ = [
     "Estimate",
     "ScoreColumns",
     "ScoreTable",
+    "best_first",
     "build_score_table",
     "estimate_model",
     "ineligibility",
     "pareto_front",
     "rescore",
     "score_columns",
+    "weigh",
 ]
 
 PRIOR_QUALITY = 0.70  # a model's assumed mean score when the catalog gives no quality prior
@@ -376,6 +378,35 @@ def score_columns(
     return ScoreColumns(task, eligible, units, spreads, estimates, excluded)
 
 
+def weigh(
+    columns: ScoreColumns,
+    weights: tuple[tuple[str, float], ...],
+    bonuses: Mapping[str, float] | None = None,
+) -> tuple[list[float], list[float]]:
+    """Each eligible model's score and the score's spread, in candidate order.
+
+    Raises:
+        KeyError: a weight's objective is not among the columns'.
+    """
+    ids = [e.model_id for e in columns.eligible]
+    scores = [0.0] * len(ids)  # float64 sums as a numpy array's would be, a model at a time
+    variances = [0.0] * len(ids)
+    for name, weight in weights:
+        unit, spreads = columns.unit[name], columns.spread[name]
+        for i in range(len(ids)):
+            scores[i] += weight * unit[i]
+            variances[i] += (weight * spreads[i]) ** 2
+    if bonuses:
+        for i, model_id in enumerate(ids):
+            scores[i] += bonuses.get(model_id, 0.0)
+    return scores, [math.sqrt(v) for v in variances]
+
+
+def best_first(model_ids: Sequence[str], scores: Sequence[float]) -> list[int]:
+    """The models' positions by score, highest first; ties go to the smaller id."""
+    return sorted(range(len(model_ids)), key=lambda i: (-scores[i], model_ids[i]))
+
+
 def rescore(
     columns: ScoreColumns,
     weights: tuple[tuple[str, float], ...],
@@ -387,25 +418,18 @@ def rescore(
         KeyError: a weight's objective is not among the columns'.
     """
     ids = [e.model_id for e in columns.eligible]
-    components: dict[str, dict[str, float]] = {model_id: {} for model_id in ids}
-    scores = [0.0] * len(ids)  # float64 sums as a numpy array's would be, a model at a time
-    variances = [0.0] * len(ids)
-    for name, weight in weights:
-        unit, spreads = columns.unit[name], columns.spread[name]
-        for i, model_id in enumerate(ids):
-            components[model_id][name] = unit[i]
-            scores[i] += weight * unit[i]
-            variances[i] += (weight * spreads[i]) ** 2
-    if bonuses:
-        for i, model_id in enumerate(ids):
-            scores[i] += bonuses.get(model_id, 0.0)
-    order = sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
+    scores, spreads = weigh(columns, weights, bonuses)
+    components = {
+        model_id: {name: columns.unit[name][i] for name, _ in weights}
+        for i, model_id in enumerate(ids)
+    }
+    order = best_first(ids, scores)
     return ScoreTable(
         task=columns.task,
         weights=weights,
         model_ids=[ids[i] for i in order],
         scores=np.array([scores[i] for i in order], dtype=np.float64),
-        spreads=np.array([math.sqrt(variances[i]) for i in order], dtype=np.float64),
+        spreads=np.array([spreads[i] for i in order], dtype=np.float64),
         components=components,
         estimates=columns.estimates,
         excluded=columns.excluded,
