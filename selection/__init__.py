@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     )
     from selection.clock import Clock, SimClock, SystemClock
     from selection.completion import failed_attempt_record, wire_prompt_hash
-    from selection.core import ChoiceMode, Router
+    from selection.core import ChoiceMode, Router, Weighing
     from selection.hive_feedback import ConsensusLike
     from selection.judges import JudgeError, parse_score
     from selection.loopthread import CoroutineRunner, EventLoopThread
@@ -111,6 +111,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "TaskLike": ("selection.tasks", "TaskLike"),
     "TaskThresholds": ("selection.thresholds", "TaskThresholds"),
     "TaskType": ("selection.tasks", "TaskType"),
+    "Weighing": ("selection.core", "Weighing"),
     "call_cost": ("selection.pricing", "call_cost"),
     "expected_cost": ("selection.pricing", "expected_cost"),
     "failed_attempt_record": ("selection.completion", "failed_attempt_record"),
@@ -177,6 +178,7 @@ __all__ = [
     "TaskType",
     "UnknownModelError",
     "UnknownTaskError",
+    "Weighing",
     "call_cost",
     "expected_cost",
     "failed_attempt_record",

@@ -152,13 +152,20 @@ class BudgetPacer:
         lam = self.multiplier
         return lam / (1.0 + lam)
 
+    @property
+    def paced_weight(self) -> float:
+        """The cost weight :meth:`factors` applies: :attr:`weight` rounded to 0.001.
+
+        Rounded so that nearby weights share the Router's cached score tables.
+        """
+        return round(self.weight, 3)
+
     def factors(self, priority_factors: Mapping[str, float] | None = None) -> dict[str, float]:
         """The weights to choose with: the given ones scaled by ``1 - w``, plus ``w`` on cost.
 
-        Without factors the base is quality alone. The weight is rounded to 0.001 so that
-        nearby weights share the Router's cached score tables.
+        Without factors the base is quality alone; ``w`` is :attr:`paced_weight`.
         """
-        w = round(self.weight, 3)
+        w = self.paced_weight
         base = dict(normalise_priorities(priority_factors or {"quality": 1.0}))
         paced = {name: (1.0 - w) * value for name, value in base.items()}
         paced["cost"] = paced.get("cost", 0.0) + w

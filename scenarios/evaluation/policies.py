@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-import numpy.typing as npt
 
 from scenarios.evaluation.measures import Hindsight
 from selection import (
@@ -28,6 +27,8 @@ from selection import (
     ChoiceMode,
     ModelSpec,
     Router,
+    Weighing,
+    normalise_priorities,
 )
 
 __all__ = [
@@ -46,12 +47,13 @@ __all__ = [
     "TracePolicy",
     "cost_weight_factors",
     "list_price",
+    "thompson_pick",
 ]
 
 SEED_ASSIGNMENT: Mapping[str, str] = SEED_COST_OPTIMIZED_ASSIGNMENT
 
-_Scores = tuple[tuple[str, ...], npt.NDArray[np.float64], npt.NDArray[np.float64]]
-"""A score table's models (best first), their scores and the scores' spreads."""
+_Ranked = tuple[tuple[str, ...], list[float], list[float]]
+"""A task's models (best first), their scores and their draws' spreads under some weights."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +217,7 @@ class SelectorPolicy:
         self.mode: ChoiceMode = mode
         self.pacer = pacer
         self._rng = rng
+        self._paced_weights: dict[float, tuple[tuple[tuple[str, float], ...], tuple[str, ...]]] = {}
 
     def choose(self, request: Request) -> str:
         """The selector's choice for the request's task (the same draw ``recommend`` makes)."""
@@ -253,27 +256,49 @@ class SelectorPolicy:
         return None if self.pacer is None else self._paced(self.pacer, tasks)
 
     def _paced(self, pacer: BudgetPacer, tasks: Sequence[str]) -> Generator[str, float, None]:
-        # the evidence is fixed inside a batch: a table per (task, weights) is built once
+        # the evidence is fixed inside a batch: each task's columns are reweighed per weight
         selector, mode, rng = self.selector, self.mode, self._rng
-        tables: dict[tuple[str, tuple[tuple[str, float], ...]], _Scores] = {}
+        weighings: dict[tuple[str, tuple[str, ...]], Weighing] = {}
+        tables: dict[tuple[str, float], _Ranked] = {}
         checked: set[str] = set()  # eligibility does not depend on the weights
         for task in tasks:
-            factors = pacer.factors()
-            key = (task, tuple(factors.items()))
-            scores = tables.get(key)
-            if scores is None:
-                if task not in checked:  # the checks and bookkeeping of a choice, no draw
-                    selector.choose(task, 0, mode=mode, rng=rng, budget=pacer)
-                    checked.add(task)
-                scores = tables[key] = selector.draw_inputs(task, factors, mode=mode)
-            ids, means, spreads = scores
-            pick = 0 if mode == "greedy" else int(rng.normal(means, spreads).argmax())
+            w = pacer.paced_weight
+            paced = self._paced_weights.get(w)
+            if paced is None:  # the weights are the same function of w in every batch
+                weights = normalise_priorities(pacer.factors())
+                paced = self._paced_weights[w] = (weights, tuple(name for name, _ in weights))
+            ranked = tables.get((task, w))
+            if ranked is None:
+                weights, names = paced
+                weighing = weighings.get((task, names))
+                if weighing is None:
+                    if task not in checked:  # the checks and bookkeeping of a choice, no draw
+                        selector.choose(task, 0, mode=mode, rng=rng, budget=pacer)
+                        checked.add(task)
+                    weighing = weighings[(task, names)] = selector.weighing(task, names, mode=mode)
+                ranked = tables[(task, w)] = weighing.draw_inputs(weights)
+            ids, means, spreads = ranked
+            pick = 0 if mode == "greedy" else thompson_pick(means, spreads, rng)
             pacer.spend((yield ids[pick]))
 
     def observe(self, outcome: Outcome) -> None:
         """Tell the pacer what the call cost; the selector itself reads the tracker."""
         if self.pacer is not None:
             self.pacer.spend(outcome.cost)
+
+
+def thompson_pick(
+    means: Sequence[float], spreads: Sequence[float], rng: np.random.Generator
+) -> int:
+    """The position of the best draw, exactly as ``int(rng.normal(means, spreads).argmax())``.
+
+    ``rng.normal`` draws ``mean + spread * z`` for one standard normal ``z`` after another,
+    so scaling ``rng.standard_normal`` here takes the same numbers from the generator and
+    gives the same draws, without numpy's per-call cost of broadcasting a few models.
+    """
+    z = rng.standard_normal(len(means)).tolist()
+    draws = [mean + spread * x for mean, spread, x in zip(means, spreads, z, strict=True)]
+    return draws.index(max(draws))  # the first of equal draws, as argmax takes it
 
 
 class RandomPolicy:
