@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from selection.aggregates import Aggregate
     from selection.batch import RecordBatch
     from selection.batch_sums import BatchSums
-    from selection.budget import Budget, BudgetPacer, ShareBudget
+    from selection.budget import Budget, BudgetPacer, ShareBudget, paced_factors
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
         ModelCatalog,
@@ -118,6 +118,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "load_or_create_key": ("selection.prompt_key", "load_or_create_key"),
     "normalise_priorities": ("selection.priorities", "normalise_priorities"),
     "open_store": ("selection.store", "open_store"),
+    "paced_factors": ("selection.budget", "paced_factors"),
     "pareto_front": ("selection.scoring", "pareto_front"),
     "task_name": ("selection.tasks", "task_name"),
     "wire_prompt_hash": ("selection.completion", "wire_prompt_hash"),
@@ -185,6 +186,7 @@ __all__ = [
     "load_or_create_key",
     "normalise_priorities",
     "open_store",
+    "paced_factors",
     "pareto_front",
     "parse_score",
     "task_name",

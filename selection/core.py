@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -1133,25 +1133,30 @@ class Weighing:
         columns: the servable models' columns (without the task's limits when degraded).
         bonuses: the hive's bonuses, as the task's tables add them.
         level_spreads: for ``thompson-level``, each model's level spread; else ``None``.
+        model_ids: the servable models, in the columns' order.
     """
 
     columns: ScoreColumns
     bonuses: Mapping[str, float] | None
     level_spreads: Mapping[str, float] | None = None
+    model_ids: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model_ids", tuple(e.model_id for e in self.columns.eligible))
 
     def draw_inputs(
         self, weights: tuple[tuple[str, float], ...]
     ) -> tuple[tuple[str, ...], list[float], list[float]]:
         """What :meth:`Router.draw_inputs` gives for these (normalised) weights, as lists."""
-        ids = [e.model_id for e in self.columns.eligible]
+        ids = self.model_ids
         scores, spreads = weigh(self.columns, weights, self.bonuses)
         order = best_first(ids, scores)
-        ranked = tuple(ids[i] for i in order)
+        ranked = tuple(map(ids.__getitem__, order))
         if self.level_spreads is not None:
             draw = _level_draw_spreads(weights, ranked, self.level_spreads.__getitem__)
         else:
-            draw = [spreads[i] for i in order]
-        return ranked, [scores[i] for i in order], draw
+            draw = list(map(spreads.__getitem__, order))
+        return ranked, list(map(scores.__getitem__, order)), draw
 
 
 def _level_draw_spreads(

@@ -388,18 +388,18 @@ def weigh(
     Raises:
         KeyError: a weight's objective is not among the columns'.
     """
-    ids = [e.model_id for e in columns.eligible]
-    scores = [0.0] * len(ids)  # float64 sums as a numpy array's would be, a model at a time
-    variances = [0.0] * len(ids)
+    n = len(columns.eligible)
+    scores = [0.0] * n  # float64 sums as a numpy array's would be, a model at a time
+    variances = [0.0] * n
     for name, weight in weights:
         unit, spreads = columns.unit[name], columns.spread[name]
-        for i in range(len(ids)):
+        for i in range(n):
             scores[i] += weight * unit[i]
             variances[i] += (weight * spreads[i]) ** 2
     if bonuses:
-        for i, model_id in enumerate(ids):
-            scores[i] += bonuses.get(model_id, 0.0)
-    return scores, [math.sqrt(v) for v in variances]
+        for i, estimate in enumerate(columns.eligible):
+            scores[i] += bonuses.get(estimate.model_id, 0.0)
+    return scores, list(map(math.sqrt, variances))
 
 
 def best_first(model_ids: Sequence[str], scores: Sequence[float]) -> list[int]:

@@ -29,6 +29,7 @@ from selection import (
     Router,
     Weighing,
     normalise_priorities,
+    paced_factors,
 )
 
 __all__ = [
@@ -257,29 +258,46 @@ class SelectorPolicy:
 
     def _paced(self, pacer: BudgetPacer, tasks: Sequence[str]) -> Generator[str, float, None]:
         # the evidence is fixed inside a batch: each task's columns are reweighed per weight
-        selector, mode, rng = self.selector, self.mode, self._rng
         weighings: dict[tuple[str, tuple[str, ...]], Weighing] = {}
         tables: dict[tuple[str, float], _Ranked] = {}
-        checked: set[str] = set()  # eligibility does not depend on the weights
+
+        def weighing(task: str, names: tuple[str, ...]) -> Weighing:
+            found = weighings.get((task, names))
+            if found is None:  # the checks of a choice too: it raises as ``choose`` would
+                found = weighings[(task, names)] = self.selector.weighing(
+                    task, names, mode=self.mode
+                )
+            return found
+
+        greedy = self.mode == "greedy"
+        normals: list[float] = []
+        if not greedy:  # every row's standard normals in one draw (see thompson_pick)
+            _, names = self._weights_at(pacer.paced_weight)
+            # which models are servable does not depend on the weights, so neither do widths
+            width = {task: len(weighing(task, names).model_ids) for task in dict.fromkeys(tasks)}
+            normals = self._rng.standard_normal(sum(width[task] for task in tasks)).tolist()
+        drawn = 0
         for task in tasks:
             w = pacer.paced_weight
-            paced = self._paced_weights.get(w)
-            if paced is None:  # the weights are the same function of w in every batch
-                weights = normalise_priorities(pacer.factors())
-                paced = self._paced_weights[w] = (weights, tuple(name for name, _ in weights))
             ranked = tables.get((task, w))
             if ranked is None:
-                weights, names = paced
-                weighing = weighings.get((task, names))
-                if weighing is None:
-                    if task not in checked:  # the checks and bookkeeping of a choice, no draw
-                        selector.choose(task, 0, mode=mode, rng=rng, budget=pacer)
-                        checked.add(task)
-                    weighing = weighings[(task, names)] = selector.weighing(task, names, mode=mode)
-                ranked = tables[(task, w)] = weighing.draw_inputs(weights)
+                weights, names = self._weights_at(w)
+                ranked = tables[(task, w)] = weighing(task, names).draw_inputs(weights)
             ids, means, spreads = ranked
-            pick = 0 if mode == "greedy" else thompson_pick(means, spreads, rng)
+            if greedy:
+                pick = 0
+            else:
+                pick = thompson_pick(means, spreads, normals[drawn : drawn + len(ids)])
+                drawn += len(ids)
             pacer.spend((yield ids[pick]))
+
+    def _weights_at(self, w: float) -> tuple[tuple[tuple[str, float], ...], tuple[str, ...]]:
+        """The normalised weights of a paced cost weight, and their names (kept per weight)."""
+        found = self._paced_weights.get(w)
+        if found is None:
+            weights = normalise_priorities(paced_factors(w))
+            found = self._paced_weights[w] = (weights, tuple(name for name, _ in weights))
+        return found
 
     def observe(self, outcome: Outcome) -> None:
         """Tell the pacer what the call cost; the selector itself reads the tracker."""
@@ -288,16 +306,16 @@ class SelectorPolicy:
 
 
 def thompson_pick(
-    means: Sequence[float], spreads: Sequence[float], rng: np.random.Generator
+    means: Sequence[float], spreads: Sequence[float], normals: Sequence[float]
 ) -> int:
-    """The position of the best draw, exactly as ``int(rng.normal(means, spreads).argmax())``.
+    """The position of the best draw ``mean + spread * z``, ``z`` from standard ``normals``.
 
-    ``rng.normal`` draws ``mean + spread * z`` for one standard normal ``z`` after another,
-    so scaling ``rng.standard_normal`` here takes the same numbers from the generator and
-    gives the same draws, without numpy's per-call cost of broadcasting a few models.
+    It is ``int(rng.normal(means, spreads).argmax())`` exactly when ``normals`` are
+    ``rng.standard_normal(len(means))``: ``rng.normal`` draws ``mean + spread * z`` from one
+    standard normal after another, so the generator gives the same numbers and ends in the
+    same state, without numpy's per-call cost of broadcasting a few models.
     """
-    z = rng.standard_normal(len(means)).tolist()
-    draws = [mean + spread * x for mean, spread, x in zip(means, spreads, z, strict=True)]
+    draws = [mean + spread * z for mean, spread, z in zip(means, spreads, normals, strict=True)]
     return draws.index(max(draws))  # the first of equal draws, as argmax takes it
 
 
