@@ -14,7 +14,7 @@ store, the gateway, the seed's API) and the Mesa scenario model (one store write
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -506,8 +506,9 @@ class Router:
         """
         if mode != "thompson-level":
             return table.spreads
-        spreads = _level_draw_spreads(table.weights, table.model_ids, self.hierarchy().level_spread)
-        return np.array(spreads)
+        fit = self.hierarchy()
+        level = [fit.level_spread(m) for m in table.model_ids]
+        return np.array(_level_draw_spreads(table.weights, level))
 
     def _quality_priors(self, task: str, level: bool) -> dict[str, CellPrior] | None:
         """Quality priors shared across tasks: the level's, the hierarchy's, or none."""
@@ -1035,9 +1036,7 @@ class Router:
         return Weighing(
             columns,
             self._bonuses(name, self._stats.get(name, {})),
-            None
-            if fit is None
-            else {e.model_id: fit.level_spread(e.model_id) for e in columns.eligible},
+            None if fit is None else [fit.level_spread(e.model_id) for e in columns.eligible],
         )
 
     def confidence(self, table: ScoreTable, pick: int = 0) -> float:
@@ -1132,13 +1131,14 @@ class Weighing:
     Attributes:
         columns: the servable models' columns (without the task's limits when degraded).
         bonuses: the hive's bonuses, as the task's tables add them.
-        level_spreads: for ``thompson-level``, each model's level spread; else ``None``.
+        level_spreads: for ``thompson-level``, each model's level spread in the columns'
+            order; else ``None``.
         model_ids: the servable models, in the columns' order.
     """
 
     columns: ScoreColumns
     bonuses: Mapping[str, float] | None
-    level_spreads: Mapping[str, float] | None = None
+    level_spreads: Sequence[float] | None = None
     model_ids: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -1148,25 +1148,46 @@ class Weighing:
         self, weights: tuple[tuple[str, float], ...]
     ) -> tuple[tuple[str, ...], list[float], list[float]]:
         """What :meth:`Router.draw_inputs` gives for these (normalised) weights, as lists."""
-        ids = self.model_ids
+        order, scores, spreads = self._weighed(weights)
+        return (
+            tuple(map(self.model_ids.__getitem__, order)),
+            list(map(scores.__getitem__, order)),
+            list(map(spreads.__getitem__, order)),
+        )
+
+    def pick(
+        self, weights: tuple[tuple[str, float], ...], normals: Sequence[float] | None = None
+    ) -> str:
+        """The model a choice takes under these (normalised) weights.
+
+        Without ``normals``, the best expected one (greedy). With them, the best Thompson
+        draw ``mean + spread * z``, a standard normal ``z`` per model in the best-first order
+        of :meth:`draw_inputs`: exactly the pick of ``rng.normal(means, spreads)`` when they
+        are ``rng.standard_normal(len(model_ids))``, since ``rng.normal`` draws from one
+        standard normal after another (the generator ends in the same state too).
+        """
+        order, scores, spreads = self._weighed(weights)
+        if normals is None:
+            return self.model_ids[order[0]]
+        draws = [scores[i] + spreads[i] * z for i, z in zip(order, normals, strict=True)]
+        return self.model_ids[order[draws.index(max(draws))]]  # the first of equal draws
+
+    def _weighed(
+        self, weights: tuple[tuple[str, float], ...]
+    ) -> tuple[list[int], list[float], list[float]]:
+        """The best-first order, and the scores and draw spreads in the columns' order."""
         scores, spreads = weigh(self.columns, weights, self.bonuses)
-        order = best_first(ids, scores)
-        ranked = tuple(map(ids.__getitem__, order))
         if self.level_spreads is not None:
-            draw = _level_draw_spreads(weights, ranked, self.level_spreads.__getitem__)
-        else:
-            draw = list(map(spreads.__getitem__, order))
-        return ranked, list(map(scores.__getitem__, order)), draw
+            spreads = _level_draw_spreads(weights, self.level_spreads)
+        return best_first(self.model_ids, scores), scores, spreads
 
 
 def _level_draw_spreads(
-    weights: tuple[tuple[str, float], ...],
-    model_ids: Sequence[str],
-    level_spread: Callable[[str], float],
+    weights: tuple[tuple[str, float], ...], level_spreads: Sequence[float]
 ) -> list[float]:
     """``thompson-level``'s draw spreads: the quality weight times each model's level spread."""
     weight = dict(weights).get("quality", 0.0)
-    return [weight * level_spread(m) for m in model_ids]
+    return [weight * spread for spread in level_spreads]
 
 
 def _observations(n: float) -> str:

@@ -48,13 +48,9 @@ __all__ = [
     "TracePolicy",
     "cost_weight_factors",
     "list_price",
-    "thompson_pick",
 ]
 
 SEED_ASSIGNMENT: Mapping[str, str] = SEED_COST_OPTIMIZED_ASSIGNMENT
-
-_Ranked = tuple[tuple[str, ...], list[float], list[float]]
-"""A task's models (best first), their scores and their draws' spreads under some weights."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +253,8 @@ class SelectorPolicy:
         return None if self.pacer is None else self._paced(self.pacer, tasks)
 
     def _paced(self, pacer: BudgetPacer, tasks: Sequence[str]) -> Generator[str, float, None]:
-        # the evidence is fixed inside a batch: each task's columns are reweighed per weight
+        # the evidence is fixed inside a batch: each task's columns are reweighed per request
         weighings: dict[tuple[str, tuple[str, ...]], Weighing] = {}
-        tables: dict[tuple[str, float], _Ranked] = {}
 
         def weighing(task: str, names: tuple[str, ...]) -> Weighing:
             found = weighings.get((task, names))
@@ -269,27 +264,22 @@ class SelectorPolicy:
                 )
             return found
 
-        greedy = self.mode == "greedy"
-        normals: list[float] = []
-        if not greedy:  # every row's standard normals in one draw (see thompson_pick)
-            _, names = self._weights_at(pacer.paced_weight)
-            # which models are servable does not depend on the weights, so neither do widths
-            width = {task: len(weighing(task, names).model_ids) for task in dict.fromkeys(tasks)}
-            normals = self._rng.standard_normal(sum(width[task] for task in tasks)).tolist()
+        if self.mode == "greedy":
+            for task in tasks:
+                weights, names = self._weights_at(pacer.paced_weight)
+                pacer.spend((yield weighing(task, names).pick(weights)))
+            return
+        # every request's standard normals in one draw (see Weighing.pick); which models are
+        # servable does not depend on the weights, so neither does how many each request takes
+        _, names = self._weights_at(pacer.paced_weight)
+        width = {task: len(weighing(task, names).model_ids) for task in dict.fromkeys(tasks)}
+        normals = self._rng.standard_normal(sum(width[task] for task in tasks)).tolist()
         drawn = 0
         for task in tasks:
-            w = pacer.paced_weight
-            ranked = tables.get((task, w))
-            if ranked is None:
-                weights, names = self._weights_at(w)
-                ranked = tables[(task, w)] = weighing(task, names).draw_inputs(weights)
-            ids, means, spreads = ranked
-            if greedy:
-                pick = 0
-            else:
-                pick = thompson_pick(means, spreads, normals[drawn : drawn + len(ids)])
-                drawn += len(ids)
-            pacer.spend((yield ids[pick]))
+            weights, names = self._weights_at(pacer.paced_weight)
+            n = width[task]
+            pacer.spend((yield weighing(task, names).pick(weights, normals[drawn : drawn + n])))
+            drawn += n
 
     def _weights_at(self, w: float) -> tuple[tuple[tuple[str, float], ...], tuple[str, ...]]:
         """The normalised weights of a paced cost weight, and their names (kept per weight)."""
@@ -303,20 +293,6 @@ class SelectorPolicy:
         """Tell the pacer what the call cost; the selector itself reads the tracker."""
         if self.pacer is not None:
             self.pacer.spend(outcome.cost)
-
-
-def thompson_pick(
-    means: Sequence[float], spreads: Sequence[float], normals: Sequence[float]
-) -> int:
-    """The position of the best draw ``mean + spread * z``, ``z`` from standard ``normals``.
-
-    It is ``int(rng.normal(means, spreads).argmax())`` exactly when ``normals`` are
-    ``rng.standard_normal(len(means))``: ``rng.normal`` draws ``mean + spread * z`` from one
-    standard normal after another, so the generator gives the same numbers and ends in the
-    same state, without numpy's per-call cost of broadcasting a few models.
-    """
-    draws = [mean + spread * z for mean, spread, z in zip(means, spreads, normals, strict=True)]
-    return draws.index(max(draws))  # the first of equal draws, as argmax takes it
 
 
 class RandomPolicy:
