@@ -62,7 +62,8 @@ from selection.scoring import (
     pareto_front,
     rescore,
     score_columns,
-    weigh,
+    weighted_scores,
+    weighted_spreads,
 )
 from selection.tasks import TaskLike
 from selection.thresholds import (
@@ -1148,7 +1149,9 @@ class Weighing:
         self, weights: tuple[tuple[str, float], ...]
     ) -> tuple[tuple[str, ...], list[float], list[float]]:
         """What :meth:`Router.draw_inputs` gives for these (normalised) weights, as lists."""
-        order, scores, spreads = self._weighed(weights)
+        scores = weighted_scores(self.columns, weights, self.bonuses)
+        spreads = self._draw_spreads(weights)
+        order = best_first(self.model_ids, scores)
         return (
             tuple(map(self.model_ids.__getitem__, order)),
             list(map(scores.__getitem__, order)),
@@ -1166,20 +1169,19 @@ class Weighing:
         are ``rng.standard_normal(len(model_ids))``, since ``rng.normal`` draws from one
         standard normal after another (the generator ends in the same state too).
         """
-        order, scores, spreads = self._weighed(weights)
+        scores = weighted_scores(self.columns, weights, self.bonuses)
+        order = best_first(self.model_ids, scores)
         if normals is None:
             return self.model_ids[order[0]]
+        spreads = self._draw_spreads(weights)
         draws = [scores[i] + spreads[i] * z for i, z in zip(order, normals, strict=True)]
         return self.model_ids[order[draws.index(max(draws))]]  # the first of equal draws
 
-    def _weighed(
-        self, weights: tuple[tuple[str, float], ...]
-    ) -> tuple[list[int], list[float], list[float]]:
-        """The best-first order, and the scores and draw spreads in the columns' order."""
-        scores, spreads = weigh(self.columns, weights, self.bonuses)
+    def _draw_spreads(self, weights: tuple[tuple[str, float], ...]) -> list[float]:
+        """The spreads of the models' Thompson draws, in the columns' order."""
         if self.level_spreads is not None:
-            spreads = _level_draw_spreads(weights, self.level_spreads)
-        return best_first(self.model_ids, scores), scores, spreads
+            return _level_draw_spreads(weights, self.level_spreads)
+        return weighted_spreads(self.columns, weights)
 
 
 def _level_draw_spreads(

@@ -42,7 +42,8 @@ __all__ = [
     "pareto_front",
     "rescore",
     "score_columns",
-    "weigh",
+    "weighted_scores",
+    "weighted_spreads",
 ]
 
 PRIOR_QUALITY = 0.70  # a model's assumed mean score when the catalog gives no quality prior
@@ -378,28 +379,35 @@ def score_columns(
     return ScoreColumns(task, eligible, units, spreads, estimates, excluded)
 
 
-def weigh(
+def weighted_scores(
     columns: ScoreColumns,
     weights: tuple[tuple[str, float], ...],
     bonuses: Mapping[str, float] | None = None,
-) -> tuple[list[float], list[float]]:
-    """Each eligible model's score and the score's spread, in candidate order.
+) -> list[float]:
+    """Each eligible model's score under the weights (plus any bonus), in candidate order.
 
     Raises:
         KeyError: a weight's objective is not among the columns'.
     """
-    n = len(columns.eligible)
-    scores = [0.0] * n  # float64 sums as a numpy array's would be, a model at a time
-    variances = [0.0] * n
+    scores = [0.0] * len(columns.eligible)  # float64 sums as numpy's would be, model by model
     for name, weight in weights:
-        unit, spreads = columns.unit[name], columns.spread[name]
-        for i in range(n):
+        unit = columns.unit[name]
+        for i in range(len(scores)):
             scores[i] += weight * unit[i]
-            variances[i] += (weight * spreads[i]) ** 2
     if bonuses:
         for i, estimate in enumerate(columns.eligible):
             scores[i] += bonuses.get(estimate.model_id, 0.0)
-    return scores, list(map(math.sqrt, variances))
+    return scores
+
+
+def weighted_spreads(columns: ScoreColumns, weights: tuple[tuple[str, float], ...]) -> list[float]:
+    """The spread of each eligible model's score under the weights, in candidate order."""
+    variances = [0.0] * len(columns.eligible)
+    for name, weight in weights:
+        spreads = columns.spread[name]
+        for i in range(len(variances)):
+            variances[i] += (weight * spreads[i]) ** 2
+    return list(map(math.sqrt, variances))
 
 
 def best_first(model_ids: Sequence[str], scores: Sequence[float]) -> list[int]:
@@ -418,7 +426,8 @@ def rescore(
         KeyError: a weight's objective is not among the columns'.
     """
     ids = [e.model_id for e in columns.eligible]
-    scores, spreads = weigh(columns, weights, bonuses)
+    scores = weighted_scores(columns, weights, bonuses)
+    spreads = weighted_spreads(columns, weights)
     components = {
         model_id: {name: columns.unit[name][i] for name, _ in weights}
         for i, model_id in enumerate(ids)
