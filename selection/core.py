@@ -59,6 +59,7 @@ from selection.scoring import (
     ScoreColumns,
     ScoreTable,
     best_first,
+    by_id,
     pareto_front,
     rescore,
     score_columns,
@@ -1141,9 +1142,11 @@ class Weighing:
     bonuses: Mapping[str, float] | None
     level_spreads: Sequence[float] | None = None
     model_ids: tuple[str, ...] = field(init=False)
+    _by_id: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_ids", tuple(e.model_id for e in self.columns.eligible))
+        object.__setattr__(self, "_by_id", by_id(self.model_ids))
 
     def draw_inputs(
         self, weights: tuple[tuple[str, float], ...]
@@ -1151,7 +1154,7 @@ class Weighing:
         """What :meth:`Router.draw_inputs` gives for these (normalised) weights, as lists."""
         scores = weighted_scores(self.columns, weights, self.bonuses)
         spreads = self._draw_spreads(weights)
-        order = best_first(self.model_ids, scores)
+        order = best_first(self.model_ids, scores, self._by_id)
         return (
             tuple(map(self.model_ids.__getitem__, order)),
             list(map(scores.__getitem__, order)),
@@ -1170,7 +1173,7 @@ class Weighing:
         standard normal after another (the generator ends in the same state too).
         """
         scores = weighted_scores(self.columns, weights, self.bonuses)
-        order = best_first(self.model_ids, scores)
+        order = best_first(self.model_ids, scores, self._by_id)
         if normals is None:
             return self.model_ids[order[0]]
         spreads = self._draw_spreads(weights)

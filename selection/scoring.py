@@ -37,6 +37,7 @@ __all__ = [
     "ScoreTable",
     "best_first",
     "build_score_table",
+    "by_id",
     "estimate_model",
     "ineligibility",
     "pareto_front",
@@ -410,9 +411,20 @@ def weighted_spreads(columns: ScoreColumns, weights: tuple[tuple[str, float], ..
     return list(map(math.sqrt, variances))
 
 
-def best_first(model_ids: Sequence[str], scores: Sequence[float]) -> list[int]:
-    """The models' positions by score, highest first; ties go to the smaller id."""
-    return sorted(range(len(model_ids)), key=lambda i: (-scores[i], model_ids[i]))
+def by_id(model_ids: Sequence[str]) -> list[int]:
+    """The models' positions in order of id: :func:`best_first`'s order among equal scores."""
+    return sorted(range(len(model_ids)), key=model_ids.__getitem__)
+
+
+def best_first(
+    model_ids: Sequence[str], scores: Sequence[float], id_order: Sequence[int] | None = None
+) -> list[int]:
+    """The models' positions by score, highest first; equal scores go to the smaller id.
+
+    ``id_order`` is :func:`by_id` of the models, for a caller ranking them many times.
+    """
+    ordered = by_id(model_ids) if id_order is None else id_order
+    return sorted(ordered, key=scores.__getitem__, reverse=True)  # stable: ties stay by id
 
 
 def rescore(
