@@ -538,9 +538,13 @@ class Router:
             NoEligibleModelError: no model is eligible and the policy is ``"raise"``, or no
                 active model can serve even without the limits.
         """
+        table = self._table(task, weights, ctx, level=level)
+        if table.model_ids:
+            self._degraded.pop(task, None)
+            return table, None
         names = tuple(name for name, _ in weights)
-        limits, degraded = self._eligibility(task, names, ctx, level=level)
-        return self._table(task, weights, ctx, limits=limits, level=level), degraded
+        _, degraded = self._eligibility(task, names, ctx, level=level)  # raises, or degrades
+        return self._table(task, weights, ctx, limits=False, level=level), degraded
 
     def _eligibility(
         self, task: str, names: tuple[str, ...], ctx: int | None, *, level: bool = False
