@@ -264,10 +264,14 @@ class SelectorPolicy:
                 )
             return found
 
+        # the loops below run once per request: their lookups call out only on a miss
+        weights_at = self._paced_weights
         if self.mode == "greedy":
             for task in tasks:
-                weights, names = self._weights_at(pacer.paced_weight)
-                pacer.spend((yield weighing(task, names).pick(weights)))
+                w = pacer.paced_weight
+                weights, names = weights_at.get(w) or self._weights_at(w)
+                chooser = weighings.get((task, names)) or weighing(task, names)
+                pacer.spend((yield chooser.pick(weights)))
             return
         # every request's standard normals in one draw (see Weighing.pick); which models are
         # servable does not depend on the weights, so neither does how many each request takes
@@ -276,9 +280,11 @@ class SelectorPolicy:
         normals = self._rng.standard_normal(sum(width[task] for task in tasks)).tolist()
         drawn = 0
         for task in tasks:
-            weights, names = self._weights_at(pacer.paced_weight)
+            w = pacer.paced_weight
+            weights, names = weights_at.get(w) or self._weights_at(w)
+            chooser = weighings.get((task, names)) or weighing(task, names)
             n = width[task]
-            pacer.spend((yield weighing(task, names).pick(weights, normals[drawn : drawn + n])))
+            pacer.spend((yield chooser.pick(weights, normals[drawn : drawn + n])))
             drawn += n
 
     def _weights_at(self, w: float) -> tuple[tuple[tuple[str, float], ...], tuple[str, ...]]:
