@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from selection.aggregates import Aggregate
     from selection.batch import RecordBatch
     from selection.batch_sums import BatchSums
-    from selection.budget import Budget, BudgetPacer, ShareBudget
+    from selection.budget import Budget, BudgetPacer, ShareBudget, paced_factors
     from selection.catalog import (
         SEED_COST_OPTIMIZED_ASSIGNMENT,
         ModelCatalog,
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     )
     from selection.clock import Clock, SimClock, SystemClock
     from selection.completion import failed_attempt_record, wire_prompt_hash
-    from selection.core import ChoiceMode, Router
+    from selection.core import ChoiceMode, Router, Weighing
     from selection.hive_feedback import ConsensusLike
     from selection.judges import JudgeError, parse_score
     from selection.loopthread import CoroutineRunner, EventLoopThread
@@ -111,12 +111,14 @@ _HOMES: dict[str, tuple[str, str]] = {
     "TaskLike": ("selection.tasks", "TaskLike"),
     "TaskThresholds": ("selection.thresholds", "TaskThresholds"),
     "TaskType": ("selection.tasks", "TaskType"),
+    "Weighing": ("selection.core", "Weighing"),
     "call_cost": ("selection.pricing", "call_cost"),
     "expected_cost": ("selection.pricing", "expected_cost"),
     "failed_attempt_record": ("selection.completion", "failed_attempt_record"),
     "load_or_create_key": ("selection.prompt_key", "load_or_create_key"),
     "normalise_priorities": ("selection.priorities", "normalise_priorities"),
     "open_store": ("selection.store", "open_store"),
+    "paced_factors": ("selection.budget", "paced_factors"),
     "pareto_front": ("selection.scoring", "pareto_front"),
     "task_name": ("selection.tasks", "task_name"),
     "wire_prompt_hash": ("selection.completion", "wire_prompt_hash"),
@@ -177,12 +179,14 @@ __all__ = [
     "TaskType",
     "UnknownModelError",
     "UnknownTaskError",
+    "Weighing",
     "call_cost",
     "expected_cost",
     "failed_attempt_record",
     "load_or_create_key",
     "normalise_priorities",
     "open_store",
+    "paced_factors",
     "pareto_front",
     "parse_score",
     "task_name",

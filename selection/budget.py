@@ -44,6 +44,7 @@ __all__ = [
     "BudgetLike",
     "BudgetPacer",
     "ShareBudget",
+    "paced_factors",
     "parse_budget",
 ]
 
@@ -152,17 +153,20 @@ class BudgetPacer:
         lam = self.multiplier
         return lam / (1.0 + lam)
 
+    @property
+    def paced_weight(self) -> float:
+        """The cost weight :meth:`factors` applies: :attr:`weight` rounded to 0.001.
+
+        Rounded so that nearby weights share the Router's cached score tables.
+        """
+        return round(self.weight, 3)
+
     def factors(self, priority_factors: Mapping[str, float] | None = None) -> dict[str, float]:
         """The weights to choose with: the given ones scaled by ``1 - w``, plus ``w`` on cost.
 
-        Without factors the base is quality alone. The weight is rounded to 0.001 so that
-        nearby weights share the Router's cached score tables.
+        Without factors the base is quality alone; ``w`` is :attr:`paced_weight`.
         """
-        w = round(self.weight, 3)
-        base = dict(normalise_priorities(priority_factors or {"quality": 1.0}))
-        paced = {name: (1.0 - w) * value for name, value in base.items()}
-        paced["cost"] = paced.get("cost", 0.0) + w
-        return paced
+        return paced_factors(self.paced_weight, priority_factors)
 
     def spend(self, cost: float) -> None:
         """Count one served request and what it cost.
@@ -192,6 +196,19 @@ class BudgetPacer:
     def mean_cost(self) -> float | None:
         """Mean spend per request so far, or ``None`` before any."""
         return self.spent / self.requests if self.requests else None
+
+
+def paced_factors(
+    weight: float, priority_factors: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The weights for a cost weight: the factors scaled by ``1 - weight``, plus it on cost.
+
+    Without factors the base is quality alone.
+    """
+    base = dict(normalise_priorities(priority_factors or {"quality": 1.0}))
+    paced = {name: (1.0 - weight) * value for name, value in base.items()}
+    paced["cost"] = paced.get("cost", 0.0) + weight
+    return paced
 
 
 @dataclass(frozen=True, slots=True)

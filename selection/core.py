@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -57,9 +58,13 @@ from selection.scoring import (
     PRIOR_QUALITY,
     ScoreColumns,
     ScoreTable,
+    best_first,
+    by_id,
     pareto_front,
     rescore,
     score_columns,
+    weighted_scores,
+    weighted_spreads,
 )
 from selection.tasks import TaskLike
 from selection.thresholds import (
@@ -74,7 +79,14 @@ if TYPE_CHECKING:
 
 _SMALL_BATCH = 64  # below this, adding record by record beats numpy's per-call overhead
 
-__all__ = ["NO_ELIGIBLE_POLICIES", "ChoiceMode", "ForgetMode", "NoEligiblePolicy", "Router"]
+__all__ = [
+    "NO_ELIGIBLE_POLICIES",
+    "ChoiceMode",
+    "ForgetMode",
+    "NoEligiblePolicy",
+    "Router",
+    "Weighing",
+]
 
 ChoiceMode = Literal["greedy", "thompson", "thompson-level"]
 _CHOICE_MODES: tuple[ChoiceMode, ...] = ("greedy", "thompson", "thompson-level")
@@ -424,34 +436,45 @@ class Router:
         key = (*self._key(task, weights, ctx, level=level), limits)
         table = self._tables.get(key)
         if table is None:
-            stats = self._stats.get(task, {})
-            # the estimates do not depend on the weights' values: a budget's pacer moving the
-            # cost weight only reweighs them
             names = tuple(name for name, _ in weights)
-            columns_key = (*self._key(task, names, ctx, level=level), limits)
-            columns = self._columns.get(columns_key)
-            if columns is None:
-                sums = self._scored(task)
-                candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
-                columns = score_columns(
-                    task,
-                    candidates,
-                    names,
-                    self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
-                    prior_strength=self.prior_strength,
-                    min_context_length=ctx,
-                    pseudo=self._evidence.get(task),
-                    quality_priors=self._quality_priors(task, level),
-                )
-                if len(self._columns) >= _CACHE_LIMIT:
-                    self._columns.clear()
-                self._columns[columns_key] = columns
-            table = rescore(columns, weights, self._bonuses(task, stats))
+            columns = self._score_columns(task, names, ctx, limits=limits, level=level)
+            table = rescore(columns, weights, self._bonuses(task, self._stats.get(task, {})))
             if len(self._tables) >= _CACHE_LIMIT:
                 self._tables.clear()
                 self._recommendations.clear()
             self._tables[key] = table
         return table
+
+    def _score_columns(
+        self,
+        task: str,
+        names: tuple[str, ...],
+        ctx: int | None,
+        *,
+        limits: bool = True,
+        level: bool = False,
+    ) -> ScoreColumns:
+        # the estimates do not depend on the weights' values: a budget's pacer moving the
+        # cost weight only reweighs them
+        key = (*self._key(task, names, ctx, level=level), limits)
+        columns = self._columns.get(key)
+        if columns is None:
+            sums = self._scored(task)
+            candidates = [(spec, sums.get(spec.id)) for spec in self.catalog if spec.is_active]
+            columns = score_columns(
+                task,
+                candidates,
+                names,
+                self._thresholds.get(task, TaskThresholds()) if limits else TaskThresholds(),
+                prior_strength=self.prior_strength,
+                min_context_length=ctx,
+                pseudo=self._evidence.get(task),
+                quality_priors=self._quality_priors(task, level),
+            )
+            if len(self._columns) >= _CACHE_LIMIT:
+                self._columns.clear()
+            self._columns[key] = columns
+        return columns
 
     def hierarchy(self) -> Hierarchy:
         """The empirical-Bayes fit to every task's quality scores (:mod:`selection.hierarchy`).
@@ -486,8 +509,8 @@ class Router:
         if mode != "thompson-level":
             return table.spreads
         fit = self.hierarchy()
-        weight = dict(table.weights).get("quality", 0.0)
-        return np.array([weight * fit.level_spread(m) for m in table.model_ids])
+        level = [fit.level_spread(m) for m in table.model_ids]
+        return np.array(_level_draw_spreads(table.weights, level))
 
     def _quality_priors(self, task: str, level: bool) -> dict[str, CellPrior] | None:
         """Quality priors shared across tasks: the level's, the hierarchy's, or none."""
@@ -519,17 +542,35 @@ class Router:
         if table.model_ids:
             self._degraded.pop(task, None)
             return table, None
+        names = tuple(name for name, _ in weights)
+        _, degraded = self._eligibility(task, names, ctx, level=level)  # raises, or degrades
+        return self._table(task, weights, ctx, limits=False, level=level), degraded
+
+    def _eligibility(
+        self, task: str, names: tuple[str, ...], ctx: int | None, *, level: bool = False
+    ) -> tuple[bool, str | None]:
+        """Whether the task's limits apply to the choice, and why it is degraded if they do not.
+
+        Eligibility reads the estimates alone, never the weights' values.
+
+        Raises:
+            NoEligibleModelError: as :meth:`_servable` says.
+        """
+        columns = self._score_columns(task, names, ctx, level=level)
+        if columns.eligible:
+            self._degraded.pop(task, None)
+            return True, None
         if self.on_no_eligible == "raise":
-            raise NoEligibleModelError(task, table.excluded)
-        relaxed = self._table(task, weights, ctx, limits=False, level=level)
-        if not relaxed.model_ids:
-            raise NoEligibleModelError(task, table.excluded)
+            raise NoEligibleModelError(task, columns.excluded)
+        relaxed = self._score_columns(task, names, ctx, limits=False, level=level)
+        if not relaxed.eligible:
+            raise NoEligibleModelError(task, columns.excluded)
         reason = (
-            f"{NoEligibleModelError(task, table.excluded)}; serving the best-scoring model "
+            f"{NoEligibleModelError(task, columns.excluded)}; serving the best-scoring model "
             "without the task's limits"
         )
         self._degraded[task] = reason
-        return relaxed, reason
+        return False, reason
 
     def degraded_tasks(self) -> Mapping[str, str]:
         """Tasks whose latest choice was degraded (no model met their limits), and why."""
@@ -971,6 +1012,39 @@ class Router:
         table, _ = self._servable(name, weights, min_context_length, level=mode == "thompson-level")
         return tuple(table.model_ids), table.scores, self._draw_spreads(table, mode)
 
+    def weighing(
+        self,
+        task: TaskLike,
+        objectives: tuple[str, ...],
+        *,
+        mode: ChoiceMode = "thompson",
+        min_context_length: int | None = None,
+    ) -> Weighing:
+        """What :meth:`draw_inputs` weighs, for any weights over these objectives.
+
+        ``objectives`` are the names of normalised weights (:func:`normalise_priorities`).
+        It holds the evidence as of now: a caller whose weights move between choices while
+        the evidence stays put (a budget's pacer inside an evaluation's batch) reweighs it
+        per choice instead of building a table each time.
+
+        Raises:
+            NoEligibleModelError: as :meth:`draw_inputs` does.
+        """
+        name = self.catalog.check_task(task)
+        if mode not in _CHOICE_MODES:
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(_CHOICE_MODES)}")
+        level = mode == "thompson-level"
+        limits, _ = self._eligibility(name, objectives, min_context_length, level=level)
+        columns = self._score_columns(
+            name, objectives, min_context_length, limits=limits, level=level
+        )
+        fit = self.hierarchy() if level else None
+        return Weighing(
+            columns,
+            self._bonuses(name, self._stats.get(name, {})),
+            None if fit is None else [fit.level_spread(e.model_id) for e in columns.eligible],
+        )
+
     def confidence(self, table: ScoreTable, pick: int = 0) -> float:
         """How sure we are that the picked model is the best eligible one, in [0, 1].
 
@@ -1054,6 +1128,75 @@ class Router:
                 -(values["speed"] or math.inf),
             ]
         return pareto_front(points, [True, True, True])
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """A task's score columns as of some evidence, weighed on demand (see :meth:`Router.weighing`).
+
+    Attributes:
+        columns: the servable models' columns (without the task's limits when degraded).
+        bonuses: the hive's bonuses, as the task's tables add them.
+        level_spreads: for ``thompson-level``, each model's level spread in the columns'
+            order; else ``None``.
+        model_ids: the servable models, in the columns' order.
+    """
+
+    columns: ScoreColumns
+    bonuses: Mapping[str, float] | None
+    level_spreads: Sequence[float] | None = None
+    model_ids: tuple[str, ...] = field(init=False)
+    _by_id: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model_ids", tuple(e.model_id for e in self.columns.eligible))
+        object.__setattr__(self, "_by_id", by_id(self.model_ids))
+
+    def draw_inputs(
+        self, weights: tuple[tuple[str, float], ...]
+    ) -> tuple[tuple[str, ...], list[float], list[float]]:
+        """What :meth:`Router.draw_inputs` gives for these (normalised) weights, as lists."""
+        scores = weighted_scores(self.columns, weights, self.bonuses)
+        spreads = self._draw_spreads(weights)
+        order = best_first(self.model_ids, scores, self._by_id)
+        return (
+            tuple(map(self.model_ids.__getitem__, order)),
+            list(map(scores.__getitem__, order)),
+            list(map(spreads.__getitem__, order)),
+        )
+
+    def pick(
+        self, weights: tuple[tuple[str, float], ...], normals: Sequence[float] | None = None
+    ) -> str:
+        """The model a choice takes under these (normalised) weights.
+
+        Without ``normals``, the best expected one (greedy). With them, the best Thompson
+        draw ``mean + spread * z``, a standard normal ``z`` per model in the best-first order
+        of :meth:`draw_inputs`: exactly the pick of ``rng.normal(means, spreads)`` when they
+        are ``rng.standard_normal(len(model_ids))``, since ``rng.normal`` draws from one
+        standard normal after another (the generator ends in the same state too).
+        """
+        scores = weighted_scores(self.columns, weights, self.bonuses)
+        order = best_first(self.model_ids, scores, self._by_id)
+        if normals is None:
+            return self.model_ids[order[0]]
+        spreads = self._draw_spreads(weights)
+        draws = [scores[i] + spreads[i] * z for i, z in zip(order, normals, strict=True)]
+        return self.model_ids[order[draws.index(max(draws))]]  # the first of equal draws
+
+    def _draw_spreads(self, weights: tuple[tuple[str, float], ...]) -> list[float]:
+        """The spreads of the models' Thompson draws, in the columns' order."""
+        if self.level_spreads is not None:
+            return _level_draw_spreads(weights, self.level_spreads)
+        return weighted_spreads(self.columns, weights)
+
+
+def _level_draw_spreads(
+    weights: tuple[tuple[str, float], ...], level_spreads: Sequence[float]
+) -> list[float]:
+    """``thompson-level``'s draw spreads: the quality weight times each model's level spread."""
+    weight = dict(weights).get("quality", 0.0)
+    return [weight * spread for spread in level_spreads]
 
 
 def _observations(n: float) -> str:

@@ -35,12 +35,16 @@ __all__ = [
     "Estimate",
     "ScoreColumns",
     "ScoreTable",
+    "best_first",
     "build_score_table",
+    "by_id",
     "estimate_model",
     "ineligibility",
     "pareto_front",
     "rescore",
     "score_columns",
+    "weighted_scores",
+    "weighted_spreads",
 ]
 
 PRIOR_QUALITY = 0.70  # a model's assumed mean score when the catalog gives no quality prior
@@ -376,6 +380,53 @@ def score_columns(
     return ScoreColumns(task, eligible, units, spreads, estimates, excluded)
 
 
+def weighted_scores(
+    columns: ScoreColumns,
+    weights: tuple[tuple[str, float], ...],
+    bonuses: Mapping[str, float] | None = None,
+) -> list[float]:
+    """Each eligible model's score under the weights (plus any bonus), in candidate order.
+
+    Raises:
+        KeyError: a weight's objective is not among the columns'.
+    """
+    scores = [0.0] * len(columns.eligible)  # float64 sums as numpy's would be, model by model
+    for name, weight in weights:
+        unit = columns.unit[name]
+        for i in range(len(scores)):
+            scores[i] += weight * unit[i]
+    if bonuses:
+        for i, estimate in enumerate(columns.eligible):
+            scores[i] += bonuses.get(estimate.model_id, 0.0)
+    return scores
+
+
+def weighted_spreads(columns: ScoreColumns, weights: tuple[tuple[str, float], ...]) -> list[float]:
+    """The spread of each eligible model's score under the weights, in candidate order."""
+    variances = [0.0] * len(columns.eligible)
+    for name, weight in weights:
+        spreads = columns.spread[name]
+        for i in range(len(variances)):
+            variances[i] += (weight * spreads[i]) ** 2
+    return list(map(math.sqrt, variances))
+
+
+def by_id(model_ids: Sequence[str]) -> list[int]:
+    """The models' positions in order of id: :func:`best_first`'s order among equal scores."""
+    return sorted(range(len(model_ids)), key=model_ids.__getitem__)
+
+
+def best_first(
+    model_ids: Sequence[str], scores: Sequence[float], id_order: Sequence[int] | None = None
+) -> list[int]:
+    """The models' positions by score, highest first; equal scores go to the smaller id.
+
+    ``id_order`` is :func:`by_id` of the models, for a caller ranking them many times.
+    """
+    ordered = by_id(model_ids) if id_order is None else id_order
+    return sorted(ordered, key=scores.__getitem__, reverse=True)  # stable: ties stay by id
+
+
 def rescore(
     columns: ScoreColumns,
     weights: tuple[tuple[str, float], ...],
@@ -387,25 +438,19 @@ def rescore(
         KeyError: a weight's objective is not among the columns'.
     """
     ids = [e.model_id for e in columns.eligible]
-    components: dict[str, dict[str, float]] = {model_id: {} for model_id in ids}
-    scores = [0.0] * len(ids)  # float64 sums as a numpy array's would be, a model at a time
-    variances = [0.0] * len(ids)
-    for name, weight in weights:
-        unit, spreads = columns.unit[name], columns.spread[name]
-        for i, model_id in enumerate(ids):
-            components[model_id][name] = unit[i]
-            scores[i] += weight * unit[i]
-            variances[i] += (weight * spreads[i]) ** 2
-    if bonuses:
-        for i, model_id in enumerate(ids):
-            scores[i] += bonuses.get(model_id, 0.0)
-    order = sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
+    scores = weighted_scores(columns, weights, bonuses)
+    spreads = weighted_spreads(columns, weights)
+    components = {
+        model_id: {name: columns.unit[name][i] for name, _ in weights}
+        for i, model_id in enumerate(ids)
+    }
+    order = best_first(ids, scores)
     return ScoreTable(
         task=columns.task,
         weights=weights,
         model_ids=[ids[i] for i in order],
         scores=np.array([scores[i] for i in order], dtype=np.float64),
-        spreads=np.array([math.sqrt(variances[i]) for i in order], dtype=np.float64),
+        spreads=np.array([spreads[i] for i in order], dtype=np.float64),
         components=components,
         estimates=columns.estimates,
         excluded=columns.excluded,

@@ -34,7 +34,7 @@ PUBLIC = {
         "failed_attempt_record",
         "normalise_priorities",
         "open_store", "pareto_front", "parse_score", "task_name", "wire_prompt_hash",
-        "load_or_create_key", "RecordBatch",
+        "load_or_create_key", "RecordBatch", "Weighing", "paced_factors",
     },
     "hive": {
         "BallotError", "Consensus", "DelegatedVote", "DelegationError", "DelegationResult",

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-import numpy.typing as npt
 
 from scenarios.evaluation.measures import Hindsight
 from selection import (
@@ -28,6 +27,9 @@ from selection import (
     ChoiceMode,
     ModelSpec,
     Router,
+    Weighing,
+    normalise_priorities,
+    paced_factors,
 )
 
 __all__ = [
@@ -49,9 +51,6 @@ __all__ = [
 ]
 
 SEED_ASSIGNMENT: Mapping[str, str] = SEED_COST_OPTIMIZED_ASSIGNMENT
-
-_Scores = tuple[tuple[str, ...], npt.NDArray[np.float64], npt.NDArray[np.float64]]
-"""A score table's models (best first), their scores and the scores' spreads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +214,7 @@ class SelectorPolicy:
         self.mode: ChoiceMode = mode
         self.pacer = pacer
         self._rng = rng
+        self._paced_weights: dict[float, tuple[tuple[tuple[str, float], ...], tuple[str, ...]]] = {}
 
     def choose(self, request: Request) -> str:
         """The selector's choice for the request's task (the same draw ``recommend`` makes)."""
@@ -253,22 +253,47 @@ class SelectorPolicy:
         return None if self.pacer is None else self._paced(self.pacer, tasks)
 
     def _paced(self, pacer: BudgetPacer, tasks: Sequence[str]) -> Generator[str, float, None]:
-        # the evidence is fixed inside a batch: a table per (task, weights) is built once
-        selector, mode, rng = self.selector, self.mode, self._rng
-        tables: dict[tuple[str, tuple[tuple[str, float], ...]], _Scores] = {}
-        checked: set[str] = set()  # eligibility does not depend on the weights
+        # the evidence is fixed inside a batch: each task's columns are reweighed per request
+        weighings: dict[tuple[str, tuple[str, ...]], Weighing] = {}
+
+        def weighing(task: str, names: tuple[str, ...]) -> Weighing:
+            found = weighings.get((task, names))
+            if found is None:  # the checks of a choice too: it raises as ``choose`` would
+                found = weighings[(task, names)] = self.selector.weighing(
+                    task, names, mode=self.mode
+                )
+            return found
+
+        # the loops below run once per request: their lookups call out only on a miss
+        weights_at = self._paced_weights
+        if self.mode == "greedy":
+            for task in tasks:
+                w = pacer.paced_weight
+                weights, names = weights_at.get(w) or self._weights_at(w)
+                chooser = weighings.get((task, names)) or weighing(task, names)
+                pacer.spend((yield chooser.pick(weights)))
+            return
+        # every request's standard normals in one draw (see Weighing.pick); which models are
+        # servable does not depend on the weights, so neither does how many each request takes
+        _, names = self._weights_at(pacer.paced_weight)
+        width = {task: len(weighing(task, names).model_ids) for task in dict.fromkeys(tasks)}
+        normals = self._rng.standard_normal(sum(width[task] for task in tasks)).tolist()
+        drawn = 0
         for task in tasks:
-            factors = pacer.factors()
-            key = (task, tuple(factors.items()))
-            scores = tables.get(key)
-            if scores is None:
-                if task not in checked:  # the checks and bookkeeping of a choice, no draw
-                    selector.choose(task, 0, mode=mode, rng=rng, budget=pacer)
-                    checked.add(task)
-                scores = tables[key] = selector.draw_inputs(task, factors, mode=mode)
-            ids, means, spreads = scores
-            pick = 0 if mode == "greedy" else int(rng.normal(means, spreads).argmax())
-            pacer.spend((yield ids[pick]))
+            w = pacer.paced_weight
+            weights, names = weights_at.get(w) or self._weights_at(w)
+            chooser = weighings.get((task, names)) or weighing(task, names)
+            n = width[task]
+            pacer.spend((yield chooser.pick(weights, normals[drawn : drawn + n])))
+            drawn += n
+
+    def _weights_at(self, w: float) -> tuple[tuple[tuple[str, float], ...], tuple[str, ...]]:
+        """The normalised weights of a paced cost weight, and their names (kept per weight)."""
+        found = self._paced_weights.get(w)
+        if found is None:
+            weights = normalise_priorities(paced_factors(w))
+            found = self._paced_weights[w] = (weights, tuple(name for name, _ in weights))
+        return found
 
     def observe(self, outcome: Outcome) -> None:
         """Tell the pacer what the call cost; the selector itself reads the tracker."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import numpy as np
 import pytest
@@ -11,12 +12,17 @@ from scenarios.cli import main
 from scenarios.evaluation import (
     POLICIES,
     EvaluationConfig,
+    Outcome,
+    Request,
+    TracePolicy,
     build_report,
     evaluate,
+    replay,
     summarize,
     synthetic_trace,
 )
 from scenarios.evaluation.frontier_search import MIN_WEIGHT_STEP, next_weight
+from selection import Budget
 
 # Task "easy": the cheap model is nearly as good; task "hard": it is far worse. The strong model
 # costs 10x. The best quality at a mean cost of 5.5 (half the strong model's cost on hard and
@@ -130,3 +136,33 @@ def test_cli_rejects_a_bad_budget(gsm8k_slice, tmp_path, capsys):
     code = main(["evaluate", str(gsm8k_slice), "--out", str(tmp_path), "--budget", "-1"])
     assert code != 0
     assert "budget share must be a positive number" in capsys.readouterr().err
+
+
+class _OneByOne:
+    """A policy's ``choose`` and ``observe`` alone: the replay goes request by request."""
+
+    def __init__(self, policy: TracePolicy) -> None:
+        self.policy = policy
+
+    def choose(self, request: Request) -> str:
+        return self.policy.choose(request)
+
+    def observe(self, outcome: Outcome) -> None:
+        self.policy.observe(outcome)
+
+
+@pytest.mark.parametrize("name", [n for n, spec in POLICIES.items() if spec.takes_budget])
+async def test_a_paced_batch_chooses_as_the_policy_does_one_by_one(name):
+    trace = synthetic_trace(np.random.default_rng(4), n_prompts=1500, accuracy=ACCURACY, cost=COST)
+    spec = POLICIES[name]
+    alone = dataclasses.replace(spec, build=lambda ctx: _OneByOne(spec.build(ctx)))
+    budget = Budget(5.5)
+    order = np.random.default_rng(1).permutation(trace.n_prompts)
+    batched, single = [
+        await replay(
+            trace, s, order=order, weight=None, rng=np.random.default_rng(9), batch_size=40,
+            budget=budget,
+        )
+        for s in (spec, alone)
+    ]  # fmt: skip
+    np.testing.assert_array_equal(batched, single)
