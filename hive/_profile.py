@@ -415,14 +415,24 @@ def _weights(weights: npt.ArrayLike | None, n: int) -> FloatArray:
     return weight
 
 
+# Entries shifted at a time: the block stays in cache (1.6x faster than one pass over
+# 10,000 x 50 in bench_consensus.py), and one buffer serves every block.
 _CHECK_BLOCK = 1 << 16
 
 
 def _distinct_in_range(orders: IntArray, n_models: int) -> bool:
-    sums = np.einsum("vk->v", np.left_shift(np.int64(1), orders)).view(np.uint64)
-    valid = np.bitwise_count(sums) == orders.shape[1]
+    k = orders.shape[1]
+    step = max(1, _CHECK_BLOCK // k)
+    shifted = np.empty((min(step, len(orders)), k), dtype=np.int64)  # reused: no page faults
+    sums = np.empty(len(orders), dtype=np.int64)
+    for start in range(0, len(orders), step):
+        block = orders[start : start + step]
+        np.left_shift(np.int64(1), block, out=shifted[: len(block)])
+        np.einsum("vk->v", shifted[: len(block)], out=sums[start : start + len(block)])
+    bits = sums.view(np.uint64)
+    valid = np.bitwise_count(bits) == k
     if n_models < 64:
-        valid &= sums < np.uint64(1 << n_models)
+        valid &= bits < np.uint64(1 << n_models)
     return bool(valid.all())
 
 
@@ -437,14 +447,8 @@ def _check_indices(table: npt.NDArray[np.integer[Any]], orders: IntArray, n_mode
     ``numpy.bitwise_count``, new in numpy 2.0): min and max, then sorted rows.
     """
     k = orders.shape[1]
-    if n_models <= 64 and hasattr(np, "bitwise_count"):
-        # in blocks of about 64k entries: the shifted block stays in cache (1.6x faster
-        # than one pass over 10,000 x 50 in bench_consensus.py)
-        step = max(1, _CHECK_BLOCK // k)
-        if all(
-            _distinct_in_range(orders[s : s + step], n_models) for s in range(0, len(orders), step)
-        ):
-            return
+    if n_models <= 64 and hasattr(np, "bitwise_count") and _distinct_in_range(orders, n_models):
+        return
     low, high = table.min(), table.max()
     if low < 0 or high >= n_models:
         raise BallotError(f"orders must hold model indices in [0, {n_models}), got {low}..{high}")
