@@ -245,6 +245,11 @@ class Endpoint:
         return request
 
 
+# httpx's private mount lookup (the client's own mounts and proxies); should a release of httpx
+# drop it, every request goes through ``AsyncClient.send``: slower, never wrong.
+_MOUNT_LOOKUP = "_transport_for_url"
+
+
 async def _dispatch(
     http: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False
 ) -> httpx.Response:
@@ -255,15 +260,17 @@ async def _dispatch(
     transport directly. A cookie the answer sets goes into the client's jar, after which
     httpx builds and sends its requests again (and so sends the cookie back).
     """
+    transport_for_url = getattr(http, _MOUNT_LOOKUP, None)
     if (
-        http.is_closed
+        transport_for_url is None
+        or http.is_closed
         or http.auth is not None
         or http.follow_redirects
         or http.cookies
         or any(http.event_hooks.values())
     ):
         return await http.send(request, stream=stream)
-    transport = http._transport_for_url(request.url)  # the client's own mounts and proxies
+    transport: httpx.AsyncBaseTransport = transport_for_url(request.url)
     response = await transport.handle_async_request(request)
     response.request = request
     if "set-cookie" in response.headers:

@@ -16,6 +16,7 @@ from selection.providers import (
     GeminiClient,
     Message,
     OpenAICompatibleClient,
+    _http,
 )
 from selection.providers._http import Endpoint, send, stream_lines, stream_open
 
@@ -107,6 +108,23 @@ async def test_event_hooks_and_auth_of_an_injected_client_still_run():
         client = OpenAICompatibleClient(http=http, api_key=SecretStr("sk-1"))
         await client.complete("gpt-x", [Message(role="user", content="hi")])
     assert hooked == ["Bearer sk-1"]
+
+
+async def test_an_httpx_without_its_private_mount_lookup_still_sends(monkeypatch):
+    sent: list[httpx.Request] = []
+    real_send = httpx.AsyncClient.send
+
+    async def counted_send(self: httpx.AsyncClient, request: httpx.Request, **kw: Any) -> Any:
+        sent.append(request)
+        return await real_send(self, request, **kw)
+
+    monkeypatch.setattr(_http, "_MOUNT_LOOKUP", "_a_lookup_this_httpx_lacks")
+    monkeypatch.setattr(httpx.AsyncClient, "send", counted_send)
+    async with _client(lambda request: httpx.Response(200, json=_ANSWER)) as http:
+        client = OpenAICompatibleClient(http=http, api_key=SecretStr("sk-1"))
+        reply = await client.complete("gpt-x", [Message(role="user", content="hi")])
+    assert reply.text == "pong"
+    assert len(sent) == 1
 
 
 async def test_a_closed_client_still_refuses_to_send():
