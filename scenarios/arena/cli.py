@@ -52,23 +52,22 @@ def _spec(args: argparse.Namespace) -> ScenarioSpec:
     from scenarios.spec import load_scenario
 
     spec = load_scenario(args.scenario)
-    overrides = {k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None}
-    if overrides:
-        spec = spec.with_overrides(**overrides)
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None
+    }
     if args.requests is not None:
-        if args.requests <= 0:
+        if not args.requests > 0:  # NaN too
             raise ValueError("--requests must be above 0")
         total = sum(t.rate for t in spec.traffic.values())
-        traffic = {
-            task: t.model_copy(update={"rate": t.rate * args.requests / total})
+        overrides["traffic"] = {
+            task: {**t.model_dump(), "rate": t.rate * args.requests / total}
             for task, t in spec.traffic.items()
         }
-        spec = spec.model_copy(update={"traffic": traffic})
     if args.agents is not None:
-        spec = spec.model_copy(
-            update={"agents": spec.agents.model_copy(update={"count": args.agents})}
-        )
-    return spec
+        overrides["agents.count"] = args.agents
+    # Validated as a scenario file's values are (a hive of at least one agent, a rate that
+    # fits a step), before anything is written.
+    return spec.with_overrides(**overrides) if overrides else spec
 
 
 def _run_both(spec: ScenarioSpec, out: Path, db: str | None) -> dict[str, RunResult]:
