@@ -101,14 +101,17 @@ async def _history(args: argparse.Namespace, console: Console) -> None:
     from rich.table import Table
 
     from scenarios.arena.history import RULES, analyse_history
+    from scenarios.arena.loader import load_history
     from scenarios.arena.plots import plot_market
     from scenarios.outputs import write_rows
+    from scenarios.spec import load_scenario
 
     spec = _spec(args)
     out = args.out or Path("out") / spec.name
     out.mkdir(parents=True, exist_ok=True)
     runs = await asyncio.to_thread(_run_both, spec, out, args.db)
-    report = analyse_history(spec, runs)
+    # The scenario's own models, not only those a shortened run (--steps) reaches.
+    report = analyse_history(spec, runs, routed=[m.id for m in load_scenario(args.scenario).models])
     write_rows(out / "arena_history.csv", report.rows)
     write_rows(out / "arena_adoption.csv", report.adoption)
     write_rows(out / "arena_totals.csv", [{"policy": k, **v} for k, v in report.totals.items()])
@@ -140,7 +143,7 @@ async def _history(args: argparse.Namespace, console: Console) -> None:
                         for k in ("requests", "days")))  # fmt: skip
     console.print(adopted)
     console.print(
-        f"{len(report.unpriced)} of {len(report.unpriced) + len(spec.models)} history models have "
+        f"{len(report.unpriced)} of {len(load_history().ratings)} history models have "
         f"no known price and are left out of routing; wrote {out}/ (market: {plot})"
     )
 
