@@ -372,6 +372,26 @@ class ScenarioSpec(_Spec):
             ) from None
         return self
 
+    @model_validator(mode="after")
+    def _tasks_have_traffic(self) -> ScenarioSpec:
+        # A task without traffic is never served: naming one is a typo, which would
+        # otherwise leave the behaviour or drift it was meant for silently unused.
+        served = ", ".join(self.traffic)
+        for i, model in enumerate(self.models):
+            for task in model.tasks:
+                if task not in self.traffic:
+                    raise ValueError(
+                        f"models[{i}].tasks: task {task!r} has no traffic; "
+                        f"the scenario's tasks are {served}"
+                    )
+        for i, event in enumerate(self.events):
+            if isinstance(event, QualityDrift) and event.task not in (None, *self.traffic):
+                raise ValueError(
+                    f"events[{i}]: task {event.task!r} has no traffic; "
+                    f"the scenario's tasks are {served}"
+                )
+        return self
+
     def events_past(self, steps: int) -> list[Event]:
         """The events a run of only ``steps`` steps would never reach."""
         return [e for e in self.events if e.step >= steps]

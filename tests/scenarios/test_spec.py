@@ -56,6 +56,15 @@ def test_a_good_file_loads(tmp_path: Path):
         (GOOD + '\n[[events]]\nkind = "meteor"\nstep = 3\nmodel = "sim/a"\n', "events.0"),
         (GOOD.replace("rate = 5", "rate = 'lots'"), "traffic.logical_reasoning.rate"),
         ("name = [", "not valid TOML"),
+        (
+            GOOD.replace("{ quality = 0.8 }", "{ quality = 0.8 }\ntasks.logical_reasonin = {}"),
+            "models[0].tasks: task 'logical_reasonin' has no traffic",
+        ),
+        (
+            GOOD + '\n[[events]]\nkind = "quality_drift"\nstep = 3\nmodel = "sim/a"\n'
+            'delta = -0.2\ntask = "logical_reasonin"\n',
+            "events[0]: task 'logical_reasonin' has no traffic",
+        ),
     ],
 )
 def test_mistakes_name_file_and_field(tmp_path: Path, change: str, message: str):
