@@ -467,13 +467,15 @@ def load_scenario(name_or_path: str | Path) -> ScenarioSpec:
         resource = resources.files("scenarios").joinpath(f"builtin/{name_or_path}.toml")
         return parse_scenario(resource.read_text("utf-8"), source=f"built-in {name_or_path}")
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")  # without a byte order mark, if any
     except OSError as exc:
         known = ", ".join(builtin_names())
         raise ConfigError(
             f"no scenario {str(name_or_path)!r}: not a built-in ({known}) "
             f"and not a readable file ({exc.strerror})"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     return parse_scenario(text, source=str(path))
 
 
