@@ -92,7 +92,7 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
         points = args.frontier_points
     else:  # spread the default's eleven points along cost, not along the weight
         weights = SEED_WEIGHTS
-        points = args.frontier_points or len(DEFAULT_WEIGHTS)
+        points = len(DEFAULT_WEIGHTS) if args.frontier_points is None else args.frontier_points
     config = EvaluationConfig(
         weights=weights,
         frontier_points=points,
@@ -103,6 +103,8 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
         store_dir=Path(args.store_dir) if args.store_dir else None,
     )
     out = Path(args.out) if args.out else Path(f"evaluation-{trace.name}")
+    if out.exists() and not out.is_dir():  # said now, not after the whole replay
+        raise ValueError(f"--out {out} is a file, not a folder")
     if note:
         console.print(f"[yellow]{note}[/]")
     evaluation = await evaluate(trace, policies, config, catalog=catalog)

@@ -60,6 +60,8 @@ def test_default_policies_skip_latency_on_a_trace_without_it(gsm8k_slice, tmp_pa
         (["{slice}", "--batch-size", "0"], "batch_size must be >= 1"),
         (["{slice}", "--policy", "latency-first"], "needs latency"),
         (["{bad}"], "column 'mixtral_8x7b_instruct_correct', row 2: 'maybe' is not a number"),
+        (["{slice}", "--frontier-points", "0"], "frontier_points (0) must be at least"),
+        (["{slice}", "--out", "{slice}"], "is a file, not a folder"),
     ],
 )
 def test_errors_are_one_line(gsm8k_slice, tmp_path, capsys, args, message):
@@ -68,7 +70,7 @@ def test_errors_are_one_line(gsm8k_slice, tmp_path, capsys, args, message):
     lines[2] = lines[2].replace(",105,1,1,", ",105,1,maybe,", 1)  # row_index 1
     bad.write_text("\n".join(lines) + "\n")
     argv = [a.format(slice=gsm8k_slice, bad=bad) for a in args]
-    code = main(["evaluate", *argv, "--out", str(tmp_path / "out")])
+    code = main(["evaluate", *argv, *([] if "--out" in argv else ["--out", str(tmp_path / "o")])])
     err = capsys.readouterr().err
     assert code == 1
     assert message in err
