@@ -77,6 +77,20 @@ def test_errors_are_one_line(gsm8k_slice, tmp_path, capsys, args, message):
     assert len(err.strip().splitlines()) == 1
 
 
+def test_a_built_in_catalog_prices_token_counts_by_name(tmp_path, capsys):
+    """``--catalog current`` (or ``seed``), as every other command takes it."""
+    trace = tmp_path / "tokens.csv"
+    rows = [f"p{i},{m},{(i + j) % 2},100,200" for i in range(6)
+            for j, m in enumerate(("openai/gpt-5.1", "mistral/mistral-large-3"))]  # fmt: skip
+    trace.write_text("prompt,model,score,input_tokens,output_tokens\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    argv = ["evaluate", str(trace), "--catalog", "current", "--policy", "cheapest", "--out"]
+    assert main([*argv, str(out)]) == 0, capsys.readouterr().err
+    with (out / "runs.csv").open() as handle:
+        cheapest = next(r for r in csv.DictReader(handle) if r["name"] == "cheapest")
+    assert cheapest["share:mistral/mistral-large-3"] == "1"
+
+
 def test_exported_names_exist():
     for name in scenarios.evaluation.__all__:
         assert hasattr(scenarios.evaluation, name), name
