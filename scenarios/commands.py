@@ -94,8 +94,8 @@ async def _run(args: argparse.Namespace, console: Console) -> None:
 
     if args.run_id is not None and args.db is None:
         raise ValueError("--run-id needs --db: without it each run has new files of its own")
-    if args.db is not None and args.run_id is None:
-        _check_new_db(args.db)
+    if args.db is not None:
+        _check_db(args.db, new=args.run_id is None)
     spec = _shortened(load_scenario(args.scenario), args.steps)
     overrides: dict[str, object] = {"seed": args.seed} if args.seed is not None else {}
     if args.ab:
@@ -192,10 +192,19 @@ async def _run_policies(
     return results
 
 
-def _check_new_db(db_url: str) -> None:
-    """A run records into a new database: never into (or over) a SQLite file already there."""
+def _check_db(db_url: str, *, new: bool) -> None:
+    """A URL a store takes, before the output folder is made; for a new run, a new database.
+
+    A run records into a new database (``new``): never into (or over) a SQLite file already
+    there.
+    """
+    from selection import open_store
+
     if not db_url.strip():
         raise ValueError("--db is empty; give a database URL or leave it out")
+    open_store(db_url)  # the scheme and the URL's shape; it connects only when opened
+    if not new:
+        return
     if db_url.startswith("sqlite:///") and ":memory:" not in db_url:
         path = Path(db_url.removeprefix("sqlite:///"))
         if path.exists() and path.stat().st_size > 0:

@@ -372,6 +372,26 @@ class ScenarioSpec(_Spec):
             ) from None
         return self
 
+    @model_validator(mode="after")
+    def _tasks_have_traffic(self) -> ScenarioSpec:
+        # A task without traffic is never served: naming one is a typo, which would
+        # otherwise leave the behaviour or drift it was meant for silently unused.
+        served = ", ".join(self.traffic)
+        for i, model in enumerate(self.models):
+            for task in model.tasks:
+                if task not in self.traffic:
+                    raise ValueError(
+                        f"models[{i}].tasks: task {task!r} has no traffic; "
+                        f"the scenario's tasks are {served}"
+                    )
+        for i, event in enumerate(self.events):
+            if isinstance(event, QualityDrift) and event.task not in (None, *self.traffic):
+                raise ValueError(
+                    f"events[{i}]: task {event.task!r} has no traffic; "
+                    f"the scenario's tasks are {served}"
+                )
+        return self
+
     def events_past(self, steps: int) -> list[Event]:
         """The events a run of only ``steps`` steps would never reach."""
         return [e for e in self.events if e.step >= steps]
@@ -447,13 +467,15 @@ def load_scenario(name_or_path: str | Path) -> ScenarioSpec:
         resource = resources.files("scenarios").joinpath(f"builtin/{name_or_path}.toml")
         return parse_scenario(resource.read_text("utf-8"), source=f"built-in {name_or_path}")
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")  # without a byte order mark, if any
     except OSError as exc:
         known = ", ".join(builtin_names())
         raise ConfigError(
             f"no scenario {str(name_or_path)!r}: not a built-in ({known}) "
             f"and not a readable file ({exc.strerror})"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     return parse_scenario(text, source=str(path))
 
 

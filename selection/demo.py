@@ -31,6 +31,8 @@ async def run_demo(
     """
     if rounds < 1:
         raise ValueError(f"rounds must be at least 1, got {rounds}")
+    if seed < 0:  # numpy's own message would not say which number
+        raise ValueError(f"seed must be >= 0, got {seed}")
     await manager.initialize()
     rng = np.random.default_rng(seed)
     truth = {

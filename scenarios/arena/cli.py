@@ -52,23 +52,22 @@ def _spec(args: argparse.Namespace) -> ScenarioSpec:
     from scenarios.spec import load_scenario
 
     spec = load_scenario(args.scenario)
-    overrides = {k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None}
-    if overrides:
-        spec = spec.with_overrides(**overrides)
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("seed", args.seed), ("steps", args.steps)) if v is not None
+    }
     if args.requests is not None:
-        if args.requests <= 0:
+        if not args.requests > 0:  # NaN too
             raise ValueError("--requests must be above 0")
         total = sum(t.rate for t in spec.traffic.values())
-        traffic = {
-            task: t.model_copy(update={"rate": t.rate * args.requests / total})
+        overrides["traffic"] = {
+            task: {**t.model_dump(), "rate": t.rate * args.requests / total}
             for task, t in spec.traffic.items()
         }
-        spec = spec.model_copy(update={"traffic": traffic})
     if args.agents is not None:
-        spec = spec.model_copy(
-            update={"agents": spec.agents.model_copy(update={"count": args.agents})}
-        )
-    return spec
+        overrides["agents.count"] = args.agents
+    # Validated as a scenario file's values are (a hive of at least one agent, a rate that
+    # fits a step), before anything is written.
+    return spec.with_overrides(**overrides) if overrides else spec
 
 
 def _run_both(spec: ScenarioSpec, out: Path, db: str | None) -> dict[str, RunResult]:
@@ -102,14 +101,17 @@ async def _history(args: argparse.Namespace, console: Console) -> None:
     from rich.table import Table
 
     from scenarios.arena.history import RULES, analyse_history
+    from scenarios.arena.loader import load_history
     from scenarios.arena.plots import plot_market
     from scenarios.outputs import write_rows
+    from scenarios.spec import load_scenario
 
     spec = _spec(args)
     out = args.out or Path("out") / spec.name
     out.mkdir(parents=True, exist_ok=True)
     runs = await asyncio.to_thread(_run_both, spec, out, args.db)
-    report = analyse_history(spec, runs)
+    # The scenario's own models, not only those a shortened run (--steps) reaches.
+    report = analyse_history(spec, runs, routed=[m.id for m in load_scenario(args.scenario).models])
     write_rows(out / "arena_history.csv", report.rows)
     write_rows(out / "arena_adoption.csv", report.adoption)
     write_rows(out / "arena_totals.csv", [{"policy": k, **v} for k, v in report.totals.items()])
@@ -141,7 +143,7 @@ async def _history(args: argparse.Namespace, console: Console) -> None:
                         for k in ("requests", "days")))  # fmt: skip
     console.print(adopted)
     console.print(
-        f"{len(report.unpriced)} of {len(report.unpriced) + len(spec.models)} history models have "
+        f"{len(report.unpriced)} of {len(load_history().ratings)} history models have "
         f"no known price and are left out of routing; wrote {out}/ (market: {plot})"
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -45,8 +46,18 @@ class HistoryReport:
     unpriced: list[str] = field(default_factory=list)
 
 
-def analyse_history(spec: ScenarioSpec, runs: dict[str, RunResult]) -> HistoryReport:
-    """Compare the runs (``hive``, ``selector``) with the board, step by step."""
+def analyse_history(
+    spec: ScenarioSpec, runs: dict[str, RunResult], *, routed: Collection[str] | None = None
+) -> HistoryReport:
+    """Compare the runs (``hive``, ``selector``) with the board, step by step.
+
+    Args:
+        spec: the scenario the runs ran.
+        runs: the runs by policy name.
+        routed: the models the whole scenario routes, when ``spec`` is a shortened run of it
+            (which reaches fewer of them); :attr:`HistoryReport.unpriced` is the rest of the
+            history's models. Default: ``spec``'s models.
+    """
     task = next(iter(spec.traffic))
     start = spec.start.date()
     step_days = spec.step_minutes / (24 * 60)
@@ -108,7 +119,8 @@ def analyse_history(spec: ScenarioSpec, runs: dict[str, RunResult]) -> HistoryRe
     for t in totals.values():
         t["regret_per_request"] = t["regret"] / t["requests"] if t["requests"] else math.nan
         t["mean_quality"] = t["quality"] / t["requests"] if t["requests"] else math.nan
-    unpriced = sorted(m for m in history.ratings if m not in priced)
+    kept = priced if routed is None else set(routed)
+    unpriced = sorted(m for m in history.ratings if m not in kept)
     adoption = _adoption(rows, runs, start, step_days)
     return HistoryReport(rows, totals, adoption, unpriced)
 

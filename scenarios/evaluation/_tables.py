@@ -185,12 +185,17 @@ def read_table(path: str | Path) -> Table:
         raise TraceError(str(path), f"not UTF-8 text (byte {exc.start})") from exc
 
 
+# "utf-8-sig" drops the byte order mark that Excel's "CSV UTF-8" and some exporters write
+# first; read as "utf-8" it would stick to the first column's name.
+_ENCODING = "utf-8-sig"
+
+
 def _open_text(path: Path) -> Any:
     if path.suffix.lower() == ".gz":
         import gzip
 
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
+        return gzip.open(path, "rt", encoding=_ENCODING, newline="")
+    return path.open(encoding=_ENCODING, newline="")
 
 
 def _read_csv(path: Path) -> Table:
@@ -227,7 +232,7 @@ def _rows(reader: Any, path: Path) -> Iterator[list[str]]:
 
 def _read_jsonl(path: Path) -> Table:
     rows = []
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding=_ENCODING) as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue

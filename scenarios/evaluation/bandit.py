@@ -492,6 +492,17 @@ async def evaluate(
     for spec in policies:
         if spec.needs_latency and not trace.has_latency:
             raise ValueError(f"policy {spec.name!r} needs latency; trace {trace.name!r} has none")
+    means = hindsight(trace)
+    budget = None
+    if config.budget is not None:
+        strong = best_single_model(trace)
+        if not means.cost[strong] > 0:
+            raise ValueError(
+                f"budget share {config.budget:g}: the strongest single model, "
+                f"{trace.models[strong]!r}, costs nothing on trace {trace.name!r}, so a share "
+                "of its cost is no budget; leave the budget out"
+            )
+        budget = Budget.share_of(float(means.cost[strong]), config.budget)
     if config.store_dir is not None:
         config.store_dir.mkdir(parents=True, exist_ok=True)
     if config.shuffle:
@@ -499,10 +510,6 @@ async def evaluate(
         order = shuffler.permutation(trace.n_prompts).astype(np.intp)
     else:
         order = np.arange(trace.n_prompts, dtype=np.intp)
-    means = hindsight(trace)
-    budget = None
-    if config.budget is not None:
-        budget = Budget.share_of(float(means.cost[best_single_model(trace)]), config.budget)
     runs: list[Run] = []
     for spec in policies:
         runs += await _policy_runs(

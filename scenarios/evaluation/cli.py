@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # the evaluation (numpy, the Router) loads when the command r
 
     from scenarios.evaluation.policies import PolicySpec
     from scenarios.evaluation.traces import Trace
+    from selection import ModelCatalog
 
 __all__ = ["SEED_WEIGHTS", "add_evaluate_command", "parse_weight_list", "resolve_policies"]
 
@@ -75,6 +76,18 @@ def resolve_policies(names: Sequence[str] | None, trace: Trace) -> tuple[list[Po
     return list(picked.values()), ""
 
 
+def _catalog(name: str) -> ModelCatalog:
+    """A catalog file, else a built-in catalog by name (``seed``, ``current``), as elsewhere."""
+    from selection import ConfigError, ModelCatalog
+
+    if not Path(name).exists():
+        try:
+            return ModelCatalog.builtin(name)
+        except ConfigError:
+            pass  # not a built-in name either: say that the file cannot be read
+    return ModelCatalog.load(name)
+
+
 async def _evaluate(args: argparse.Namespace, console: Console) -> None:
     from scenarios.evaluation.bandit import DEFAULT_WEIGHTS, EvaluationConfig, evaluate
     from scenarios.evaluation.builtin_traces import trace_file
@@ -82,9 +95,8 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
     from scenarios.evaluation.plots import draw_frontier, draw_regret
     from scenarios.evaluation.summary import build_report, print_report, write_csv
     from scenarios.figures import save_figure
-    from selection import ModelCatalog
 
-    catalog = ModelCatalog.load(args.catalog) if args.catalog else None
+    catalog = _catalog(args.catalog) if args.catalog else None
     trace = load_trace(trace_file(args.trace), format=args.format, catalog=catalog)
     policies, note = resolve_policies(args.policy, trace)
     if args.weights is not None:
@@ -92,7 +104,7 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
         points = args.frontier_points
     else:  # spread the default's eleven points along cost, not along the weight
         weights = SEED_WEIGHTS
-        points = args.frontier_points or len(DEFAULT_WEIGHTS)
+        points = len(DEFAULT_WEIGHTS) if args.frontier_points is None else args.frontier_points
     config = EvaluationConfig(
         weights=weights,
         frontier_points=points,
@@ -103,6 +115,8 @@ async def _evaluate(args: argparse.Namespace, console: Console) -> None:
         store_dir=Path(args.store_dir) if args.store_dir else None,
     )
     out = Path(args.out) if args.out else Path(f"evaluation-{trace.name}")
+    if out.exists() and not out.is_dir():  # said now, not after the whole replay
+        raise ValueError(f"--out {out} is a file, not a folder")
     if note:
         console.print(f"[yellow]{note}[/]")
     evaluation = await evaluate(trace, policies, config, catalog=catalog)
@@ -205,7 +219,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_BATCH_SIZE,
         help=f"records per write, i.e. the feedback delay (default {DEFAULT_BATCH_SIZE})",
     )
-    parser.add_argument("--catalog", help="catalog JSON pricing the trace's token counts")
+    parser.add_argument(
+        "--catalog",
+        help="catalog JSON file, or a built-in catalog (seed, current), pricing the trace's "
+        "token counts",
+    )
     parser.add_argument(
         "--store-dir",
         help="write each run's performance records to a SQLite file here (default: none; "

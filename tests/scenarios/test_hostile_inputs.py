@@ -388,6 +388,23 @@ def test_a_run_that_fails_marks_its_folder_incomplete(
     assert not (out / "report.md").exists()
 
 
+@pytest.mark.parametrize(
+    ("db", "message"),
+    [("postgres//host/db", "unsupported database URL scheme"), ("sqlite://x.db", "malformed")],
+)
+@pytest.mark.parametrize("run_id", [[], ["--run-id", "r1"]])
+def test_a_malformed_db_url_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str, message: str, run_id: list[str]
+):
+    out = tmp_path / "o"
+    argv = ["run", _scenario(tmp_path, "s", TINY), "--out", str(out), "--db", db, *run_id]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()  # a typo in --db needs no --overwrite to run again
+
+
 def test_a_bad_scenario_writes_nothing(tmp_path: Path):
     scenario = _scenario(tmp_path, "s", _with_line("vote_period = 2", 'consensus = "bogus"'))
     assert main(["run", scenario, "--out", str(tmp_path / "o")]) == 1

@@ -56,6 +56,15 @@ def test_a_good_file_loads(tmp_path: Path):
         (GOOD + '\n[[events]]\nkind = "meteor"\nstep = 3\nmodel = "sim/a"\n', "events.0"),
         (GOOD.replace("rate = 5", "rate = 'lots'"), "traffic.logical_reasoning.rate"),
         ("name = [", "not valid TOML"),
+        (
+            GOOD.replace("{ quality = 0.8 }", "{ quality = 0.8 }\ntasks.logical_reasonin = {}"),
+            "models[0].tasks: task 'logical_reasonin' has no traffic",
+        ),
+        (
+            GOOD + '\n[[events]]\nkind = "quality_drift"\nstep = 3\nmodel = "sim/a"\n'
+            'delta = -0.2\ntask = "logical_reasonin"\n',
+            "events[0]: task 'logical_reasonin' has no traffic",
+        ),
     ],
 )
 def test_mistakes_name_file_and_field(tmp_path: Path, change: str, message: str):
@@ -70,3 +79,17 @@ def test_mistakes_name_file_and_field(tmp_path: Path, change: str, message: str)
 def test_an_unknown_name_lists_the_builtins():
     with pytest.raises(ConfigError, match=r"not a built-in .*model-release"):
         load_scenario("no-such-scenario")
+
+
+def test_a_byte_order_mark_before_the_first_key_is_ignored(tmp_path: Path):
+    """Windows editors (Notepad, Excel) may save UTF-8 with a byte order mark."""
+    path = tmp_path / "tiny.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert load_scenario(path).name == "tiny"
+
+
+def test_a_file_not_in_utf8_is_named(tmp_path: Path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(GOOD.replace('"tiny"', '"tiny"\ndescription = "caf\xe9"').encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1.toml: not UTF-8 text \(byte \d+\)"):
+        load_scenario(path)

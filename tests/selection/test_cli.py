@@ -125,3 +125,10 @@ def test_demo_records_into_a_temporary_database_unless_told(tmp_path, monkeypatc
     assert main(["demo", "--rounds", "2", "--db", f"sqlite:///{kept}"]) == 0
     assert "temporary" not in capsys.readouterr().out
     assert kept.exists()
+
+
+def test_demo_names_a_negative_seed(run):
+    code, _, err = run("demo", "--seed", "-1")
+    assert code == 1
+    assert "seed must be >= 0, got -1" in err  # not numpy's "expected non-negative integer"
+    assert len(err.strip().splitlines()) == 1

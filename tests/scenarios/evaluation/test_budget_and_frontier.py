@@ -138,6 +138,20 @@ def test_cli_rejects_a_bad_budget(gsm8k_slice, tmp_path, capsys):
     assert "budget share must be a positive number" in capsys.readouterr().err
 
 
+def test_cli_budget_on_a_free_strongest_model_says_why(tmp_path, capsys):
+    """A share of nothing is no budget: say which model is free, before writing anything."""
+    trace = tmp_path / "free.csv"
+    rows = [f"p{i},{m},{q},{c}" for i in range(4) for m, q, c in (("local", 1, 0), ("api", 0, 0.1))]
+    trace.write_text("prompt,model,score,cost\n" + "\n".join(rows) + "\n")
+    stores = tmp_path / "stores"
+    argv = ["evaluate", str(trace), "--budget", "0.5", "--store-dir", str(stores), "--out"]
+    assert main([*argv, str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "the strongest single model, 'local', costs nothing on trace 'free'" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not stores.exists()
+
+
 class _OneByOne:
     """A policy's ``choose`` and ``observe`` alone: the replay goes request by request."""
 

@@ -60,6 +60,8 @@ def test_default_policies_skip_latency_on_a_trace_without_it(gsm8k_slice, tmp_pa
         (["{slice}", "--batch-size", "0"], "batch_size must be >= 1"),
         (["{slice}", "--policy", "latency-first"], "needs latency"),
         (["{bad}"], "column 'mixtral_8x7b_instruct_correct', row 2: 'maybe' is not a number"),
+        (["{slice}", "--frontier-points", "0"], "frontier_points (0) must be at least"),
+        (["{slice}", "--out", "{slice}"], "is a file, not a folder"),
     ],
 )
 def test_errors_are_one_line(gsm8k_slice, tmp_path, capsys, args, message):
@@ -68,11 +70,25 @@ def test_errors_are_one_line(gsm8k_slice, tmp_path, capsys, args, message):
     lines[2] = lines[2].replace(",105,1,1,", ",105,1,maybe,", 1)  # row_index 1
     bad.write_text("\n".join(lines) + "\n")
     argv = [a.format(slice=gsm8k_slice, bad=bad) for a in args]
-    code = main(["evaluate", *argv, "--out", str(tmp_path / "out")])
+    code = main(["evaluate", *argv, *([] if "--out" in argv else ["--out", str(tmp_path / "o")])])
     err = capsys.readouterr().err
     assert code == 1
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_built_in_catalog_prices_token_counts_by_name(tmp_path, capsys):
+    """``--catalog current`` (or ``seed``), as every other command takes it."""
+    trace = tmp_path / "tokens.csv"
+    rows = [f"p{i},{m},{(i + j) % 2},100,200" for i in range(6)
+            for j, m in enumerate(("openai/gpt-5.1", "mistral/mistral-large-3"))]  # fmt: skip
+    trace.write_text("prompt,model,score,input_tokens,output_tokens\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    argv = ["evaluate", str(trace), "--catalog", "current", "--policy", "cheapest", "--out"]
+    assert main([*argv, str(out)]) == 0, capsys.readouterr().err
+    with (out / "runs.csv").open() as handle:
+        cheapest = next(r for r in csv.DictReader(handle) if r["name"] == "cheapest")
+    assert cheapest["share:mistral/mistral-large-3"] == "1"
 
 
 def test_exported_names_exist():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,24 @@ def test_long_jsonl_pivots_one_row_per_prompt(tmp_path):
     assert trace.cost.tolist() == [[0.1, 0.3], [0.2, 0.4]]
     assert trace.latency_ms is not None
     assert trace.latency_ms[1].tolist() == [20.0, 30.0]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".jsonl"])
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path, suffix):
+    """Excel's "CSV UTF-8" (and some JSON exporters) start the file with a UTF-8 BOM."""
+    if suffix == ".jsonl":
+        text = "".join(
+            json.dumps({"prompt": "p1", "model": m, "score": s, "cost": 0.1}) + "\n"
+            for m, s in (("a", 1), ("b", 0))
+        )
+    else:
+        text = "prompt,model,score,cost\r\np1,a,1,0.1\r\np1,b,0,0.1\r\n"
+    data = b"\xef\xbb\xbf" + text.encode()
+    path = tmp_path / f"bom{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    trace = load_trace(path)
+    assert trace.models == ("a", "b")
+    assert trace.quality.tolist() == [[1.0, 0.0]]
 
 
 def test_long_csv_with_tasks_and_token_counts(tmp_path):
